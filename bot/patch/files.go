@@ -1,0 +1,102 @@
+package patch
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// skipDirs are never searched for manifests: other people's code, tools'
+// state and test fixtures.
+var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true, "testdata": true, ".venv": true}
+
+// FindFiles returns the slash-separated paths under dir, relative to it,
+// whose base name satisfies match. Vendored code, node_modules, testdata and
+// .git are not searched.
+func FindFiles(dir string, match func(name string) bool) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != dir && skipDirs[d.Name()] {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() && match(d.Name()) {
+			rel, err := filepath.Rel(dir, p)
+			if err != nil {
+				return err
+			}
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search %s for manifests: %w", dir, err)
+	}
+	return out, nil
+}
+
+// Snapshot is the content of a set of files at one moment, keyed by
+// slash-separated path relative to a root.
+type Snapshot map[string][]byte
+
+// Take reads every regular file under root/sub (sub may be a file or a
+// directory; a missing one is skipped) into a snapshot keyed relative to root.
+func Take(root string, subs ...string) (Snapshot, error) {
+	s := Snapshot{}
+	for _, sub := range subs {
+		start := filepath.Join(root, filepath.FromSlash(sub))
+		if _, err := os.Lstat(start); os.IsNotExist(err) {
+			continue
+		}
+		err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			s[filepath.ToSlash(rel)] = b
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", start, err)
+		}
+	}
+	return s, nil
+}
+
+// Into adds the differences from before to after to the change.
+func (before Snapshot) Into(after Snapshot, c *Change) {
+	if c.Files == nil {
+		c.Files = map[string][]byte{}
+	}
+	for p, b := range after {
+		if old, ok := before[p]; !ok || !bytes.Equal(old, b) {
+			c.Files[p] = b
+		}
+	}
+	for p := range before {
+		if _, ok := after[p]; !ok {
+			c.Deleted = append(c.Deleted, p)
+		}
+	}
+}
+
+// Join is path.Join for the slash-separated paths of a Change, "." dropped.
+func Join(elem ...string) string {
+	return strings.TrimPrefix(path.Join(elem...), "./")
+}
