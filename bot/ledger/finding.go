@@ -1,0 +1,129 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"gitlab.com/vigil-vm/vigil/internal/findings"
+)
+
+// Finding statuses.
+const (
+	FindingOpen     = "open"
+	FindingResolved = "resolved"
+)
+
+// Finding is what the ledger knows of one fingerprint.
+type Finding struct {
+	Fingerprint    string
+	ProjectID      int64
+	ProjectPath    string
+	Asset          string // image repository
+	Digest         string // digest of the last scan that saw it
+	PackageType    string
+	PackageName    string
+	PackageVersion string
+	Vulnerability  string
+	Severity       findings.Severity
+	FirstSeen      time.Time
+	LastSeen       time.Time
+	FixState       string
+	FixSince       time.Time // when a fix was first seen available
+	Status         string
+	ResolvedBy     string // the scan that no longer saw it
+	Group          string
+	Data           []byte // the latest findings.Finding as JSON
+}
+
+const findingColumns = `fingerprint, project_id, project_path, asset, digest, package_type, package_name, package_version,
+	vulnerability, severity, first_seen, last_seen, fix_state, fix_since, status, resolved_by, group_key, data`
+
+// PutFinding inserts or replaces a finding inside q's transaction.
+func (l *Ledger) PutFinding(ctx context.Context, q Querier, f Finding) error {
+	_, err := q.ExecContext(ctx, l.rebind(`INSERT INTO vigil_findings (`+findingColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (fingerprint) DO UPDATE SET project_id = excluded.project_id, project_path = excluded.project_path,
+		asset = excluded.asset, digest = excluded.digest, package_type = excluded.package_type,
+		package_name = excluded.package_name, package_version = excluded.package_version,
+		vulnerability = excluded.vulnerability, severity = excluded.severity, first_seen = excluded.first_seen,
+		last_seen = excluded.last_seen, fix_state = excluded.fix_state, fix_since = excluded.fix_since,
+		status = excluded.status, resolved_by = excluded.resolved_by, group_key = excluded.group_key, data = excluded.data`),
+		f.Fingerprint, f.ProjectID, f.ProjectPath, f.Asset, f.Digest, f.PackageType, f.PackageName, f.PackageVersion,
+		f.Vulnerability, int(f.Severity), formatTime(f.FirstSeen), formatTime(f.LastSeen), f.FixState,
+		formatTime(f.FixSince), f.Status, f.ResolvedBy, f.Group, string(f.Data))
+	if err != nil {
+		return fmt.Errorf("record finding %s: %w", f.Fingerprint, err)
+	}
+	return nil
+}
+
+// Finding returns the finding with this fingerprint, read through q.
+func (l *Ledger) Finding(ctx context.Context, q Querier, fingerprint string) (Finding, error) {
+	fs, err := l.queryFindings(ctx, q, `WHERE fingerprint = ?`, fingerprint)
+	if err != nil {
+		return Finding{}, err
+	}
+	if len(fs) == 0 {
+		return Finding{}, fmt.Errorf("finding %s: %w", fingerprint, ErrNotFound)
+	}
+	return fs[0], nil
+}
+
+// AssetFindings returns the open findings of one asset of a project.
+func (l *Ledger) AssetFindings(ctx context.Context, q Querier, projectID int64, asset string) ([]Finding, error) {
+	return l.queryFindings(ctx, q, `WHERE project_id = ? AND asset = ? AND status = ? ORDER BY fingerprint`, projectID, asset, FindingOpen)
+}
+
+// GroupFindings returns every finding of an issue group, open or resolved.
+func (l *Ledger) GroupFindings(ctx context.Context, group string) ([]Finding, error) {
+	return l.queryFindings(ctx, l.db, `WHERE group_key = ? ORDER BY asset, fingerprint`, group)
+}
+
+// OpenBySeverity counts open findings by severity.
+func (l *Ledger) OpenBySeverity(ctx context.Context) (map[findings.Severity]int, error) {
+	rows, err := l.db.QueryContext(ctx, l.rebind(`SELECT severity, COUNT(*) FROM vigil_findings WHERE status = ? GROUP BY severity`), FindingOpen)
+	if err != nil {
+		return nil, fmt.Errorf("count open findings: %w", err)
+	}
+	defer rows.Close()
+	out := map[findings.Severity]int{}
+	for rows.Next() {
+		var s, n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, fmt.Errorf("count open findings: %w", err)
+		}
+		out[findings.Severity(s)] = n
+	}
+	return out, rows.Err()
+}
+
+func (l *Ledger) queryFindings(ctx context.Context, q Querier, where string, args ...any) ([]Finding, error) {
+	rows, err := q.QueryContext(ctx, l.rebind(`SELECT `+findingColumns+` FROM vigil_findings `+where), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read findings: %w", err)
+	}
+	defer rows.Close()
+	var out []Finding
+	for rows.Next() {
+		var f Finding
+		var sev int
+		var first, last, fixSince, data string
+		if err := rows.Scan(&f.Fingerprint, &f.ProjectID, &f.ProjectPath, &f.Asset, &f.Digest, &f.PackageType,
+			&f.PackageName, &f.PackageVersion, &f.Vulnerability, &sev, &first, &last, &f.FixState, &fixSince,
+			&f.Status, &f.ResolvedBy, &f.Group, &data); err != nil {
+			return nil, fmt.Errorf("read findings: %w", err)
+		}
+		f.Severity, f.FirstSeen, f.LastSeen, f.FixSince, f.Data = findings.Severity(sev), parseTime(first), parseTime(last), parseTime(fixSince), []byte(data)
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read findings: %w", err)
+	}
+	return out, nil
+}
+
+// IsNotFound reports whether err says a record is missing.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) || errors.Is(err, sql.ErrNoRows) }

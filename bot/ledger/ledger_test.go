@@ -1,0 +1,152 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"gitlab.com/vigil-vm/vigil/internal/findings"
+)
+
+func open(t *testing.T, path string) *Ledger {
+	t.Helper()
+	db, err := OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	l, err := Open(context.Background(), db, SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "vigil.db")
+	l := open(t, path)
+	if err := l.SetProjectPath(ctx, 7, "group/app"); err != nil {
+		t.Fatal(err)
+	}
+	l.DB().Close()
+	l2 := open(t, path) // migrations run again and must not fail or wipe
+	if p, err := l2.ProjectPath(ctx, 7); err != nil || p != "group/app" {
+		t.Fatalf("ProjectPath after reopen = %q, %v", p, err)
+	}
+}
+
+func TestInsertDeliveryDeduplicates(t *testing.T) {
+	ctx := context.Background()
+	l := open(t, filepath.Join(t.TempDir(), "vigil.db"))
+	d := Delivery{Key: "uuid-1", Event: "Job Hook", Body: []byte(`{"a":1}`), Received: time.Now()}
+	for i, want := range []bool{true, false, false} {
+		got, err := l.InsertDelivery(ctx, l.DB(), d)
+		if err != nil || got != want {
+			t.Fatalf("insert %d = %v, %v; want %v", i, got, err, want)
+		}
+	}
+	got, err := l.Delivery(ctx, "uuid-1")
+	if err != nil || string(got.Body) != `{"a":1}` || got.Status != DeliveryQueued {
+		t.Fatalf("Delivery = %+v, %v", got, err)
+	}
+	if err := l.FinishDelivery(ctx, "uuid-1", DeliveryFailed, "bad report", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := l.Delivery(ctx, "uuid-1"); got.Status != DeliveryFailed || got.Error != "bad report" {
+		t.Errorf("after finish: %+v", got)
+	}
+	if _, err := l.Delivery(ctx, "nope"); !IsNotFound(err) {
+		t.Errorf("missing delivery: %v", err)
+	}
+}
+
+func TestTxRollbackLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	l := open(t, filepath.Join(t.TempDir(), "vigil.db"))
+	boom := errors.New("boom")
+	err := l.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := l.InsertDelivery(ctx, tx, Delivery{Key: "k", Event: "Job Hook", Received: time.Now()}); err != nil {
+			return err
+		}
+		if err := l.PutFinding(ctx, tx, Finding{Fingerprint: "fp", Status: FindingOpen}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Tx = %v", err)
+	}
+	if _, err := l.Delivery(ctx, "k"); !IsNotFound(err) {
+		t.Errorf("delivery survived rollback: %v", err)
+	}
+	if _, err := l.Finding(ctx, l.DB(), "fp"); !IsNotFound(err) {
+		t.Errorf("finding survived rollback: %v", err)
+	}
+}
+
+func TestFindingsAndIssues(t *testing.T) {
+	ctx := context.Background()
+	l := open(t, filepath.Join(t.TempDir(), "vigil.db"))
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	f := Finding{Fingerprint: "fp1", ProjectID: 1, ProjectPath: "g/p", Asset: "registry/app", Digest: "sha256:aa",
+		PackageType: "go-module", PackageName: "golang.org/x/text", PackageVersion: "0.3.5", Vulnerability: "CVE-2022-32149",
+		Severity: findings.High, FirstSeen: now, LastSeen: now, FixState: findings.FixAvailable, FixSince: now,
+		Status: FindingOpen, Group: "g1", Data: []byte(`{}`)}
+	if err := l.PutFinding(ctx, l.DB(), f); err != nil {
+		t.Fatal(err)
+	}
+	f2 := f
+	f2.Fingerprint, f2.Asset, f2.Severity = "fp2", "registry/other", findings.Critical
+	if err := l.PutFinding(ctx, l.DB(), f2); err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.AssetFindings(ctx, l.DB(), 1, "registry/app")
+	if err != nil || len(got) != 1 || got[0].Fingerprint != "fp1" || !got[0].FirstSeen.Equal(now) || got[0].Severity != findings.High {
+		t.Fatalf("AssetFindings = %+v, %v", got, err)
+	}
+	f.Status = FindingResolved
+	if err := l.PutFinding(ctx, l.DB(), f); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := l.AssetFindings(ctx, l.DB(), 1, "registry/app"); len(got) != 0 {
+		t.Errorf("resolved finding still open: %+v", got)
+	}
+	if g, _ := l.GroupFindings(ctx, "g1"); len(g) != 2 {
+		t.Errorf("GroupFindings = %d findings, want 2", len(g))
+	}
+	counts, err := l.OpenBySeverity(ctx)
+	if err != nil || counts[findings.Critical] != 1 || counts[findings.High] != 0 {
+		t.Errorf("OpenBySeverity = %v, %v", counts, err)
+	}
+
+	is := Issue{Group: "g1", ProjectID: 1, IID: 3, State: "opened", Hash: "h", ClockStart: now, Due: now.AddDate(0, 0, 30),
+		Reminded: 1, Deviation: true, Exception: "accepted-risk", ExceptionReason: "r", ExceptionExpires: now.AddDate(0, 1, 0), ExceptionBy: "alice"}
+	if err := l.PutIssue(ctx, is); err != nil {
+		t.Fatal(err)
+	}
+	back, err := l.IssueByIID(ctx, 1, 3)
+	if err != nil || back.Group != "g1" || !back.Due.Equal(is.Due) || !back.Deviation || back.Reminded != 1 || back.ExceptionBy != "alice" {
+		t.Errorf("IssueByIID = %+v, %v", back, err)
+	}
+	if _, err := l.Issue(ctx, "other"); !IsNotFound(err) {
+		t.Errorf("missing issue: %v", err)
+	}
+}
+
+func TestRebind(t *testing.T) {
+	l := &Ledger{dialect: Postgres}
+	if got := l.rebind(`SELECT a FROM t WHERE b = ? AND c = ?`); got != `SELECT a FROM t WHERE b = $1 AND c = $2` {
+		t.Errorf("rebind = %s", got)
+	}
+}
+
+func TestStatements(t *testing.T) {
+	got := statements("-- c\nCREATE TABLE a (x INT);\n\nCREATE INDEX i ON a (x);\n")
+	if len(got) != 2 || got[1] != "CREATE INDEX i ON a (x)" {
+		t.Errorf("statements = %q", got)
+	}
+}
