@@ -1,0 +1,114 @@
+package match
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/anchore/clio"
+	"github.com/anchore/grype/cmd/grype/cli/options"
+	"github.com/anchore/grype/grype"
+	"github.com/anchore/grype/grype/distro"
+	grypematch "github.com/anchore/grype/grype/match"
+	"github.com/anchore/grype/grype/matcher"
+	"github.com/anchore/grype/grype/matcher/dotnet"
+	"github.com/anchore/grype/grype/matcher/dpkg"
+	"github.com/anchore/grype/grype/matcher/golang"
+	"github.com/anchore/grype/grype/matcher/hex"
+	"github.com/anchore/grype/grype/matcher/java"
+	"github.com/anchore/grype/grype/matcher/javascript"
+	"github.com/anchore/grype/grype/matcher/python"
+	"github.com/anchore/grype/grype/matcher/rpm"
+	"github.com/anchore/grype/grype/matcher/ruby"
+	"github.com/anchore/grype/grype/matcher/rust"
+	"github.com/anchore/grype/grype/matcher/stock"
+	"github.com/anchore/grype/grype/pkg"
+	"github.com/anchore/grype/grype/presenter/models"
+	"github.com/anchore/grype/grype/vulnerability"
+	syftpkg "github.com/anchore/syft/syft/pkg"
+	"github.com/anchore/syft/syft/sbom"
+	"github.com/anchore/syft/syft/source"
+)
+
+// Matcher matches SBOMs against one loaded vulnerability database. It is
+// safe to reuse for many SBOMs: the DB is loaded once per process.
+type Matcher struct {
+	provider vulnerability.Provider
+	matchers []grypematch.Matcher
+}
+
+// New returns a Matcher over a loaded vulnerability provider.
+func New(p vulnerability.Provider) *Matcher {
+	return &Matcher{provider: p, matchers: matcher.NewDefaultMatchers(defaultConfig())}
+}
+
+// Result is grype's view of one SBOM: its matches as grype's JSON presenter
+// models, and the distro it matched against.
+type Result struct {
+	Matches []models.Match
+	Distro  *distro.Distro
+}
+
+// Match finds the vulnerabilities of the packages in s.
+func (m *Matcher) Match(ctx context.Context, s *sbom.SBOM, desc *source.Description) (*Result, error) {
+	d := distro.FromRelease(s.Artifacts.LinuxDistribution, nil)
+	synth := pkg.SynthesisConfig{Distro: pkg.DistroConfig{Override: d}}
+	packages := pkg.FromPtrs(pkg.FromCollection(s.Artifacts.Packages, s.Relationships, synth))
+	pctx := pkg.Context{Source: desc, Distro: d}
+
+	vm := grype.VulnerabilityMatcher{
+		VulnerabilityProvider: m.provider,
+		Matchers:              m.matchers,
+		IgnoreRules:           ignoreKernelHeaders,
+	}
+	found, ignored, err := vm.FindMatchesContext(ctx, packages, pctx)
+	if err != nil {
+		return nil, fmt.Errorf("match vulnerabilities: %w", err)
+	}
+	doc, err := models.NewDocument(clio.Identification{Name: "vigil"}, packages, pctx, *found, ignored, m.provider, nil, nil, models.DefaultSortStrategy, false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("describe matches: %w", err)
+	}
+	return &Result{Matches: doc.Matches, Distro: d}, nil
+}
+
+// defaultConfig is the grype CLI's default matcher configuration.
+func defaultConfig() matcher.Config {
+	o := options.DefaultGrype(clio.Identification{Name: "vigil"})
+	return matcher.Config{
+		Java: java.MatcherConfig{
+			ExternalSearchConfig: o.ExternalSources.ToJavaMatcherConfig(),
+			UseCPEs:              o.Match.Java.UseCPEs,
+		},
+		Ruby:       ruby.MatcherConfig(o.Match.Ruby),
+		Python:     python.MatcherConfig(o.Match.Python),
+		Dotnet:     dotnet.MatcherConfig(o.Match.Dotnet),
+		Javascript: javascript.MatcherConfig(o.Match.Javascript),
+		Rust:       rust.MatcherConfig(o.Match.Rust),
+		Hex:        hex.MatcherConfig(o.Match.Hex),
+		Stock:      stock.MatcherConfig(o.Match.Stock),
+		Golang: golang.MatcherConfig{
+			UseCPEs:                                o.Match.Golang.UseCPEs,
+			AlwaysUseCPEForStdlib:                  o.Match.Golang.AlwaysUseCPEForStdlib,
+			AllowMainModulePseudoVersionComparison: o.Match.Golang.AllowMainModulePseudoVersionComparison,
+		},
+		Dpkg: dpkg.MatcherConfig{
+			MissingEpochStrategy: o.Match.Dpkg.MissingEpochStrategy,
+			UseCPEsForEOL:        o.Match.Dpkg.UseCPEsForEOL,
+			UseCPEs:              o.Match.Dpkg.UseCPEs,
+		},
+		Rpm: rpm.MatcherConfig{
+			MissingEpochStrategy: o.Match.Rpm.MissingEpochStrategy,
+			UseCPEsForEOL:        o.Match.Rpm.UseCPEsForEOL,
+			UseCPEs:              o.Match.Rpm.UseCPEs,
+		},
+	}
+}
+
+// ignoreKernelHeaders mirrors the grype CLI default (match-upstream-kernel-headers
+// off): kernel header packages do not inherit the kernel's vulnerabilities.
+var ignoreKernelHeaders = []grypematch.IgnoreRule{
+	{Package: grypematch.IgnoreRulePackage{Name: "kernel-headers", UpstreamName: "kernel", Type: string(syftpkg.RpmPkg)}, MatchType: grypematch.ExactIndirectMatch},
+	{Package: grypematch.IgnoreRulePackage{Name: "linux(-.*)?-headers-.*", UpstreamName: "linux.*", Type: string(syftpkg.DebPkg)}, MatchType: grypematch.ExactIndirectMatch},
+	{Package: grypematch.IgnoreRulePackage{Name: "linux-libc-dev", UpstreamName: "linux", Type: string(syftpkg.DebPkg)}, MatchType: grypematch.ExactIndirectMatch},
+	{Package: grypematch.IgnoreRulePackage{Name: "linux-kbuild-.*", UpstreamName: "linux.*", Type: string(syftpkg.DebPkg)}, MatchType: grypematch.ExactIndirectMatch},
+}

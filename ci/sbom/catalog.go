@@ -1,0 +1,82 @@
+package sbom
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	stereofile "github.com/anchore/stereoscope/pkg/file"
+	stereoimage "github.com/anchore/stereoscope/pkg/image"
+	"github.com/anchore/syft/syft"
+	"github.com/anchore/syft/syft/cataloging"
+	"github.com/anchore/syft/syft/sbom"
+	"github.com/anchore/syft/syft/source"
+	"github.com/anchore/syft/syft/source/directorysource"
+	"github.com/anchore/syft/syft/source/stereoscopesource"
+
+	"gitlab.com/vigil-vm/vigil/ci/image"
+)
+
+// Result is an SBOM and the source it describes.
+type Result struct {
+	SBOM   *sbom.SBOM
+	Source source.Description
+}
+
+// config is syft's default cataloging as grype's CLI sets it up for matching,
+// so that findings agree with the grype CLI on the same image.
+func config(tool, version string) *syft.CreateSBOMConfig {
+	cfg := syft.DefaultCreateSBOMConfig().WithTool(tool, version)
+	// Go symbols let grype drop advisories for functions a binary never links.
+	cfg.Packages.Golang = cfg.Packages.Golang.WithCaptureSymbols(cataloging.SymbolScopeAll)
+	// A package without a version cannot be matched; drop it early as grype does.
+	cfg.Compliance.MissingVersion = cataloging.ComplianceActionDrop
+	return cfg
+}
+
+// FromImage catalogs an image already acquired with package image. Layers
+// are read through the v1.Image: nothing is pulled a second time.
+func FromImage(ctx context.Context, img *image.Image, tool, version string) (*Result, error) {
+	tmp := stereofile.NewTempDirGenerator("vigil")
+	defer tmp.Cleanup()
+	contentDir, err := tmp.NewDirectory("content")
+	if err != nil {
+		return nil, fmt.Errorf("scratch directory: %w", err)
+	}
+	meta := []stereoimage.AdditionalMetadata{stereoimage.WithManifestDigest(img.Digest)}
+	if len(img.Tags) > 0 {
+		meta = append(meta, stereoimage.WithTags(img.Repository+":"+img.Tags[0]))
+	}
+	if img.Platform != "" {
+		meta = append(meta, stereoimage.WithPlatform(img.Platform))
+	}
+	simg := stereoimage.New(img.Image, tmp, contentDir, meta...)
+	if err := simg.Read(ctx); err != nil {
+		return nil, fmt.Errorf("read image %s: %w", img.Input, err)
+	}
+	defer simg.Cleanup()
+	ref := img.Repository + "@" + img.Digest
+	src := stereoscopesource.New(simg, stereoscopesource.ImageConfig{Reference: ref})
+	return create(ctx, src, tool, version)
+}
+
+// FromDir catalogs a directory tree.
+func FromDir(ctx context.Context, path, tool, version string) (*Result, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("scan directory: %w", err)
+	}
+	src, err := directorysource.NewFromPath(path)
+	if err != nil {
+		return nil, fmt.Errorf("scan directory %s: %w", path, err)
+	}
+	return create(ctx, src, tool, version)
+}
+
+func create(ctx context.Context, src source.Source, tool, version string) (*Result, error) {
+	defer src.Close()
+	s, err := syft.CreateSBOM(ctx, src, config(tool, version))
+	if err != nil {
+		return nil, fmt.Errorf("catalog packages: %w", err)
+	}
+	return &Result{SBOM: s, Source: src.Describe()}, nil
+}
