@@ -1,0 +1,2 @@
+// Package pip patches pinned (==) requirements in pip requirements files.
+package pip

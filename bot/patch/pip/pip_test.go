@@ -1,0 +1,103 @@
+package pip
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gitlab.com/vigil-vm/vigil/bot/patch"
+	"gitlab.com/vigil-vm/vigil/bot/patch/patchtest"
+)
+
+func TestExtract(t *testing.T) {
+	deps, err := New().Extract(context.Background(), "testdata/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []patch.Dependency{
+		{Manifest: "requirements/dev.txt", Name: "pytest", Version: "7.0.0"},
+		{Manifest: "requirements/dev.txt", Name: "jinja2", Version: "2.11.2"},
+		{Manifest: "requirements.txt", Name: "requests", Version: "2.25.0"},
+		{Manifest: "requirements.txt", Name: "Jinja2", Version: "2.11.2"},
+	}
+	if len(deps) != len(want) {
+		t.Fatalf("Extract = %+v, want %+v", deps, want)
+	}
+	for i := range want {
+		if deps[i] != want[i] {
+			t.Errorf("dependency %d = %+v, want %+v", i, deps[i], want[i])
+		}
+	}
+}
+
+func TestRewrite(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, pkg, to, want string
+		hashed                  bool
+	}{
+		{"plain", "requests==2.25.0\n", "requests", "2.31.0", "requests==2.31.0\n", false},
+		{"keeps extras, spacing, markers, comments", "Jinja2[i18n] == 2.11.2 ; python_version >= \"3.8\"  # x\n", "jinja2", "2.11.3", "Jinja2[i18n] == 2.11.3 ; python_version >= \"3.8\"  # x\n", false},
+		{"normalised name", "PyYAML==5.3\n", "pyyaml", "5.4", "PyYAML==5.4\n", false},
+		{"never downgrades", "requests==2.32.0\n", "requests", "2.31.0", "requests==2.32.0\n", false},
+		{"ranges untouched", "requests>=2.0\n", "requests", "2.31.0", "requests>=2.0\n", false},
+		{"crlf kept", "requests==2.25.0\r\nflask==1.0\r\n", "requests", "2.31.0", "requests==2.31.0\r\nflask==1.0\r\n", false},
+		{"hashes refuse", "requests==2.25.0 \\\n  --hash=sha256:00\n", "requests", "2.31.0", "requests==2.25.0 \\\n  --hash=sha256:00\n", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, hashed := rewrite([]byte(tc.in), tc.pkg, tc.to)
+			if string(out) != tc.want || hashed != tc.hashed {
+				t.Errorf("rewrite = %q, %v; want %q, %v", out, hashed, tc.want, tc.hashed)
+			}
+		})
+	}
+}
+
+func TestUpdate(t *testing.T) {
+	dir := patchtest.Copy(t, "testdata/repo")
+	c, err := New().Update(context.Background(), dir, patch.Fix{Package: "jinja2", From: "2.11.2", To: "2.11.3"})
+	if err != nil || c.Skipped != "" {
+		t.Fatalf("Update = %+v, %v", c, err)
+	}
+	if got := patchtest.Keys(c.Files); strings.Join(got, ",") != "requirements.txt,requirements/dev.txt" {
+		t.Fatalf("changed files = %v", got)
+	}
+	orig, _ := os.ReadFile(filepath.Join(dir, "requirements.txt"))
+	want := strings.Replace(string(orig), "== 2.11.2", "== 2.11.3", 1)
+	if string(c.Files["requirements.txt"]) != want {
+		t.Errorf("requirements.txt =\n%s\nwant\n%s", c.Files["requirements.txt"], want)
+	}
+	if !strings.Contains(string(c.Files["requirements/dev.txt"]), "jinja2==2.11.3\n") {
+		t.Errorf("requirements/dev.txt = %s", c.Files["requirements/dev.txt"])
+	}
+
+	for _, tc := range []struct{ fixture, pkg, want string }{
+		{"testdata/hashed", "jinja2", "--hash"},
+		{"testdata/repo", "django", "no requirements file pins"},
+	} {
+		c, err := New().Update(context.Background(), patchtest.Copy(t, tc.fixture), patch.Fix{Package: tc.pkg, To: "9.9.9"})
+		if err != nil || !strings.Contains(c.Skipped, tc.want) || !c.Empty() {
+			t.Errorf("Update(%s, %s) = %+v, %v; want skipped %q", tc.fixture, tc.pkg, c, err, tc.want)
+		}
+	}
+}
+
+func FuzzRewrite(f *testing.F) {
+	f.Add([]byte("requests==2.25.0\nJinja2[i18n] == 2.11.2 ; python_version >= \"3.8\"\n"))
+	f.Add([]byte("a==1 \\\n --hash=sha256:00\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, hashed := rewrite(data, "requests", "99.0")
+		if hashed {
+			return
+		}
+		if strings.Count(string(out), "\n") != strings.Count(string(data), "\n") {
+			t.Fatalf("line count changed: %q → %q", data, out)
+		}
+		for _, p := range parse(out) {
+			if normalize(p.name) == "requests" && patch.CompareVersions(p.version, "99.0") < 0 {
+				t.Fatalf("requests left at %s in %q", p.version, out)
+			}
+		}
+	})
+}
