@@ -1,0 +1,161 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+)
+
+// Handler does the work of the jobs.
+type Handler interface {
+	// HandleDelivery processes the stored delivery with this key.
+	HandleDelivery(ctx context.Context, key string) error
+	// Sweep applies SLA stages to every tracked issue.
+	Sweep(ctx context.Context) error
+}
+
+// RetryAfter is an error that knows when its operation may be tried again,
+// such as a GitLab 429 with a Retry-After header.
+type RetryAfter interface {
+	error
+	RetryAfter() time.Duration
+}
+
+// Options tune the queue.
+type Options struct {
+	Workers       int           // concurrent jobs; 0 means 2
+	MaxAttempts   int           // attempts per job before it is discarded; 0 means 10
+	SweepInterval time.Duration // 0 disables the periodic SLA sweep
+	PollInterval  time.Duration // how often to look for new jobs; 0 means 200ms
+	JobTimeout    time.Duration // 0 means 5 minutes
+}
+
+// Queue is River on the ledger's database.
+type Queue struct {
+	client *river.Client[*sql.Tx]
+	db     *sql.DB
+	log    *slog.Logger
+}
+
+// New migrates River's tables in db (SQLite) and builds a client whose
+// workers call h. Jobs are worked once Start is called.
+func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Logger) (*Queue, error) {
+	driver := riversqlite.New(db)
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("prepare queue migrations: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("migrate queue tables: %w", err)
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 2
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 10
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 200 * time.Millisecond
+	}
+	if opts.JobTimeout <= 0 {
+		opts.JobTimeout = 5 * time.Minute
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[DeliveryArgs]) error {
+		return retryAfter(h.HandleDelivery(ctx, job.Args.Key))
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[SweepArgs]) error {
+		return retryAfter(h.Sweep(ctx))
+	}))
+	cfg := &river.Config{
+		Logger:            log,
+		Workers:           workers,
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
+		MaxAttempts:       opts.MaxAttempts,
+		FetchPollInterval: opts.PollInterval,
+		FetchCooldown:     opts.PollInterval / 4,
+		JobTimeout:        opts.JobTimeout,
+		PollOnly:          true,
+	}
+	if opts.SweepInterval > 0 {
+		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(opts.SweepInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true})}
+	}
+	client, err := river.NewClient(driver, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create queue client: %w", err)
+	}
+	return &Queue{client: client, db: db, log: log}, nil
+}
+
+// retryAfter turns an error that names its retry time into a River snooze,
+// so the next attempt waits at least as long as GitLab asked.
+func retryAfter(err error) error {
+	var ra RetryAfter
+	if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+		return river.JobSnooze(ra.RetryAfter())
+	}
+	return err
+}
+
+// EnqueueDelivery adds the job for a stored delivery inside tx, so the
+// delivery and its job are committed together or not at all.
+func (q *Queue) EnqueueDelivery(ctx context.Context, tx *sql.Tx, key string) error {
+	if _, err := q.client.InsertTx(ctx, tx, DeliveryArgs{Key: key}, nil); err != nil {
+		return fmt.Errorf("enqueue delivery %s: %w", key, err)
+	}
+	return nil
+}
+
+// EnqueueSweep asks for an SLA sweep now.
+func (q *Queue) EnqueueSweep(ctx context.Context) error {
+	if _, err := q.client.Insert(ctx, SweepArgs{}, nil); err != nil {
+		return fmt.Errorf("enqueue sla sweep: %w", err)
+	}
+	return nil
+}
+
+// Start begins working jobs until ctx ends or Stop is called.
+func (q *Queue) Start(ctx context.Context) error {
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("start queue: %w", err)
+	}
+	return nil
+}
+
+// Stop waits for running jobs to finish, or for ctx to end.
+func (q *Queue) Stop(ctx context.Context) error {
+	if err := q.client.Stop(ctx); err != nil {
+		return fmt.Errorf("stop queue: %w", err)
+	}
+	return nil
+}
+
+// Depth counts jobs not yet finished: available, scheduled, retrying or running.
+func (q *Queue) Depth(ctx context.Context) (int, error) {
+	var n int
+	err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending')`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count queued jobs: %w", err)
+	}
+	return n, nil
+}
+
+// Idle reports whether no delivery job is waiting or running.
+func (q *Queue) Idle(ctx context.Context) (bool, error) {
+	var n int
+	err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = ? AND state IN ('available', 'scheduled', 'retryable', 'running', 'pending')`,
+		DeliveryArgs{}.Kind()).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("count queued jobs: %w", err)
+	}
+	return n == 0, nil
+}

@@ -1,0 +1,139 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
+)
+
+type recorder struct {
+	mu       sync.Mutex
+	keys     []string
+	attempts map[string]int
+	at       map[string][]time.Time
+	fail     func(key string, attempt int) error
+}
+
+func (r *recorder) HandleDelivery(ctx context.Context, key string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attempts[key]++
+	r.at[key] = append(r.at[key], time.Now())
+	if r.fail != nil {
+		if err := r.fail(key, r.attempts[key]); err != nil {
+			return err
+		}
+	}
+	r.keys = append(r.keys, key)
+	return nil
+}
+
+func (r *recorder) Sweep(context.Context) error { return nil }
+
+func (r *recorder) done(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, k := range r.keys {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+type waitErr time.Duration
+
+func (w waitErr) Error() string               { return "rate limited" }
+func (w waitErr) RetryAfter() time.Duration { return time.Duration(w) }
+
+func setup(t *testing.T, r *recorder) (*Queue, *ledger.Ledger) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := ledger.OpenSQLite(filepath.Join(t.TempDir(), "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	l, err := ledger.Open(ctx, db, ledger.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := New(ctx, db, r, Options{PollInterval: 20 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q, l
+}
+
+func accept(t *testing.T, q *Queue, l *ledger.Ledger, key string) bool {
+	t.Helper()
+	ctx := context.Background()
+	var inserted bool
+	err := l.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		inserted, err = l.InsertDelivery(ctx, tx, ledger.Delivery{Key: key, Event: "Job Hook", Received: time.Now()})
+		if err != nil || !inserted {
+			return err
+		}
+		return q.EnqueueDelivery(ctx, tx, key)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inserted
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestDeliveryWorkedOnceAndRetryAfterHonoured(t *testing.T) {
+	r := &recorder{attempts: map[string]int{}, at: map[string][]time.Time{}}
+	r.fail = func(key string, attempt int) error {
+		if key == "limited" && attempt == 1 {
+			return waitErr(300 * time.Millisecond)
+		}
+		return nil
+	}
+	q, l := setup(t, r)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Enqueued before start: stored jobs survive until a worker runs.
+	if !accept(t, q, l, "a") || accept(t, q, l, "a") {
+		t.Fatal("duplicate delivery was enqueued twice")
+	}
+	if depth, err := q.Depth(ctx); err != nil || depth != 1 {
+		t.Fatalf("Depth = %d, %v; want 1", depth, err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop(context.Background())
+	accept(t, q, l, "limited")
+	waitFor(t, "delivery a", func() bool { return r.done("a") })
+	waitFor(t, "limited delivery", func() bool { return r.done("limited") })
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.attempts["a"] != 1 {
+		t.Errorf("delivery a worked %d times", r.attempts["a"])
+	}
+	at := r.at["limited"]
+	if len(at) != 2 || at[1].Sub(at[0]) < 300*time.Millisecond {
+		t.Errorf("retry came %v after a Retry-After of 300ms", at[len(at)-1].Sub(at[0]))
+	}
+	waitFor(t, "idle queue", func() bool { ok, _ := q.Idle(ctx); return ok })
+}
