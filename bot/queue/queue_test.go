@@ -50,7 +50,7 @@ func (r *recorder) done(key string) bool {
 
 type waitErr time.Duration
 
-func (w waitErr) Error() string               { return "rate limited" }
+func (w waitErr) Error() string             { return "rate limited" }
 func (w waitErr) RetryAfter() time.Duration { return time.Duration(w) }
 
 func setup(t *testing.T, r *recorder) (*Queue, *ledger.Ledger) {
