@@ -1,0 +1,116 @@
+package vulndb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/anchore/clio"
+	"github.com/anchore/grype/grype"
+	v6dist "github.com/anchore/grype/grype/db/v6/distribution"
+	v6inst "github.com/anchore/grype/grype/db/v6/installation"
+	"github.com/anchore/grype/grype/vulnerability"
+)
+
+// DefaultMaxAge is grype's default: a DB built longer ago than this is stale.
+const DefaultMaxAge = 120 * time.Hour
+
+// OpenOptions chooses the database to match against.
+type OpenOptions struct {
+	// Dir is a local DB directory (Dir/6/vulnerability.db), used as it is and
+	// never updated over the network. "" means grype's own cache directory
+	// with grype's normal online update check.
+	Dir string
+	// MaxAge is how old the DB may be; 0 means DefaultMaxAge.
+	MaxAge time.Duration
+	// AllowStale opens a DB older than MaxAge anyway.
+	AllowStale bool
+	// Now is the clock the age is measured against; zero means time.Now().
+	Now time.Time
+}
+
+// StaleError says a database is older than allowed.
+type StaleError struct {
+	Dir    string
+	Built  time.Time
+	Age    time.Duration
+	MaxAge time.Duration
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("vulnerability database in %s was built %s (%s ago, more than %s): rebuild it with `vigil db build --out %s …` or pass --db-allow-stale",
+		e.Dir, e.Built.Format(time.RFC3339), e.Age.Round(time.Hour), e.MaxAge, e.Dir)
+}
+
+// Open loads a vulnerability database for matching. The returned provider is
+// also the io.Closer that releases the database. With Dir set nothing touches
+// the network; a missing DB is a *NoDBError and a stale one a *StaleError.
+func Open(ctx context.Context, o OpenOptions) (vulnerability.Provider, Status, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, Status{}, err
+	}
+	maxAge := o.MaxAge
+	if maxAge <= 0 {
+		maxAge = DefaultMaxAge
+	}
+	if o.Dir == "" {
+		return openDefault(maxAge, o.AllowStale)
+	}
+
+	st, err := ReadStatus(o.Dir)
+	if err != nil {
+		return nil, Status{}, err
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if age := now.Sub(st.Built); age > maxAge && !o.AllowStale {
+		return nil, Status{}, &StaleError{Dir: o.Dir, Built: st.Built, Age: age, MaxAge: maxAge}
+	}
+
+	// grype's own loader, with the update step off: it only reads the files.
+	// Age is checked above against the caller's clock; the checksum in
+	// import.json is still verified.
+	dist := v6dist.DefaultConfig()
+	dist.ID = grypeID()
+	inst := v6inst.Config{
+		DBRootDir:          o.Dir,
+		ValidateAge:        false,
+		ValidateChecksum:   true,
+		MaxAllowedBuiltAge: maxAge,
+	}
+	vp, _, err := grype.LoadVulnerabilityDB(dist, inst, false)
+	if err != nil {
+		return nil, Status{}, fmt.Errorf("open vulnerability database in %s: %w (rebuild it with `vigil db build --out %s …`)", o.Dir, err, o.Dir)
+	}
+	return vp, st, nil
+}
+
+// openDefault is what the grype CLI does by default: its cache directory, an
+// update check against grype's listing, and grype's age validation.
+func openDefault(maxAge time.Duration, allowStale bool) (vulnerability.Provider, Status, error) {
+	id := grypeID()
+	dist := v6dist.DefaultConfig()
+	dist.ID = id
+	inst := v6inst.DefaultConfig(id)
+	inst.MaxAllowedBuiltAge = maxAge
+	inst.ValidateAge = !allowStale
+	vp, ps, err := grype.LoadVulnerabilityDB(dist, inst, true)
+	if err != nil {
+		return nil, Status{}, fmt.Errorf("open grype's vulnerability database in %s: %w (check network access to %s, pass --db-allow-stale, or build a local one with `vigil db build` and pass --db)",
+			inst.DBRootDir, err, dist.LatestURL)
+	}
+	st, err := readDBStatus(inst.DBFilePath())
+	if err != nil {
+		// the provider works; the status is informational
+		st = Status{Path: ps.Path, Built: ps.Built, SchemaVersion: ps.SchemaVersion, Source: ps.From}
+	}
+	return vp, st, nil
+}
+
+// grypeID identifies as grype so the default cache directory is the grype
+// CLI's own (~/.cache/grype/db) and both share one downloaded DB.
+func grypeID() clio.Identification {
+	return clio.Identification{Name: "grype", Version: "v0.121.2"}
+}
