@@ -1,0 +1,134 @@
+package npm
+
+import (
+	"context"
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"gitlab.com/vigil-vm/vigil/bot/patch"
+	"gitlab.com/vigil-vm/vigil/bot/patch/patchtest"
+)
+
+func TestExtract(t *testing.T) {
+	for _, tc := range []struct {
+		fixture string
+		want    patch.Dependency
+	}{
+		{"direct", patch.Dependency{Manifest: "package-lock.json", Name: "minimist", Version: "1.2.5"}},
+		{"transitive", patch.Dependency{Manifest: "package-lock.json", Name: "minimist", Version: "1.2.5", Indirect: true}},
+		{"transitive", patch.Dependency{Manifest: "package-lock.json", Name: "mkdirp", Version: "0.5.5"}},
+	} {
+		deps, err := New(Options{}).Extract(context.Background(), "testdata/"+tc.fixture)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, d := range deps {
+			found = found || d == tc.want
+		}
+		if !found {
+			t.Errorf("Extract(%s) = %+v, want it to contain %+v", tc.fixture, deps, tc.want)
+		}
+	}
+}
+
+func TestSetDependency(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"caret kept", `{"dependencies": {"minimist": "^1.2.5", "other": "1.0.0"}}`, `{"dependencies": {"minimist": "^1.2.6", "other": "1.0.0"}}`},
+		{"exact", "{\n  \"devDependencies\": {\n    \"minimist\": \"1.2.5\"\n  }\n}\n", "{\n  \"devDependencies\": {\n    \"minimist\": \"1.2.6\"\n  }\n}\n"},
+		{"other packages untouched", `{"dependencies": {"minimist-x": "1.2.5"}}`, `{"dependencies": {"minimist-x": "1.2.5"}}`},
+		{"overrides untouched", `{"overrides": {"minimist": "1.2.5"}}`, `{"overrides": {"minimist": "1.2.5"}}`},
+		{"odd range", `{"dependencies": {"minimist": "1.x"}}`, `{"dependencies": {"minimist": "^1.2.6"}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, _, err := setDependency([]byte(tc.in), "minimist", func(old string) string { return bumpSpec(old, "1.2.6") })
+			if err != nil || string(out) != tc.want {
+				t.Errorf("setDependency = %s, %v; want %s", out, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestSetOverride(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"new block", "{\n  \"name\": \"x\"\n}\n", "{\n  \"name\": \"x\",\n  \"overrides\": {\n    \"minimist\": \"1.2.6\"\n  }\n}\n"},
+		{"tabs", "{\n\t\"name\": \"x\"\n}", "{\n\t\"name\": \"x\",\n\t\"overrides\": {\n\t\t\"minimist\": \"1.2.6\"\n\t}\n}"},
+		{"existing block", "{\n  \"overrides\": {\n    \"a\": \"1.0.0\"\n  }\n}", "{\n  \"overrides\": {\n    \"a\": \"1.0.0\",\n    \"minimist\": \"1.2.6\"\n  }\n}"},
+		{"existing entry", `{"overrides": {"minimist": "1.2.5"}}`, `{"overrides": {"minimist": "1.2.6"}}`},
+		{"empty object", `{}`, "{\n  \"overrides\": {\n    \"minimist\": \"1.2.6\"\n  }\n}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := setOverride([]byte(tc.in), "minimist", "1.2.6")
+			if err != nil || string(out) != tc.want {
+				t.Errorf("setOverride = %q, %v; want %q", out, err, tc.want)
+			}
+		})
+	}
+	if _, err := setOverride([]byte(`{"overrides": {"minimist": {".": "1.0.0"}}}`), "minimist", "1.2.6"); err == nil {
+		t.Error("nested override rewritten; want an error")
+	}
+}
+
+// TestUpdate runs the real npm against the npm registry (or npm's cache).
+func TestUpdate(t *testing.T) {
+	if _, err := exec.LookPath("npm"); err != nil {
+		t.Skip("no npm command")
+	}
+	for _, tc := range []struct {
+		fixture, wantManifest, wantNote string
+	}{
+		{"direct", `"minimist": "1.2.6"`, ""},
+		{"transitive", "\"overrides\": {\n    \"minimist\": \"1.2.6\"\n  }", "transitive"},
+	} {
+		t.Run(tc.fixture, func(t *testing.T) {
+			dir := patchtest.Copy(t, "testdata/"+tc.fixture)
+			c, err := New(Options{}).Update(context.Background(), dir, patch.Fix{Ecosystem: "npm", Package: "minimist", From: "1.2.5", To: "1.2.6"})
+			if err != nil || c.Skipped != "" {
+				t.Fatalf("Update = %+v, %v", c, err)
+			}
+			if !strings.Contains(string(c.Files["package.json"]), tc.wantManifest) {
+				t.Errorf("package.json =\n%s\nwant %s", c.Files["package.json"], tc.wantManifest)
+			}
+			var l lockfile
+			if err := json.Unmarshal(c.Files["package-lock.json"], &l); err != nil {
+				t.Fatalf("package-lock.json: %v", err)
+			}
+			if got := l.Packages["node_modules/minimist"].Version; got != "1.2.6" {
+				t.Errorf("lock installs minimist %s, want 1.2.6", got)
+			}
+			if got := strings.Join(c.Notes, "\n"); !strings.Contains(got, tc.wantNote) || (tc.wantNote == "") != (got == "") {
+				t.Errorf("notes = %q, want %q", got, tc.wantNote)
+			}
+		})
+	}
+	c, err := New(Options{}).Update(context.Background(), patchtest.Copy(t, "testdata/direct"), patch.Fix{Package: "left-pad", To: "1.3.0"})
+	if err != nil || !strings.Contains(c.Skipped, "no package.json") {
+		t.Errorf("Update(left-pad) = %+v, %v; want skipped", c, err)
+	}
+}
+
+func FuzzSetOverride(f *testing.F) {
+	f.Add([]byte(`{"name": "x", "overrides": {"a": "1"}}`))
+	f.Add([]byte("{\n  \"dependencies\": {\"minimist\": \"^1.2.5\"}\n}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := setOverride(data, "minimist", "1.2.6")
+		if err != nil {
+			return
+		}
+		var v struct {
+			Overrides map[string]any `json:"overrides"`
+		}
+		if err := json.Unmarshal(out, &v); err != nil {
+			t.Fatalf("edited package.json is not JSON: %v\n%s", err, out)
+		}
+		if v.Overrides["minimist"] != "1.2.6" {
+			t.Fatalf("override missing in %s", out)
+		}
+		out2, _, err := setDependency(data, "minimist", func(string) string { return "1.2.6" })
+		if err == nil && !json.Valid(out2) {
+			t.Fatalf("setDependency broke JSON: %s", out2)
+		}
+	})
+}
