@@ -1,0 +1,2 @@
+// Package webhook receives GitLab webhooks: it checks the secret, stores each delivery once and acknowledges at once.
+package webhook

@@ -1,0 +1,185 @@
+package webhook
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
+)
+
+// Events the bot acts on; every other event is acknowledged and ignored.
+var accepted = map[string]bool{
+	"Job Hook":                true,
+	"Pipeline Hook":           true,
+	"Issue Hook":              true,
+	"Confidential Issue Hook": true,
+	"Note Hook":               true,
+	"Confidential Note Hook":  true,
+	"Merge Request Hook":      true,
+}
+
+// Accepted reports whether the bot acts on an X-Gitlab-Event.
+func Accepted(event string) bool { return accepted[event] }
+
+// Results of a delivery, as counted by the Observe callback.
+const (
+	ResultAccepted     = "accepted"
+	ResultDuplicate    = "duplicate"
+	ResultIgnored      = "ignored"
+	ResultUnauthorized = "unauthorized"
+	ResultTooLarge     = "too_large"
+	ResultMalformed    = "malformed"
+	ResultError        = "error"
+)
+
+// Store records a delivery and enqueues its job atomically. It returns false
+// when a delivery with the same key was stored before.
+type Store interface {
+	Accept(ctx context.Context, d ledger.Delivery) (bool, error)
+}
+
+// Config configures a Receiver.
+type Config struct {
+	// Secrets are the accepted X-Gitlab-Token values; at least one is needed.
+	Secrets []string
+	// MaxBytes bounds a body; larger ones get 413. 0 means 25 MiB (GitLab's own cap).
+	MaxBytes int64
+	Store    Store
+	Log      *slog.Logger
+	// Observe, when set, is told the event and result of every request.
+	Observe func(event, result string)
+	Now     func() time.Time
+}
+
+// Receiver is the http.Handler of POST /webhooks/gitlab.
+type Receiver struct {
+	cfg    Config
+	hashes [][32]byte
+}
+
+// New returns a receiver; it refuses a configuration without a secret.
+func New(cfg Config) (*Receiver, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("webhook receiver needs a store")
+	}
+	r := &Receiver{cfg: cfg}
+	for _, s := range cfg.Secrets {
+		if s = strings.TrimSpace(s); s != "" {
+			r.hashes = append(r.hashes, sha256.Sum256([]byte(s)))
+		}
+	}
+	if len(r.hashes) == 0 {
+		return nil, errors.New("webhook receiver needs at least one secret token")
+	}
+	if r.cfg.MaxBytes <= 0 {
+		r.cfg.MaxBytes = 25 << 20
+	}
+	if r.cfg.Log == nil {
+		r.cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if r.cfg.Now == nil {
+		r.cfg.Now = time.Now
+	}
+	return r, nil
+}
+
+// authorized compares the token against every secret in constant time: the
+// hashes have equal length and every secret is compared.
+func (r *Receiver) authorized(token string) bool {
+	got := sha256.Sum256([]byte(token))
+	ok := 0
+	for _, h := range r.hashes {
+		ok |= subtle.ConstantTimeCompare(got[:], h[:])
+	}
+	return ok == 1 && token != ""
+}
+
+type reply struct {
+	Status string `json:"status"`
+	Key    string `json:"key,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	event := req.Header.Get("X-Gitlab-Event")
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		r.respond(w, event, http.StatusMethodNotAllowed, "", reply{Status: "error", Error: "use POST"})
+		return
+	}
+	if !r.authorized(req.Header.Get("X-Gitlab-Token")) {
+		r.respond(w, event, http.StatusUnauthorized, ResultUnauthorized, reply{Status: "error", Error: "missing or wrong X-Gitlab-Token"})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, r.cfg.MaxBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			r.respond(w, event, http.StatusRequestEntityTooLarge, ResultTooLarge,
+				reply{Status: "error", Error: fmt.Sprintf("body exceeds %d bytes", r.cfg.MaxBytes)})
+			return
+		}
+		r.respond(w, event, http.StatusBadRequest, ResultMalformed, reply{Status: "error", Error: "could not read body"})
+		return
+	}
+	if !accepted[event] {
+		r.respond(w, event, http.StatusOK, ResultIgnored, reply{Status: "ignored"})
+		return
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		r.respond(w, event, http.StatusBadRequest, ResultMalformed, reply{Status: "error", Error: "body is not a JSON object"})
+		return
+	}
+	key := DeliveryKey(req.Header, event, body)
+	stored, err := r.cfg.Store.Accept(req.Context(), ledger.Delivery{Key: key, Event: event, Body: body, Received: r.cfg.Now()})
+	if err != nil {
+		r.cfg.Log.Error("store webhook delivery", "event", event, "key", key, "err", err)
+		r.respond(w, event, http.StatusServiceUnavailable, ResultError, reply{Status: "error", Key: key, Error: "could not store delivery; retry"})
+		return
+	}
+	if !stored {
+		r.respond(w, event, http.StatusAccepted, ResultDuplicate, reply{Status: "duplicate", Key: key})
+		return
+	}
+	r.respond(w, event, http.StatusAccepted, ResultAccepted, reply{Status: "accepted", Key: key})
+}
+
+func (r *Receiver) respond(w http.ResponseWriter, event string, code int, result string, body reply) {
+	if result != "" {
+		level := slog.LevelInfo
+		if code >= 400 {
+			level = slog.LevelWarn
+		}
+		r.cfg.Log.Log(context.Background(), level, "webhook delivery", "event", event, "result", result, "status", code, "key", body.Key, "reason", body.Error)
+		if r.cfg.Observe != nil {
+			r.cfg.Observe(event, result)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(body)
+}
+
+// DeliveryKey is the deduplication key of a delivery: Idempotency-Key, else
+// X-Gitlab-Event-UUID, else a digest of the event and body.
+func DeliveryKey(h http.Header, event string, body []byte) string {
+	if k := strings.TrimSpace(h.Get("Idempotency-Key")); k != "" {
+		return k
+	}
+	if k := strings.TrimSpace(h.Get("X-Gitlab-Event-UUID")); k != "" {
+		return k
+	}
+	sum := sha256.Sum256(append([]byte(event+"\x00"), body...))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
