@@ -1,0 +1,79 @@
+package gotoolchain
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"gitlab.com/vigil-vm/vigil/bot/patch"
+	"gitlab.com/vigil-vm/vigil/bot/patch/patchtest"
+	"gitlab.com/vigil-vm/vigil/internal/findings"
+)
+
+func TestHandles(t *testing.T) {
+	p := New()
+	if !p.Handles(findings.Finding{Package: findings.Package{Name: "stdlib", Type: "go-module", Version: "go1.22.3"}}) {
+		t.Error("stdlib not handled")
+	}
+	if p.Handles(findings.Finding{Package: findings.Package{Name: "golang.org/x/text", Type: "go-module"}}) {
+		t.Error("a module is handled by the toolchain patcher")
+	}
+}
+
+func TestExtract(t *testing.T) {
+	deps, err := New().Extract(context.Background(), "testdata/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range deps {
+		got = append(got, d.Manifest+" "+d.Name+" "+d.Version)
+	}
+	want := "go.mod go 1.22.0,go.mod toolchain go1.22.3,Dockerfile golang 1.22.3-alpine3.19,Dockerfile golang 1.22.3,Dockerfile golang 1.21.9"
+	if strings.Join(got, ",") != want {
+		t.Errorf("Extract =\n%s\nwant\n%s", strings.Join(got, ","), want)
+	}
+}
+
+func TestUpdate(t *testing.T) {
+	dir := patchtest.Copy(t, "testdata/repo")
+	c, err := New().Update(context.Background(), dir, patch.Fix{Package: "stdlib", From: "go1.22.3", To: "1.22.5"})
+	if err != nil || c.Skipped != "" {
+		t.Fatalf("Update = %+v, %v", c, err)
+	}
+	if !strings.Contains(string(c.Files["go.mod"]), "toolchain go1.22.5\n") || !strings.Contains(string(c.Files["go.mod"]), "go 1.22.0\n") {
+		t.Errorf("go.mod =\n%s", c.Files["go.mod"])
+	}
+	df := string(c.Files["Dockerfile"])
+	for _, want := range []string{
+		"ARG GO_VERSION=1.22.5\n",
+		"FROM golang:${GO_VERSION}-alpine3.19 AS build\n",
+		"FROM --platform=linux/amd64 golang:1.22.5 AS test\n",
+		"FROM golang:1.21.9 AS legacy\n", // another minor line: untouched
+		"FROM alpine:3.19.1\n",
+	} {
+		if !strings.Contains(df, want) {
+			t.Errorf("Dockerfile lacks %q:\n%s", want, df)
+		}
+	}
+}
+
+func TestUpdateAddsToolchain(t *testing.T) {
+	c, err := New().Update(context.Background(), patchtest.Copy(t, "testdata/bare"), patch.Fix{Package: "stdlib", To: "go1.22.5"})
+	if err != nil || !strings.Contains(string(c.Files["go.mod"]), "toolchain go1.22.5") || len(c.Notes) != 1 {
+		t.Errorf("Update = %+v, %v; want a toolchain directive added with a note", c, err)
+	}
+}
+
+func TestUpdateSkips(t *testing.T) {
+	for _, tc := range []struct{ fixture, to, want string }{
+		{"repo", "1.23.1", "no toolchain directive"},
+		{"repo", "1.22.2", "no toolchain directive"},
+		{"repo", "banana", "not a Go release"},
+	} {
+		c, err := New().Update(context.Background(), patchtest.Copy(t, "testdata/"+tc.fixture), patch.Fix{Package: "stdlib", To: tc.to})
+		if err != nil || !strings.Contains(c.Skipped, tc.want) || !c.Empty() {
+			t.Errorf("Update(%s) = %+v, %v; want skipped %q", tc.to, c, err, tc.want)
+		}
+	}
+}
