@@ -1,0 +1,330 @@
+package templates_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// fakeVigil stands in for the vigil binary inside jobs: it records its
+// arguments and writes the files `vigil scan` writes, then exits with
+// $FAKE_VIGIL_EXIT (the gate's exit code).
+const fakeVigil = `#!/bin/sh
+printf '%s\n' "$@" > vigil-args.txt
+case "$1" in
+scan)
+  prev=
+  for a in "$@"; do
+    if [ "$prev" = --db ] && [ -f "$a/vulnerability.db" ]; then cp "$a/vulnerability.db" vigil-db-seen.txt; fi
+    prev=$a
+  done
+  echo '{"schema":"vigil.findings/v1"}' > vigil-findings.json
+  echo '{"version":"15.2.1","vulnerabilities":[]}' > gl-container-scanning-report.json
+  echo '{"bomFormat":"CycloneDX"}' > gl-sbom-app.cdx.json
+  echo '# vigil scan' > vigil-summary.md
+  ;;
+db)
+  prev=
+  out=
+  for a in "$@"; do
+    case "$prev" in
+      --out) out=$a ;;
+      --db) test -f "$a/vulnerability.db" || exit 2 ;;
+      --osv) ls "$a"/*.json > /dev/null || exit 2 ;;
+      --kev|--epss) test -s "$a" || exit 2 ;;
+    esac
+    prev=$a
+  done
+  if [ "$2" = build ]; then mkdir -p "$out" && printf '%s\n' "$@" > "$out/vulnerability.db"; fi
+  ;;
+patch)
+  prev=
+  for a in "$@"; do
+    if [ "$prev" = --findings ]; then cp "$a" vigil-patch-input.json || exit 2; fi
+    prev=$a
+  done
+  ;;
+esac
+exit "${FAKE_VIGIL_EXIT:-0}"
+`
+
+func scanPipeline(stages, inputs string) string {
+	s := "include:\n  - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/scan@$CI_COMMIT_SHA\n"
+	if inputs != "" {
+		s += "    inputs:\n" + inputs
+	}
+	if stages != "" {
+		s = "stages: " + stages + "\n" + s
+	}
+	return s
+}
+
+// TestScanComponentRenders includes the scan component as a user would and
+// checks the job GitLab would create: where each input lands, the reports
+// GitLab reads and the artifact the bot reads.
+func TestScanComponentRenders(t *testing.T) {
+	schema := ciSchema(t)
+	for _, tc := range []struct {
+		name, stages, inputs string
+		job                  string
+		want                 map[string]any // dotted path in the job → value
+	}{
+		{
+			name: "defaults",
+			job:  "vigil-scan",
+			want: map[string]any{
+				"stage":                         "test",
+				"image.name":                    "registry.gitlab.com/vigil-vm/vigil:latest",
+				"allow_failure":                 false,
+				"artifacts.expire_in":           "30 days",
+				"artifacts.when":                "always",
+				"variables.VIGIL_SCAN_IMAGE":    "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA",
+				"variables.VIGIL_SCAN_FAIL_ON":  "none",
+				"variables.VIGIL_SCAN_DB":       "online",
+				"variables.VIGIL_SCAN_PLATFORM": "",
+			},
+		},
+		{
+			name:   "every input",
+			stages: "[build, scan]",
+			inputs: `      stage: scan
+      job-name: scan-api
+      image: registry.example/api:1.0
+      platform: linux/arm64
+      fail-on: critical
+      ignore-unfixed: true
+      allowlist: .vigil/allowlist.yml
+      vex: .vigil/vex.json
+      sbom-formats: cyclonedx,spdx
+      db: /opt/vigil/db
+      insecure-registry: true
+      allow-failure: true
+      artifacts-expire-in: 1 week
+      vigil-image: mirror.example/vigil
+      vigil-version: 1.2.3
+`,
+			job: "scan-api",
+			want: map[string]any{
+				"stage":                                "scan",
+				"image.name":                           "mirror.example/vigil:1.2.3",
+				"allow_failure":                        true,
+				"artifacts.expire_in":                  "1 week",
+				"variables.VIGIL_SCAN_IMAGE":           "registry.example/api:1.0",
+				"variables.VIGIL_SCAN_PLATFORM":        "linux/arm64",
+				"variables.VIGIL_SCAN_FAIL_ON":         "critical",
+				"variables.VIGIL_SCAN_ALLOWLIST":       ".vigil/allowlist.yml",
+				"variables.VIGIL_SCAN_VEX":             ".vigil/vex.json",
+				"variables.VIGIL_SCAN_SBOM_FORMATS":    "cyclonedx,spdx",
+				"variables.VIGIL_SCAN_DB":              "/opt/vigil/db",
+				"script.ignore-unfixed":                `if [ "true" = true ]; then set -- "$@" --ignore-unfixed; fi`,
+				"script.insecure-registry":             `if [ "true" = true ]; then set -- "$@" --insecure-registry; fi`,
+				"artifacts.reports.container_scanning": "gl-container-scanning-report.json",
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newProject(t, map[string]string{".gitlab-ci.yml": scanPipeline(tc.stages, tc.inputs)})
+			doc := p.preview(nil)
+			if err := validate(schema, doc); err != nil {
+				t.Fatalf("rendered pipeline does not match GitLab's CI schema: %v", err)
+			}
+			job := mapAt(t, doc, tc.job)
+			for path, want := range tc.want {
+				if rest, ok := strings.CutPrefix(path, "script."); ok {
+					if !slices.Contains(stringList(t, job["script"]), want.(string)) {
+						t.Errorf("script has no line for %s: want %q in\n%v", rest, want, job["script"])
+					}
+					continue
+				}
+				keys := strings.Split(path, ".")
+				got := mapAt(t, job, keys[:len(keys)-1]...)[keys[len(keys)-1]]
+				if got != want {
+					t.Errorf("%s = %#v, want %#v", path, got, want)
+				}
+			}
+			if ep := stringList(t, mapAt(t, job, "image")["entrypoint"]); len(ep) != 1 || ep[0] != "" {
+				t.Errorf("image entrypoint = %q, want [\"\"] so the runner's shell runs the script", ep)
+			}
+			reports := mapAt(t, job, "artifacts", "reports")
+			if got := stringList(t, reports["container_scanning"]); !slices.Equal(got, []string{"gl-container-scanning-report.json"}) {
+				t.Errorf("container_scanning report = %v", got)
+			}
+			if got := stringList(t, reports["cyclonedx"]); !slices.Equal(got, []string{"gl-sbom-*.cdx.json"}) {
+				t.Errorf("cyclonedx report = %v", got)
+			}
+			paths := stringList(t, mapAt(t, job, "artifacts")["paths"])
+			for _, want := range []string{"vigil-findings.json", "vigil-summary.md", "gl-container-scanning-report.json"} {
+				if !slices.Contains(paths, want) {
+					t.Errorf("artifacts:paths lacks %s (the bot reads vigil-findings.json from there): %v", want, paths)
+				}
+			}
+		})
+	}
+}
+
+// TestScanComponentRejectsBadInputs shows that wrong input values stop the
+// pipeline before any job runs, with GitLab's message.
+func TestScanComponentRejectsBadInputs(t *testing.T) {
+	for _, tc := range []struct{ name, inputs, want string }{
+		{"severity not an option", "      fail-on: severe\n", "not in the list of allowed options"},
+		{"boolean as text", "      ignore-unfixed: \"yes\"\n", "is not a boolean"},
+		{"unknown input", "      fail_on: high\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newProject(t, map[string]string{".gitlab-ci.yml": scanPipeline("", tc.inputs)})
+			if tc.want == "" {
+				// GitLab rejects unknown inputs; gitlab-ci-local 4.60.1 ignores
+				// them, so the input simply must not reach the job.
+				doc := p.preview(nil)
+				if got := mapAt(t, doc, "vigil-scan", "variables")["VIGIL_SCAN_FAIL_ON"]; got != "none" {
+					t.Fatalf("misspelt input changed fail-on to %v", got)
+				}
+				return
+			}
+			if msg := p.previewError(nil); !strings.Contains(msg, tc.want) {
+				t.Fatalf("error does not say %q:\n%s", tc.want, msg)
+			}
+		})
+	}
+}
+
+func dbArchive(t *testing.T, content string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	if err := tw.WriteHeader(&tar.Header{Name: "./vulnerability.db", Mode: 0o644, Size: int64(len(content))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write([]byte(content)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestScanJobRuns runs the rendered scan job with a shell executor and a
+// stand-in vigil: the command line vigil receives, the gate's exit code and
+// the artifacts that leave the job.
+func TestScanJobRuns(t *testing.T) {
+	const token = "job-token-for-test"
+	db := dbArchive(t, "vigil test database\n")
+	var gotToken string
+	registry := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v4/projects/1217/packages/generic/vigil-db/latest/vigil-db.tar.gz" {
+			http.NotFound(w, r)
+			return
+		}
+		gotToken = r.Header.Get("JOB-TOKEN")
+		if gotToken != token {
+			http.Error(w, "401 Unauthorized", http.StatusUnauthorized)
+			return
+		}
+		_, _ = w.Write(db)
+	}))
+	defer registry.Close()
+
+	base := map[string]string{"CI_REGISTRY_IMAGE": "registry.example/group/app"}
+	for _, tc := range []struct {
+		name     string
+		inputs   string
+		vars     map[string]string
+		wantArgs []string // after "scan --image <image>"
+		wantFail bool
+		wantDB   string
+	}{
+		{
+			name:     "defaults",
+			wantArgs: []string{"--output-dir", ".", "--sbom-format", "cyclonedx"},
+		},
+		{
+			name: "every flag",
+			inputs: `      image: registry.example/api:1.0
+      platform: linux/arm64
+      fail-on: high
+      ignore-unfixed: true
+      insecure-registry: true
+      allowlist: .vigil/allowlist.yml
+      vex: .vigil/vex.json
+      sbom-formats: cyclonedx,spdx
+      db: /opt/vigil/db
+`,
+			wantArgs: []string{"--output-dir", ".", "--sbom-format", "cyclonedx,spdx", "--fail-on", "high", "--ignore-unfixed",
+				"--insecure-registry", "--platform", "linux/arm64", "--allowlist", ".vigil/allowlist.yml", "--vex", ".vigil/vex.json", "--db", "/opt/vigil/db"},
+		},
+		{
+			name:     "gate fails, reports still leave the job",
+			inputs:   "      fail-on: critical\n",
+			vars:     map[string]string{"FAKE_VIGIL_EXIT": "1"},
+			wantArgs: []string{"--output-dir", ".", "--sbom-format", "cyclonedx", "--fail-on", "critical"},
+			wantFail: true,
+		},
+		{
+			name:     "gate fails, failure allowed",
+			inputs:   "      fail-on: low\n      allow-failure: true\n",
+			vars:     map[string]string{"FAKE_VIGIL_EXIT": "1"},
+			wantArgs: []string{"--output-dir", ".", "--sbom-format", "cyclonedx", "--fail-on", "low"},
+		},
+		{
+			name:     "database from the package registry with the job token",
+			inputs:   "      db: $CI_API_V4_URL/projects/$CI_PROJECT_ID/packages/generic/vigil-db/latest/vigil-db.tar.gz\n",
+			vars:     map[string]string{"CI_SERVER_URL": registry.URL, "CI_JOB_TOKEN": token},
+			wantArgs: []string{"--output-dir", ".", "--sbom-format", "cyclonedx", "--db", ".vigil-db"},
+			wantDB:   "vigil test database",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gotToken = ""
+			p := newProject(t, map[string]string{".gitlab-ci.yml": scanPipeline("", tc.inputs)})
+			p.tool("vigil", fakeVigil)
+			vars := map[string]string{}
+			for k, v := range base {
+				vars[k] = v
+			}
+			for k, v := range tc.vars {
+				vars[k] = v
+			}
+			out, err := p.runJobs(vars, "vigil-scan")
+			if tc.wantFail != (err != nil) {
+				t.Fatalf("job failed = %v, want %v\n%s", err != nil, tc.wantFail, out)
+			}
+			args := readLines(t, filepath.Join(p.buildDir("vigil-scan"), "vigil-args.txt"))
+			if len(args) < 3 || args[0] != "scan" || args[1] != "--image" {
+				t.Fatalf("vigil called with %q", args)
+			}
+			image := args[2]
+			if tc.inputs == "" && !strings.HasPrefix(image, "registry.example/group/app:") || strings.Contains(image, "$") {
+				t.Errorf("image %q: want $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA expanded", image)
+			}
+			if !slices.Equal(args[3:], tc.wantArgs) {
+				t.Errorf("vigil scan --image %s\n got %q\nwant %q", image, args[3:], tc.wantArgs)
+			}
+			for _, f := range []string{"vigil-findings.json", "gl-container-scanning-report.json", "gl-sbom-app.cdx.json", "vigil-summary.md"} {
+				if _, err := os.Stat(filepath.Join(p.artifactDir("vigil-scan"), f)); err != nil {
+					t.Errorf("artifact %s not exported: %v\n%s", f, err, out)
+				}
+			}
+			if tc.wantDB != "" {
+				if gotToken != token {
+					t.Errorf("package registry saw JOB-TOKEN %q", gotToken)
+				}
+				seen, err := os.ReadFile(filepath.Join(p.buildDir("vigil-scan"), "vigil-db-seen.txt"))
+				if err != nil || strings.TrimSpace(string(seen)) != tc.wantDB {
+					t.Errorf("vigil did not get the downloaded database: %q, %v\n%s", seen, err, out)
+				}
+			}
+		})
+	}
+}
