@@ -1,0 +1,147 @@
+package dockerfile
+
+import (
+	"context"
+	"io"
+	"log"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"gitlab.com/vigil-vm/vigil/bot/patch"
+	"gitlab.com/vigil-vm/vigil/bot/patch/patchtest"
+	"gitlab.com/vigil-vm/vigil/internal/findings"
+)
+
+// testRegistry serves an in-process registry holding random images of
+// alpine under the given tags, and returns its host.
+func testRegistry(t *testing.T, tags ...string) string {
+	t.Helper()
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for _, tag := range tags {
+		img, err := random.Image(64, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := name.NewTag(host + "/library/alpine:" + tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.Write(ref, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return host
+}
+
+// repoWith copies the fixture and points it at the test registry.
+func repoWith(t *testing.T, fixture, host string) string {
+	t.Helper()
+	dir := patchtest.Copy(t, filepath.Join("testdata", fixture))
+	p := filepath.Join(dir, "Dockerfile")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(strings.ReplaceAll(string(b), "REGISTRY", host)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func osFix() patch.Fix {
+	fs := []findings.Finding{
+		{Vulnerability: findings.Vulnerability{ID: "CVE-2024-0727"}, Package: findings.Package{Name: "libcrypto3", Version: "3.1.4-r2", Type: "apk"}, Fix: findings.Fix{State: findings.FixAvailable, Versions: []string{"3.1.4-r5"}}},
+		{Vulnerability: findings.Vulnerability{ID: "CVE-2024-2511"}, Package: findings.Package{Name: "libssl3", Version: "3.1.4-r2", Type: "apk"}, Fix: findings.Fix{State: findings.FixAvailable, Versions: []string{"3.1.4-r6"}}},
+	}
+	return patch.Fix{Ecosystem: "dockerfile", Package: "base-image", Findings: fs}
+}
+
+func TestExtract(t *testing.T) {
+	deps, err := New(Options{}).Extract(context.Background(), "testdata/multistage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range deps {
+		got = append(got, d.Name+":"+d.Version+map[bool]string{true: " (builder)", false: ""}[d.Indirect])
+	}
+	if want := "golang:1.22.3 (builder),REGISTRY/library/alpine:3.19.1"; strings.Join(got, ",") != want {
+		t.Errorf("Extract = %s, want %s", strings.Join(got, ","), want)
+	}
+}
+
+func TestUpdate(t *testing.T) {
+	host := testRegistry(t, "3.19", "3.19.0", "3.19.1", "3.19.2", "3.19.4", "3.20.0", "latest")
+	var asked []string
+	verifier := func(after map[string]int) Verifier {
+		return VerifierFunc(func(_ context.Context, current, candidate string, claimed []findings.Finding) (int, int, error) {
+			asked = append(asked, current+" → "+candidate)
+			return len(claimed), after[candidate], nil
+		})
+	}
+	cand := host + "/library/alpine:3.19.4"
+	for _, tc := range []struct {
+		name     string
+		opts     Options
+		wantFrom string // the new FROM line, or "" when skipped
+		wantNote string
+	}{
+		{"verified", Options{Verifier: verifier(map[string]int{cand: 0})}, "FROM " + cand + " AS run\n", "2 → 0"},
+		{"candidate still vulnerable", Options{Verifier: verifier(map[string]int{cand: 2})}, "", "not proposed"},
+		{"unverified", Options{}, "FROM " + cand + " AS run\n", "not scanned"},
+		{"digest pinned", Options{PinDigest: true}, "FROM " + cand + "@sha256:", "not scanned"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			asked = nil
+			c, err := New(tc.opts).Update(context.Background(), repoWith(t, "multistage", host), osFix())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantFrom == "" {
+				if !c.Empty() || !strings.Contains(c.Skipped, tc.wantNote) {
+					t.Errorf("Update = %+v, want skipped with %q", c, tc.wantNote)
+				}
+				return
+			}
+			df := string(c.Files["Dockerfile"])
+			if !strings.Contains(df, tc.wantFrom) || !strings.Contains(df, "ARG GO_VERSION=1.22.3\n") {
+				t.Errorf("Dockerfile =\n%s\nwant %q, builder untouched", df, tc.wantFrom)
+			}
+			if c.Package != host+"/library/alpine" || c.From != "3.19.1" || c.To != "3.19.4" {
+				t.Errorf("bump = %s %s → %s", c.Package, c.From, c.To)
+			}
+			if !strings.Contains(strings.Join(c.Notes, "\n"), tc.wantNote) {
+				t.Errorf("notes = %q, want %q", c.Notes, tc.wantNote)
+			}
+			if tc.opts.Verifier != nil && (len(asked) != 1 || !strings.HasSuffix(asked[0], "3.19.4")) {
+				t.Errorf("verifier asked %v, want only the newest candidate", asked)
+			}
+		})
+	}
+}
+
+func TestUpdateSkips(t *testing.T) {
+	host := testRegistry(t, "3.19.1", "3.20.0")
+	c, err := New(Options{}).Update(context.Background(), repoWith(t, "multistage", host), osFix())
+	if err != nil || !strings.Contains(c.Skipped, "no newer tag") {
+		t.Errorf("Update = %+v, %v; want skipped: no newer tag", c, err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+host+"/library/alpine:3.19\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err = New(Options{}).Update(context.Background(), dir, osFix())
+	if err != nil || !strings.Contains(c.Skipped, "floating tag") {
+		t.Errorf("Update = %+v, %v; want skipped: floating tag", c, err)
+	}
+}
