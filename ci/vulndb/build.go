@@ -97,10 +97,12 @@ func Build(ctx context.Context, cfg BuildConfig, log *slog.Logger) (Status, erro
 // buildStaged writes the workspaces and the DB under stage and returns the
 // directory holding vulnerability.db and import.json.
 func buildStaged(ctx context.Context, stage string, c collection, now time.Time, log *slog.Logger) (string, error) {
+	t := time.Now()
 	states, err := writeWorkspaces(filepath.Join(stage, "workspace"), c.records, now)
 	if err != nil {
 		return "", err
 	}
+	log.Debug("wrote provider workspaces", "providers", states.Names(), "seconds", time.Since(t).Seconds())
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
@@ -108,7 +110,7 @@ func buildStaged(ctx context.Context, stage string, c collection, now time.Time,
 	if err := os.MkdirAll(dbDir, 0o755); err != nil {
 		return "", err
 	}
-	t := time.Now()
+	t = time.Now()
 	err = grypedb.Build(grypedb.BuildConfig{
 		SchemaVersion: v6.ModelVersion,
 		Directory:     dbDir,
@@ -120,7 +122,7 @@ func buildStaged(ctx context.Context, stage string, c collection, now time.Time,
 	if err != nil {
 		return "", fmt.Errorf("grype db build: %w", err)
 	}
-	log.Debug("grype builder finished", "providers", states.Names(), "seconds", time.Since(t).Seconds())
+	log.Debug("grype builder finished", "seconds", time.Since(t).Seconds())
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
@@ -128,12 +130,14 @@ func buildStaged(ctx context.Context, stage string, c collection, now time.Time,
 		return "", err
 	}
 	// the same two steps grype's db.Build does when Hydrate is set
+	t = time.Now()
 	if err := v6.Hydrater()(dbDir); err != nil {
 		return "", fmt.Errorf("hydrate database: %w", err)
 	}
 	if _, err := v6.WriteImportMetadata(afero.NewOsFs(), dbDir, importSourceName); err != nil {
 		return "", fmt.Errorf("write import metadata: %w", err)
 	}
+	log.Debug("hydrated database", "seconds", time.Since(t).Seconds())
 	return dbDir, nil
 }
 

@@ -1,7 +1,7 @@
 package vulndb
 
 import (
-	"bytes"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/OneOfOne/xxhash"
+	_ "github.com/glebarez/go-sqlite" // the "sqlite" driver grype itself links
 
 	"github.com/anchore/grype/grype/db/provider"
 )
@@ -62,23 +63,20 @@ func providerRank(name string) int {
 }
 
 func writeWorkspace(dir, name string, records []record, captured time.Time) (*provider.State, error) {
-	var listing bytes.Buffer
-	for _, r := range records {
-		rel := "results/" + resultFileName(r.identifier)
-		env, err := json.Marshal(envelope{Schema: r.schema, Identifier: r.identifier, Item: r.item})
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", r.source, err)
-		}
-		path := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(path, env, 0o644); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(&listing, "%s  %s\n", xxh64(env), rel)
+	results := filepath.Join(dir, "results")
+	if err := os.MkdirAll(results, 0o755); err != nil {
+		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "checksums"), listing.Bytes(), 0o644); err != nil {
+	store := filepath.Join(results, "results.db")
+	if err := writeResultsDB(store, records); err != nil {
+		return nil, fmt.Errorf("write %s: %w", store, err)
+	}
+	digest, err := provider.HashFileXXH64(store)
+	if err != nil {
+		return nil, err
+	}
+	listing := []byte(digest + "  results/results.db\n")
+	if err := os.WriteFile(filepath.Join(dir, "checksums"), listing, 0o644); err != nil {
 		return nil, err
 	}
 
@@ -90,8 +88,8 @@ func writeWorkspace(dir, name string, records []record, captured time.Time) (*pr
 		"schema":               map[string]string{"version": stateSchemaVer, "url": schemaState},
 		"urls":                 []string{},
 		"timestamp":            captured.UTC().Format(time.RFC3339),
-		"listing":              map[string]string{"path": "checksums", "digest": xxh64(listing.Bytes()), "algorithm": "xxh64"},
-		"store":                "flat-file",
+		"listing":              map[string]string{"path": "checksums", "digest": xxh64(listing), "algorithm": "xxh64"},
+		"store":                "sqlite",
 		"stale":                false,
 	}
 	data, err := json.MarshalIndent(state, "", "  ")
@@ -103,6 +101,45 @@ func writeWorkspace(dir, name string, records []record, captured time.Time) (*pr
 		return nil, err
 	}
 	return provider.ReadState(metadata)
+}
+
+// writeResultsDB writes vunnel's "sqlite" result store: one row per result,
+// keyed by identifier, holding the envelope. One file instead of thousands
+// keeps a full Go vulndb build fast on slow disks.
+func writeResultsDB(path string, records []record) error {
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE results (id TEXT PRIMARY KEY, record BLOB NOT NULL)`); err != nil {
+		return err
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	stmt, err := tx.Prepare(`INSERT INTO results (id, record) VALUES (?, ?)`)
+	if err != nil {
+		return err
+	}
+	for _, r := range records {
+		env, err := json.Marshal(envelope{Schema: r.schema, Identifier: r.identifier, Item: r.item})
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", r.source, err)
+		}
+		if _, err := stmt.Exec(r.identifier, env); err != nil {
+			return fmt.Errorf("store %s: %w", r.source, err)
+		}
+	}
+	if err := stmt.Close(); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	return db.Close()
 }
 
 // resultFileName turns an identifier such as "debian:12/cve-2024-0727" into
