@@ -1,0 +1,48 @@
+package ecosystems
+
+import (
+	"log/slog"
+	"slices"
+
+	"gitlab.com/vigil-vm/vigil/bot/patch"
+	"gitlab.com/vigil-vm/vigil/bot/patch/dockerfile"
+	"gitlab.com/vigil-vm/vigil/bot/patch/gomod"
+	"gitlab.com/vigil-vm/vigil/bot/patch/gotoolchain"
+	"gitlab.com/vigil-vm/vigil/bot/patch/npm"
+	"gitlab.com/vigil-vm/vigil/bot/patch/pip"
+)
+
+// Names lists every ecosystem vigil can patch.
+var Names = []string{"gotoolchain", "gomod", "dockerfile", "npm", "pip"}
+
+// Options configures the patchers that take options.
+type Options struct {
+	GoModTidy  bool               // go mod tidy after go get
+	Dockerfile dockerfile.Options // registry access, verifier, digest pinning
+	Disabled   []string           // ecosystem names turned off
+	Logger     *slog.Logger
+}
+
+// All returns the enabled patchers. Adding an ecosystem is one line here.
+func All(o Options) []patch.Patcher {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Dockerfile.Logger == nil {
+		o.Dockerfile.Logger = o.Logger
+	}
+	all := []patch.Patcher{
+		gotoolchain.New(), // before gomod: stdlib is a go-module package too
+		gomod.New(gomod.Options{Tidy: o.GoModTidy, Logger: o.Logger}),
+		dockerfile.New(o.Dockerfile),
+		npm.New(npm.Options{Logger: o.Logger}),
+		pip.New(),
+	}
+	out := all[:0]
+	for _, p := range all {
+		if !slices.Contains(o.Disabled, p.Name()) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
