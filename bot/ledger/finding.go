@@ -127,3 +127,39 @@ func (l *Ledger) queryFindings(ctx context.Context, q Querier, where string, arg
 
 // IsNotFound reports whether err says a record is missing.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) || errors.Is(err, sql.ErrNoRows) }
+
+// ProjectGroups returns the issue groups that have findings in a project.
+func (l *Ledger) ProjectGroups(ctx context.Context, projectID int64) ([]string, error) {
+	rows, err := l.db.QueryContext(ctx, l.rebind(`SELECT DISTINCT group_key FROM vigil_findings WHERE project_id = ? ORDER BY group_key`), projectID)
+	if err != nil {
+		return nil, fmt.Errorf("read groups of project %d: %w", projectID, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var g string
+		if err := rows.Scan(&g); err != nil {
+			return nil, fmt.Errorf("read groups of project %d: %w", projectID, err)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// Projects returns the ids of every project with findings.
+func (l *Ledger) Projects(ctx context.Context) ([]int64, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT DISTINCT project_id FROM vigil_findings ORDER BY project_id`)
+	if err != nil {
+		return nil, fmt.Errorf("read projects: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("read projects: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
