@@ -152,6 +152,9 @@ func TestFixtureDBGoRecordsCarrySeverityKEVAndEPSS(t *testing.T) {
 			t.Errorf("golang.org/x/net records = %v, want %s", keys(net), id)
 		}
 	}
+	if _, ok := net["GO-2022-1144"]; ok {
+		t.Errorf("GO-2022-1144 still matches golang.org/x/net beside GHSA-xrjj-mj9h-534m")
+	}
 	rapid := net["GHSA-qppj-fm5r-hxr3"]
 	if rapid.Metadata == nil || len(rapid.Metadata.KnownExploited) != 1 {
 		t.Fatalf("GHSA-qppj-fm5r-hxr3 KEV = %+v", rapid.Metadata)
