@@ -14,11 +14,16 @@ import (
 // GHSA- record for one CVE, or one module linked into two binaries — become
 // one finding with the union of what each knows, since the bot tracks them as
 // one issue.
-func Findings(project string, asset findings.Asset, matches []models.Match) []findings.Finding {
+func Findings(project string, asset findings.Asset, res *Result) []findings.Finding {
 	var out []findings.Finding
 	index := map[string]int{}
-	for _, m := range matches {
+	for _, m := range res.Matches {
 		f := finding(m)
+		for _, id := range res.Aliases[f.Vulnerability.ID] {
+			if id != f.Vulnerability.ID {
+				f.Vulnerability.Aliases = appendNew(f.Vulnerability.Aliases, id)
+			}
+		}
 		f.Fingerprint = findings.FingerprintFor(project, asset, f)
 		if i, ok := index[f.Fingerprint]; ok {
 			out[i] = merge(out[i], f)

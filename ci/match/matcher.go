@@ -3,6 +3,7 @@ package match
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/anchore/clio"
 	"github.com/anchore/grype/cmd/grype/cli/options"
@@ -46,6 +47,9 @@ func New(p vulnerability.Provider) *Matcher {
 type Result struct {
 	Matches []models.Match
 	Distro  *distro.Distro
+	// Aliases holds every related id of each matched vulnerability id, also
+	// those the DB has no record for (which grype's models leave out).
+	Aliases map[string][]string
 }
 
 // Match finds the vulnerabilities of the packages in s.
@@ -68,7 +72,15 @@ func (m *Matcher) Match(ctx context.Context, s *sbom.SBOM, desc *source.Descript
 	if err != nil {
 		return nil, fmt.Errorf("describe matches: %w", err)
 	}
-	return &Result{Matches: doc.Matches, Distro: d}, nil
+	aliases := map[string][]string{}
+	for _, fm := range found.Sorted() {
+		for _, r := range fm.Vulnerability.RelatedVulnerabilities {
+			if !slices.Contains(aliases[fm.Vulnerability.ID], r.ID) {
+				aliases[fm.Vulnerability.ID] = append(aliases[fm.Vulnerability.ID], r.ID)
+			}
+		}
+	}
+	return &Result{Matches: doc.Matches, Distro: d, Aliases: aliases}, nil
 }
 
 // defaultConfig is the grype CLI's default matcher configuration.
