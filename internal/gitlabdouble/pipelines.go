@@ -28,7 +28,7 @@ type Pipeline struct {
 	FinishedAt     *time.Time     `json:"finished_at"`
 	CommittedAt    *time.Time     `json:"committed_at"`
 	Duration       *int           `json:"duration"`
-	QueuedDuration *float64       `json:"queued_duration"`
+	QueuedDuration *int           `json:"queued_duration"`
 	Coverage       *string        `json:"coverage"`
 	DetailedStatus DetailedStatus `json:"detailed_status"`
 	Name           *string        `json:"name"`
@@ -114,7 +114,7 @@ func (s *Server) FinishPipeline(projectID int, spec PipelineSpec) (Pipeline, []J
 	}
 	started := now.Add(-total)
 	dur := int(total.Seconds())
-	queued := 0.5
+	queued := 1
 	pl := &Pipeline{
 		ID: s.ids.next(&s.ids.pipeline), IID: len(p.pipelines) + 1, ProjectID: p.ID, SHA: spec.SHA, Ref: spec.Ref,
 		Status: spec.Status, Source: spec.Source, CreatedAt: started, UpdatedAt: now, BeforeSHA: strings.Repeat("0", 40),

@@ -1,0 +1,48 @@
+package gitlabdouble
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+)
+
+func TestIssueNotes(t *testing.T) {
+	f := newFixture(t, nil)
+	f.srv.AddUser("alice", Developer)
+	if _, _, err := f.client.Issues.CreateIssue(f.project.ID, &gitlab.CreateIssueOptions{Title: gitlab.Ptr("t")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{"first", "second"} {
+		f.tick(time.Minute)
+		n, resp, err := f.client.Notes.CreateIssueNote(f.project.ID, 1, &gitlab.CreateIssueNoteOptions{Body: gitlab.Ptr(body)})
+		if err != nil || resp.StatusCode != http.StatusCreated || n.Body != body || n.NoteableType != "Issue" || n.NoteableIID != 1 || n.Author.Username != "vigil-bot" {
+			t.Fatalf("create note: %v %+v", err, n)
+		}
+	}
+	f.tick(time.Minute)
+	f.srv.AddNoteAs("alice", f.project.ID, 1, "/close please")
+
+	notes, resp, err := f.client.Notes.ListIssueNotes(f.project.ID, 1, &gitlab.ListIssueNotesOptions{OrderBy: gitlab.Ptr("created_at"), Sort: gitlab.Ptr("asc")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 3 || notes[0].Body != "first" || notes[2].Author.Username != "alice" || resp.TotalItems != 3 {
+		t.Fatalf("notes = %d, first %q", len(notes), notes[0].Body)
+	}
+	desc, _, _ := f.client.Notes.ListIssueNotes(f.project.ID, 1, nil)
+	if desc[0].Body != "/close please" {
+		t.Errorf("default order should be newest first, got %q", desc[0].Body)
+	}
+	issue, _, _ := f.client.Issues.GetIssue(f.project.ID, 1)
+	if issue.UserNotesCount != 3 || !issue.UpdatedAt.Equal(*f.now) {
+		t.Errorf("user_notes_count %d updated_at %v", issue.UserNotesCount, issue.UpdatedAt)
+	}
+	if _, resp, _ := f.client.Notes.CreateIssueNote(f.project.ID, 1, &gitlab.CreateIssueNoteOptions{}); statusOf(resp) != http.StatusBadRequest {
+		t.Errorf("empty note status %d", statusOf(resp))
+	}
+	if _, resp, _ := f.client.Notes.ListIssueNotes(f.project.ID, 7, nil); statusOf(resp) != http.StatusNotFound {
+		t.Errorf("notes of missing issue status %d", statusOf(resp))
+	}
+}
