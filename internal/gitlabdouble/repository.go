@@ -207,6 +207,13 @@ func (s *Server) Files(projectID int, ref string) map[string][]byte {
 	return maps.Clone(c.files)
 }
 
+// BranchHead returns the commit id a branch points at, or "" when it does not exist.
+func (s *Server) BranchHead(projectID int, branch string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mustProject(projectID).repo.branches[branch]
+}
+
 // Branches lists a project's branch names.
 func (s *Server) Branches(projectID int) []string {
 	s.mu.Lock()
