@@ -1,3 +1,4 @@
-// Package templates holds vigil's GitLab CI/CD components (scan.yml,
-// patch.yml, db-mirror.yml) and the tests that render and run them.
+// Package templates holds vigil's GitLab CI/CD components; its tests also
+// check the other files people adopt vigil through: .gitlab-ci.yml, the
+// Dockerfile and action.yml.
 package templates
