@@ -46,7 +46,10 @@ func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.
 	if len(targets) == 0 {
 		return patch.Change{Skipped: fmt.Sprintf("no go.mod requires %s below %s", fix.Package, to)}, nil
 	}
-	c := patch.Change{Files: map[string][]byte{}}
+	c := patch.Change{Files: map[string][]byte{}, Package: fix.Package, To: to}
+	if fix.From != "" {
+		c.From = canonical(fix.From)
+	}
 	for _, rel := range targets {
 		if err := p.updateModule(ctx, dir, rel, fix.Package, to, &c); err != nil {
 			return patch.Change{}, err
