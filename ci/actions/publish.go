@@ -140,3 +140,13 @@ func fixText(fix findings.Fix) string {
 	}
 	return "Fix status unknown."
 }
+
+// OutputNames lists the step outputs Publish always sets; the report paths
+// come on top, named by the reportPaths keys.
+func OutputNames() []string {
+	names := []string{"result", "total", "failing", "suppressed"}
+	for _, s := range severities {
+		names = append(names, strings.ToLower(s.String()))
+	}
+	return names
+}
