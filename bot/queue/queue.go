@@ -35,6 +35,9 @@ type Options struct {
 	SweepInterval time.Duration // 0 disables the periodic SLA sweep
 	PollInterval  time.Duration // how often to look for new jobs; 0 means 200ms
 	JobTimeout    time.Duration // 0 means 5 minutes
+	// RecoverRunning makes jobs left running by a process that died available
+	// again at once. Only for the embedded SQLite file, which one process owns.
+	RecoverRunning bool
 }
 
 // Queue is River on the ledger's database.
@@ -54,6 +57,11 @@ func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Log
 	}
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return nil, fmt.Errorf("migrate queue tables: %w", err)
+	}
+	if opts.RecoverRunning {
+		if _, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec') WHERE state = 'running'`); err != nil {
+			return nil, fmt.Errorf("recover jobs of a previous run: %w", err)
+		}
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 2
@@ -83,6 +91,8 @@ func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Log
 		FetchCooldown:     opts.PollInterval / 4,
 		JobTimeout:        opts.JobTimeout,
 		PollOnly:          true,
+		// Beyond JobTimeout a job is stuck; rescue it soon after.
+		RescueStuckJobsAfter: opts.JobTimeout + time.Minute,
 	}
 	if opts.SweepInterval > 0 {
 		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(opts.SweepInterval),

@@ -1,0 +1,71 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// The fields of GitLab's webhook payloads the bot reads. Decoding only these
+// keeps the bot independent of timestamp formats and fields it ignores.
+
+type hookUser struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+}
+
+type hookProject struct {
+	ID                int64  `json:"id"`
+	PathWithNamespace string `json:"path_with_namespace"`
+}
+
+type jobHook struct {
+	BuildID     int64  `json:"build_id"`
+	BuildName   string `json:"build_name"`
+	BuildStatus string `json:"build_status"`
+	PipelineID  int64  `json:"pipeline_id"`
+	ProjectID   int64  `json:"project_id"`
+}
+
+type pipelineHook struct {
+	ObjectAttributes struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+	} `json:"object_attributes"`
+	Project hookProject `json:"project"`
+	Builds  []struct {
+		ID     int64  `json:"id"`
+		Name   string `json:"name"`
+		Status string `json:"status"`
+	} `json:"builds"`
+}
+
+type issueHook struct {
+	User             hookUser    `json:"user"`
+	Project          hookProject `json:"project"`
+	ObjectAttributes struct {
+		IID    int64  `json:"iid"`
+		Action string `json:"action"`
+		State  string `json:"state"`
+	} `json:"object_attributes"`
+}
+
+type noteHook struct {
+	User             hookUser    `json:"user"`
+	ProjectID        int64       `json:"project_id"`
+	Project          hookProject `json:"project"`
+	ObjectAttributes struct {
+		Note         string `json:"note"`
+		NoteableType string `json:"noteable_type"`
+		AuthorID     int64  `json:"author_id"`
+	} `json:"object_attributes"`
+	Issue *struct {
+		IID int64 `json:"iid"`
+	} `json:"issue"`
+}
+
+func decode(event string, body []byte, v any) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("decode %s payload: %w", event, err)
+	}
+	return nil
+}

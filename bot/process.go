@@ -1,0 +1,174 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
+	"gitlab.com/vigil-vm/vigil/bot/ingest"
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/tracker"
+)
+
+// worker is the queue's view of the service.
+type worker struct{ s *Service }
+
+func (w worker) Sweep(ctx context.Context) error { return w.s.tracker.Sweep(ctx, w.s.locks.lock) }
+
+// HandleDelivery processes a stored delivery once: a delivery already
+// processed is skipped; bad input is recorded and not retried; anything
+// else fails the job so River retries it with backoff.
+func (w worker) HandleDelivery(ctx context.Context, key string) error {
+	s := w.s
+	d, err := s.ledger.Delivery(ctx, key)
+	if ledger.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if d.Status == ledger.DeliveryProcessed {
+		return nil
+	}
+	err = s.process(ctx, d)
+	var rejected *ingest.RejectedError
+	switch {
+	case err == nil:
+		s.metrics.jobs.WithLabelValues(d.Event, "processed").Inc()
+		return s.ledger.FinishDelivery(ctx, key, ledger.DeliveryProcessed, "", s.now())
+	case errors.As(err, &rejected), errors.Is(err, errBadPayload):
+		s.metrics.jobs.WithLabelValues(d.Event, "rejected").Inc()
+		s.log.Warn("delivery rejected", "event", d.Event, "key", key, "reason", err.Error())
+		return s.ledger.FinishDelivery(ctx, key, ledger.DeliveryFailed, err.Error(), s.now())
+	default:
+		s.metrics.jobs.WithLabelValues(d.Event, "error").Inc()
+		s.log.Warn("delivery failed; will retry", "event", d.Event, "key", key, "err", err.Error())
+		if ferr := s.ledger.FinishDelivery(ctx, key, ledger.DeliveryQueued, err.Error(), s.now()); ferr != nil {
+			s.log.Warn("record delivery failure", "key", key, "err", ferr)
+		}
+		return err
+	}
+}
+
+var errBadPayload = errors.New("unusable webhook payload")
+
+func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
+	switch d.Event {
+	case "Job Hook":
+		var h jobHook
+		if err := decode(d.Event, d.Body, &h); err != nil {
+			return fmt.Errorf("%w: %v", errBadPayload, err)
+		}
+		if h.BuildStatus != "success" || !s.wantJob(h.BuildName) {
+			return nil
+		}
+		return s.ingestJob(ctx, h.ProjectID, "", h.PipelineID, h.BuildID)
+	case "Pipeline Hook":
+		var h pipelineHook
+		if err := decode(d.Event, d.Body, &h); err != nil {
+			return fmt.Errorf("%w: %v", errBadPayload, err)
+		}
+		if h.ObjectAttributes.Status != "success" {
+			return nil
+		}
+		for _, b := range h.Builds {
+			if b.Status == "success" && s.wantJob(b.Name) {
+				if err := s.ingestJob(ctx, h.Project.ID, h.Project.PathWithNamespace, h.ObjectAttributes.ID, b.ID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	case "Issue Hook", "Confidential Issue Hook":
+		var h issueHook
+		if err := decode(d.Event, d.Body, &h); err != nil {
+			return fmt.Errorf("%w: %v", errBadPayload, err)
+		}
+		defer s.locks.lock(h.Project.ID)()
+		return s.tracker.HandleIssueEvent(ctx, tracker.IssueEvent{
+			ProjectID: h.Project.ID, ProjectPath: h.Project.PathWithNamespace, IID: h.ObjectAttributes.IID,
+			Action: h.ObjectAttributes.Action, State: h.ObjectAttributes.State, Username: h.User.Username,
+		})
+	case "Note Hook", "Confidential Note Hook":
+		var h noteHook
+		if err := decode(d.Event, d.Body, &h); err != nil {
+			return fmt.Errorf("%w: %v", errBadPayload, err)
+		}
+		if h.Issue == nil {
+			return nil
+		}
+		pid := h.ProjectID
+		if pid == 0 {
+			pid = h.Project.ID
+		}
+		authorID := h.ObjectAttributes.AuthorID
+		if authorID == 0 {
+			authorID = h.User.ID
+		}
+		defer s.locks.lock(pid)()
+		return s.tracker.HandleNote(ctx, tracker.NoteEvent{
+			ProjectID: pid, ProjectPath: h.Project.PathWithNamespace, IID: h.Issue.IID,
+			NoteableType: h.ObjectAttributes.NoteableType, Body: h.ObjectAttributes.Note,
+			AuthorID: authorID, Username: h.User.Username,
+		})
+	}
+	return nil // Merge Request Hook and the rest: the patch engine's business
+}
+
+// ingestJob reads a finished job's reports and reconciles the project.
+func (s *Service) ingestJob(ctx context.Context, projectID int64, projectPath string, pipelineID, jobID int64) error {
+	defer s.locks.lock(projectID)()
+	path, err := s.projectPath(ctx, projectID, projectPath)
+	if err != nil {
+		return err
+	}
+	reps, err := s.fetcher.Fetch(ctx, projectID, jobID)
+	var rejected *ingest.RejectedError
+	if errors.As(err, &rejected) {
+		in := ledger.Ingest{Key: fmt.Sprintf("%d/%d/%s", projectID, jobID, rejected.Artifact), ProjectID: projectID,
+			PipelineID: pipelineID, JobID: jobID, Artifact: rejected.Artifact, Status: ledger.IngestRejected,
+			Error: rejected.Error(), At: s.now()}
+		if perr := s.ledger.PutIngest(ctx, s.ledger.DB(), in, nil); perr != nil {
+			return perr
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if len(reps) == 0 {
+		return nil
+	}
+	scan := tracker.Scan{ProjectID: projectID, ProjectPath: path, PipelineID: pipelineID, JobID: jobID}
+	for _, r := range reps {
+		scan.Reports = append(scan.Reports, tracker.ScanReport{Artifact: r.Artifact, Report: r.Report})
+	}
+	if _, err := s.tracker.Record(ctx, scan); err != nil {
+		return err
+	}
+	return s.tracker.Reconcile(ctx, projectID, path)
+}
+
+// projectPath finds a project's full path: from the payload, the ledger, or
+// the API (Job Hooks carry only the id).
+func (s *Service) projectPath(ctx context.Context, projectID int64, fromHook string) (string, error) {
+	if fromHook != "" {
+		return fromHook, nil
+	}
+	if p, err := s.ledger.ProjectPath(ctx, projectID); err != nil || p != "" {
+		return p, err
+	}
+	p, resp, err := s.gl.Projects.GetProject(projectID, nil, gitlab.WithContext(ctx))
+	if err != nil {
+		if resp != nil && resp.StatusCode == 404 {
+			return "", fmt.Errorf("%w: project %d is not visible to the bot", errBadPayload, projectID)
+		}
+		return "", fmt.Errorf("read project %d: %w", projectID, err)
+	}
+	if err := s.ledger.SetProjectPath(ctx, projectID, p.PathWithNamespace); err != nil {
+		return "", err
+	}
+	return p.PathWithNamespace, nil
+}

@@ -1,0 +1,194 @@
+package bot
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
+	"gitlab.com/vigil-vm/vigil/bot/ingest"
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/queue"
+	"gitlab.com/vigil-vm/vigil/bot/sla"
+	"gitlab.com/vigil-vm/vigil/bot/tracker"
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
+)
+
+// Option adjusts a Service beyond its Config, for tests and embedding.
+type Option func(*options)
+
+type options struct {
+	now       func() time.Time
+	transport http.RoundTripper
+}
+
+// WithClock sets the clock used for first/last seen, due dates and the SLA sweep.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithGitLabTransport sets the HTTP transport under the GitLab API client.
+func WithGitLabTransport(rt http.RoundTripper) Option {
+	return func(o *options) { o.transport = rt }
+}
+
+// Service is the running bot: receiver, queue, ledger and reconciler.
+type Service struct {
+	cfg      *Config
+	log      *slog.Logger
+	now      func() time.Time
+	db       *sql.DB
+	ledger   *ledger.Ledger
+	queue    *queue.Queue
+	gl       *gitlab.Client
+	tracker  *tracker.Tracker
+	fetcher  *ingest.Fetcher
+	receiver *webhook.Receiver
+	metrics  *metrics
+	locks    projectLocks
+	ready    atomic.Bool
+	close    sync.Once
+}
+
+// New opens the data file, migrates it and wires the service; nothing is
+// served or worked until Run.
+func New(ctx context.Context, cfg *Config, log *slog.Logger, opts ...Option) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("bot configuration: %w", err)
+	}
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	policies, err := sla.LoadFile(cfg.PolicyFile)
+	if err != nil {
+		return nil, err
+	}
+	db, err := ledger.OpenSQLite(cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, log: log, now: o.now, db: db, metrics: newMetrics()}
+	if err := s.wire(ctx, policies, o); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) error {
+	var err error
+	if s.ledger, err = ledger.Open(ctx, s.db, ledger.SQLite); err != nil {
+		return err
+	}
+	if s.gl, err = newGitLab(s.cfg, o.transport, s.metrics); err != nil {
+		return fmt.Errorf("create gitlab client: %w", err)
+	}
+	s.tracker = tracker.New(s.gl, s.ledger, policies, s.log, tracker.Options{Now: s.now})
+	s.fetcher = ingest.NewFetcher(s.gl, s.cfg.MaxArtifactBytes, s.cfg.Artifacts)
+	s.queue, err = queue.New(ctx, s.db, worker{s}, queue.Options{
+		Workers: s.cfg.Workers, MaxAttempts: s.cfg.MaxAttempts, SweepInterval: s.cfg.SweepInterval,
+		PollInterval: s.cfg.PollInterval, RecoverRunning: true,
+	}, s.log)
+	if err != nil {
+		return err
+	}
+	s.receiver, err = webhook.New(webhook.Config{
+		Secrets: s.cfg.WebhookSecrets, MaxBytes: s.cfg.MaxBodyBytes, Store: deliveryStore{s.ledger, s.queue},
+		Log: s.log, Observe: s.metrics.observe, Now: s.now,
+	})
+	if err != nil {
+		return err
+	}
+	s.metrics.reg.MustRegister(newStateCollector(s.ledger, s.queue))
+	return nil
+}
+
+// Run works jobs, runs the SLA sweep and serves HTTP on cfg.Listen (unless
+// empty) until ctx ends; then it stops taking webhooks, lets running jobs
+// finish within cfg.ShutdownTimeout and closes the data file.
+func (s *Service) Run(ctx context.Context) error {
+	defer s.Close()
+	if err := s.queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	var srv *http.Server
+	if s.cfg.Listen != "" {
+		ln, err := net.Listen("tcp", s.cfg.Listen)
+		if err != nil {
+			s.queue.Stop(context.Background())
+			return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
+		}
+		srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}
+		s.log.Info("vigil bot listening", "addr", ln.Addr().String(), "gitlab", s.cfg.GitLabURL, "data", s.cfg.Data)
+		go func() { errc <- srv.Serve(ln) }()
+	}
+	s.ready.Store(true)
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			runErr = fmt.Errorf("serve http: %w", err)
+		}
+	}
+	s.ready.Store(false)
+	s.log.Info("vigil bot stopping")
+	stopCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if srv != nil {
+		if err := srv.Shutdown(stopCtx); err != nil {
+			s.log.Warn("stop http server", "err", err)
+		}
+	}
+	if err := s.queue.Stop(stopCtx); err != nil {
+		s.log.Warn("running jobs did not finish in time; they resume on the next start", "err", err)
+	}
+	return runErr
+}
+
+// Close releases the data file. Run calls it on return.
+func (s *Service) Close() error {
+	var err error
+	s.close.Do(func() { err = s.db.Close() })
+	return err
+}
+
+// Sweep asks for an SLA sweep now, besides the periodic one.
+func (s *Service) Sweep(ctx context.Context) error { return s.queue.EnqueueSweep(ctx) }
+
+// WaitIdle blocks until no job is waiting, scheduled or running, or ctx ends.
+func (s *Service) WaitIdle(ctx context.Context) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		n, err := s.queue.Depth(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the queue to drain: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// wantJob reports whether a job's artifacts should be read.
+func (s *Service) wantJob(name string) bool {
+	return s.cfg.AnyJob || slices.Contains(s.cfg.JobNames, name)
+}
