@@ -268,6 +268,7 @@ func TestBuildBadInputLeavesOutUntouched(t *testing.T) {
 			cfg := tt.cfg(in)
 			cfg.Out = out
 			_, err := Build(context.Background(), cfg, testLogger(t))
+			t.Log(err)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error = %v, want one naming %q", err, tt.wantErr)
 			}
@@ -333,4 +334,29 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestBuildLeavesOutRecordsGrypeIgnores(t *testing.T) {
+	// an OSV record from GitHub's advisory database: grype's builder has no
+	// OSV strategy for GHSA ids and would drop it
+	in := t.TempDir()
+	ghsaOSV := `{"schema_version": "1.4.0", "id": "GHSA-69ch-w2m2-3vjp", "modified": "2023-11-08T04:00:00Z",
+		"affected": [{"package": {"ecosystem": "Go", "name": "golang.org/x/text"},
+		"ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "0.3.8"}]}]}]}`
+	if err := os.WriteFile(filepath.Join(in, "GHSA-69ch-w2m2-3vjp.json"), []byte(ghsaOSV), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	st, err := Build(context.Background(), BuildConfig{OSVDirs: []string{filepath.Join(fixtures, "osv"), in}, Out: t.TempDir()}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Vulnerabilities != 3 {
+		t.Errorf("vulnerabilities = %d, want the 3 GO records", st.Vulnerabilities)
+	}
+
+	_, err = Build(context.Background(), BuildConfig{OSVDirs: []string{in}, Out: t.TempDir()}, testLogger(t))
+	if err == nil || !strings.Contains(err.Error(), "no vulnerability records grype can use") {
+		t.Errorf("only ignored records: %v", err)
+	}
 }

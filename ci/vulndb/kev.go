@@ -2,6 +2,7 @@ package vulndb
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -18,7 +19,11 @@ func readKEVFile(path string) ([]record, error) {
 		Vulnerabilities []json.RawMessage `json:"vulnerabilities"`
 	}
 	if err := json.Unmarshal(data, &catalog); err != nil {
-		return nil, fmt.Errorf("read KEV catalog %s: %w", path, err)
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return nil, fmt.Errorf("read KEV catalog %s: %w", path, err)
+		}
+		return nil, fmt.Errorf("read KEV catalog %s: want CISA's catalog format, an object with a \"vulnerabilities\" list", path)
 	}
 	if catalog.Vulnerabilities == nil {
 		return nil, fmt.Errorf("read KEV catalog %s: no \"vulnerabilities\" list (want CISA's catalog format)", path)

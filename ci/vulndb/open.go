@@ -2,7 +2,9 @@ package vulndb
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/anchore/clio"
@@ -39,7 +41,27 @@ type StaleError struct {
 
 func (e *StaleError) Error() string {
 	return fmt.Sprintf("vulnerability database in %s was built %s (%s ago, more than %s): rebuild it with `vigil db build --out %s …` or pass --db-allow-stale",
-		e.Dir, e.Built.Format(time.RFC3339), e.Age.Round(time.Hour), e.MaxAge, e.Dir)
+		e.Dir, e.Built.Format(time.RFC3339), humanAge(e.Age), compactDuration(e.MaxAge), e.Dir)
+}
+
+// humanAge says "30 days" or "7h" rather than "719h59m59s".
+func humanAge(d time.Duration) string {
+	if d >= 47*time.Hour {
+		return fmt.Sprintf("%d days", int((d+12*time.Hour)/(24*time.Hour)))
+	}
+	if d >= time.Hour {
+		return fmt.Sprintf("%dh", int((d+30*time.Minute)/time.Hour))
+	}
+	return d.Round(time.Minute).String()
+}
+
+// compactDuration writes a duration as a flag would take it: "120h", "90m".
+func compactDuration(d time.Duration) string {
+	s := strings.TrimSuffix(d.String(), "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // Open loads a vulnerability database for matching. The returned provider is
@@ -59,7 +81,11 @@ func Open(ctx context.Context, o OpenOptions) (vulnerability.Provider, Status, e
 
 	st, err := ReadStatus(o.Dir)
 	if err != nil {
-		return nil, Status{}, err
+		var noDB *NoDBError
+		if errors.As(err, &noDB) {
+			return nil, Status{}, err
+		}
+		return nil, Status{}, fmt.Errorf("%w: rebuild it with `vigil db build --out %s …`", err, o.Dir)
 	}
 	now := o.Now
 	if now.IsZero() {

@@ -3,6 +3,7 @@ package vulndb
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func TestOpenLocalDB(t *testing.T) {
 		{name: "missing DB", opts: OpenOptions{Dir: missing}, isNoDB: true,
 			wantErr: []string{"no vulnerability database in " + missing, "vigil db build", "drop --db"}},
 		{name: "stale DB", opts: OpenOptions{Dir: staleDir}, isStale: true,
-			wantErr: []string{staleDir, "720h0m0s ago", "more than 120h0m0s", "vigil db build", "--db-allow-stale"}},
+			wantErr: []string{staleDir, "30 days ago", "more than 120h", "vigil db build", "--db-allow-stale"}},
 		{name: "stale DB allowed", opts: OpenOptions{Dir: staleDir, AllowStale: true}},
 		{name: "stale DB within a longer max age", opts: OpenOptions{Dir: staleDir, MaxAge: 31 * 24 * time.Hour}},
 		{name: "fresh DB seen from the future", opts: OpenOptions{Dir: fresh, Now: time.Now().Add(6 * 24 * time.Hour)}, isStale: true,
@@ -47,6 +48,7 @@ func TestOpenLocalDB(t *testing.T) {
 					vp.Close()
 					t.Fatal("opened")
 				}
+				t.Log(err)
 				for _, w := range tt.wantErr {
 					if !strings.Contains(err.Error(), w) {
 						t.Errorf("error %q does not say %q", err, w)
@@ -77,6 +79,21 @@ func TestOpenLocalDB(t *testing.T) {
 	}
 }
 
+func TestOpenRejectsAFileThatIsNoDB(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "6"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "6", "vulnerability.db"), []byte("not sqlite"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Open(context.Background(), OpenOptions{Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "vigil db build --out "+dir) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("error = %v, want one line naming the rebuild", err)
+	}
+	t.Log(err)
+}
+
 func TestOpenRejectsACorruptedDB(t *testing.T) {
 	dir := t.TempDir()
 	cfg := BuildConfig{OSVDirs: []string{filepath.Join(fixtures, "osv")}, Out: dir}
@@ -91,6 +108,7 @@ func TestOpenRejectsACorruptedDB(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "vigil db build") {
 		t.Fatalf("error = %v, want one naming the rebuild", err)
 	}
+	t.Log(err)
 }
 
 func TestReadStatusWithoutDB(t *testing.T) {

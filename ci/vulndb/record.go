@@ -95,7 +95,7 @@ func checkSchema(got, want string) error {
 		return before
 	}
 	if seg(got) != seg(want) {
-		return fmt.Errorf("envelope schema %q is not a %s record", got, seg(want))
+		return fmt.Errorf("envelope schema %q is for %s records, not %s", got, seg(got), seg(want))
 	}
 	return nil
 }
