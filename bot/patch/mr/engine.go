@@ -165,7 +165,18 @@ func (r *run) reconcile(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 	}
+	// Close what is no longer needed first: it frees room under the cap.
 	r.keep = map[string]bool{}
+	for _, fix := range fixes {
+		if _, grouped := r.patcher(patchers, fix.Ecosystem).(patch.Grouper); grouped {
+			r.keepEco[fix.Ecosystem] = true
+		} else {
+			r.keep[fix.Ecosystem+"/"+fix.Package] = true
+		}
+	}
+	if err := r.closeUnneeded(ctx); err != nil {
+		return r.res, err
+	}
 	for _, fix := range fixes {
 		o, err := r.apply(ctx, fix, patchers)
 		if err != nil {
@@ -182,7 +193,16 @@ func (r *run) reconcile(ctx context.Context, req Request) (*Result, error) {
 			}
 		}
 	}
-	return r.res, r.closeUnneeded(ctx)
+	return r.res, nil
+}
+
+func (r *run) patcher(ps []patch.Patcher, name string) patch.Patcher {
+	for _, p := range ps {
+		if p.Name() == name {
+			return p
+		}
+	}
+	return nil
 }
 
 // loadMRs reads vigil's open merge requests and remembers the closed ones.
@@ -218,12 +238,7 @@ func (r *run) loadMRs(ctx context.Context) error {
 // apply runs the patcher on a fresh copy and brings the merge request in line.
 func (r *run) apply(ctx context.Context, fix patch.Fix, patchers []patch.Patcher) (Outcome, error) {
 	o := Outcome{Ecosystem: fix.Ecosystem, Package: fix.Package, From: fix.From, To: fix.To, Severity: patch.MaxSeverity(fix)}
-	var pt patch.Patcher
-	for _, x := range patchers {
-		if x.Name() == fix.Ecosystem {
-			pt = x
-		}
-	}
+	pt := r.patcher(patchers, fix.Ecosystem)
 	if pt == nil {
 		return o, fmt.Errorf("no patcher named %s", fix.Ecosystem)
 	}
@@ -234,11 +249,6 @@ func (r *run) apply(ctx context.Context, fix patch.Fix, patchers []patch.Patcher
 	defer os.RemoveAll(dir)
 	c, perr := pt.Update(ctx, dir, fix)
 	if perr != nil || c.Skipped != "" || c.Empty() {
-		if _, grouped := pt.(patch.Grouper); grouped {
-			r.keepEco[fix.Ecosystem] = true
-		} else {
-			r.keep[fix.Ecosystem+"/"+fix.Package] = true
-		}
 		o.Action, o.Reason = Skipped, c.Skipped
 		if perr != nil {
 			o.Action, o.Reason = Failed, shorten(perr.Error())
@@ -260,7 +270,6 @@ func (r *run) apply(ctx context.Context, fix patch.Fix, patchers []patch.Patcher
 	b := bump{Ecosystem: fix.Ecosystem, Package: cmpOr(c.Package, fix.Package), From: cmpOr(c.From, fix.From), To: cmpOr(c.To, fix.To)}
 	o.Package, o.From, o.To = b.Package, b.From, b.To
 	o.Branch = Branch(b.Ecosystem, b.Package, b.To)
-	r.keep[b.key()] = true
 	title, body := Title(b.Package, b.From, b.To), description(b, fix, c)
 
 	if m := r.byBranch[o.Branch]; m != nil {
@@ -365,6 +374,9 @@ func (r *run) closeUnneeded(ctx context.Context) error {
 			return err
 		}
 		r.res.Closed = append(r.res.Closed, m.IID)
+		delete(r.byBranch, branch)
+		delete(r.byKey, mk.Key)
+		r.open--
 	}
 	return nil
 }
