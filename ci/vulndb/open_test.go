@@ -118,4 +118,11 @@ func TestReadStatusWithoutDB(t *testing.T) {
 	if !errors.As(err, &noDB) || noDB.Dir != dir {
 		t.Fatalf("error = %v, want *NoDBError for %s", err, dir)
 	}
+
+	// pointing at grype's schema directory instead of the cache directory
+	built, _ := builtFixtures(t)
+	_, err = ReadStatus(filepath.Join(built, "6"))
+	if !errors.As(err, &noDB) || !strings.Contains(err.Error(), "pass its parent "+built) {
+		t.Fatalf("error = %v, want a hint to pass %s", err, built)
+	}
 }

@@ -38,9 +38,15 @@ type ProviderStatus struct {
 }
 
 // NoDBError says a directory holds no vulnerability database.
-type NoDBError struct{ Dir string }
+type NoDBError struct {
+	Dir    string
+	Parent string // set when Dir is itself a schema directory ("…/6"): the directory to pass instead
+}
 
 func (e *NoDBError) Error() string {
+	if e.Parent != "" {
+		return fmt.Sprintf("no vulnerability database in %s: it is grype's schema directory, pass its parent %s instead", e.Dir, e.Parent)
+	}
 	return fmt.Sprintf("no vulnerability database in %s: run `vigil db build --out %s …` or drop --db to use grype's online DB", e.Dir, e.Dir)
 }
 
@@ -55,7 +61,11 @@ func ReadStatus(dir string) (Status, error) {
 	path := dbFile(dir)
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return Status{}, &NoDBError{Dir: dir}
+			noDB := &NoDBError{Dir: dir}
+			if _, err := os.Stat(filepath.Join(dir, v6.VulnerabilityDBFileName)); err == nil {
+				noDB.Parent = filepath.Dir(filepath.Clean(dir))
+			}
+			return Status{}, noDB
 		}
 		return Status{}, fmt.Errorf("read vulnerability database status: %w", err)
 	}
