@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	// glebarez/go-sqlite (pure Go, modernc underneath) is the "sqlite" driver
+	// grype links too; registering modernc.org/sqlite as well would panic.
+	_ "github.com/glebarez/go-sqlite"
 )
 
 // Querier is what both *sql.DB and *sql.Tx offer; writes that must share a
