@@ -34,6 +34,9 @@ func unpack(data []byte, dir string) error {
 			return fmt.Errorf("unpack repository archive: %w", err)
 		}
 		name := path.Clean(strings.TrimPrefix(h.Name, "/"))
+		if name == ".." || strings.HasPrefix(name, "../") {
+			return fmt.Errorf("unpack repository archive: entry %q leaves the repository", h.Name)
+		}
 		_, rest, ok := strings.Cut(name, "/")
 		if !ok || rest == "" {
 			continue // the top directory itself, or pax headers
