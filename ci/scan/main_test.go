@@ -1,0 +1,82 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"gitlab.com/vigil-vm/vigil/ci/vulndb"
+	"gitlab.com/vigil-vm/vigil/internal/demo"
+)
+
+// Shared by every test in the package: built once, they are the slow part.
+var (
+	root    string   // repository root
+	dbDir   string   // the whole Go vulndb plus testdata/vulndata
+	demoImg v1.Image // the demo image
+	demoRef string   // the demo image in an in-process registry
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx := context.Background()
+	root, _ = filepath.Abs("../..")
+	tmp, err := os.MkdirTemp("", "vigil-scan-test-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+
+	dbDir = filepath.Join(tmp, "db")
+	if err := buildDB(ctx, dbDir); err != nil {
+		log.Fatal(err)
+	}
+	if demoImg, err = demo.Image(ctx, root); err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	demoRef = strings.TrimPrefix(srv.URL, "http://") + "/group/demo:1.0"
+	ref, _ := name.ParseReference(demoRef)
+	if err := remote.Write(ref, demoImg); err != nil {
+		log.Fatal(err)
+	}
+	return m.Run()
+}
+
+// buildDB builds the DB the README's demo uses: the real Go vulnerability
+// database plus the hand-written OS, GHSA, KEV and EPSS records.
+func buildDB(ctx context.Context, out string) error {
+	osv, err := vulndb.GoVulnDB(ctx)
+	if err != nil {
+		return err
+	}
+	vd := filepath.Join(root, "testdata", "vulndata")
+	_, err = vulndb.Build(ctx, vulndb.BuildConfig{
+		OSVDirs:  []string{osv},
+		OSDirs:   []string{filepath.Join(vd, "os")},
+		GHSADirs: []string{filepath.Join(vd, "ghsa")},
+		KEVFile:  filepath.Join(vd, "kev", "known_exploited_vulnerabilities.json"),
+		EPSSFile: filepath.Join(vd, "epss", "epss_scores.csv"),
+		Out:      out,
+	}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return fmt.Errorf("build test DB: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,189 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/anchore/grype/grype/vulnerability"
+
+	"gitlab.com/vigil-vm/vigil/ci/gate"
+	"gitlab.com/vigil-vm/vigil/ci/image"
+	"gitlab.com/vigil-vm/vigil/ci/match"
+	"gitlab.com/vigil-vm/vigil/ci/report"
+	"gitlab.com/vigil-vm/vigil/ci/sbom"
+	"gitlab.com/vigil-vm/vigil/ci/vulndb"
+	"gitlab.com/vigil-vm/vigil/internal/findings"
+)
+
+// Options configure one scan.
+type Options struct {
+	Target      string   // image reference or kind:path (see image.ParseInput)
+	OutputDir   string   // reports land here; "." when empty
+	SBOMFormats []string // sbom.Formats; CycloneDX when empty
+	Image       image.Options
+	DB          vulndb.OpenOptions
+	Gate        gate.Options
+	Project     string // GitLab project path, for fingerprints
+	Version     string // vigil's version, recorded in reports
+	Progress    *Progress
+	Log         *slog.Logger
+}
+
+// Outcome is what a scan found and wrote.
+type Outcome struct {
+	Report  *findings.Report
+	Failing []findings.Finding // active findings at or above the gate's threshold
+	Files   []string           // report files written
+}
+
+// Run scans o.Target and writes its reports. On error no report file is
+// left behind.
+func Run(ctx context.Context, o Options) (*Outcome, error) {
+	o = withDefaults(o)
+	started := time.Now().UTC()
+	// Load the DB while the image is pulled and cataloged, as grype does.
+	type loaded struct {
+		p      vulnerability.Provider
+		status vulndb.Status
+		err    error
+	}
+	dbc := make(chan loaded, 1)
+	go func() {
+		p, st, err := vulndb.Open(ctx, o.DB)
+		dbc <- loaded{p, st, err}
+	}()
+	inv, err := inventory(ctx, o)
+	db := <-dbc
+	if db.err == nil {
+		defer db.p.Close()
+	}
+	if err := errors.Join(db.err, err); err != nil {
+		return nil, err
+	}
+
+	o.Progress.Start("match")
+	res, err := match.New(db.p).Match(ctx, inv.sbom.SBOM, &inv.sbom.Source)
+	if err != nil {
+		return nil, err
+	}
+	if res.Distro != nil {
+		inv.asset.Distro = &findings.Distro{Name: string(res.Distro.Type), Version: res.Distro.VersionString()}
+	}
+	rep := &findings.Report{
+		Schema:  findings.SchemaID,
+		Project: o.Project,
+		Scanner: findings.Scanner{
+			Name: "vigil", Version: o.Version, Matcher: "grype " + grypeVersion,
+			DB: findings.DB{Built: db.status.Built, Schema: db.status.SchemaVersion, Providers: providerNames(db.status)},
+		},
+		Started:  started,
+		Asset:    inv.asset,
+		Findings: match.Findings(o.Project, inv.asset, res),
+	}
+	gate.Apply(rep, o.Gate)
+	rep.Ended = time.Now().UTC()
+	o.Progress.Done(fmt.Sprintf("%d vulnerabilities (%d suppressed)", len(rep.Findings), len(rep.Findings)-len(rep.Active())))
+
+	files, err := write(o, rep, inv)
+	if err != nil {
+		return nil, err
+	}
+	return &Outcome{Report: rep, Failing: gate.Failing(rep, o.Gate), Files: files}, nil
+}
+
+// SBOM inventories o.Target and writes only its SBOM files.
+func SBOM(ctx context.Context, o Options) ([]string, error) {
+	o = withDefaults(o)
+	inv, err := inventory(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return writeAll(o.OutputDir, func(stage string) ([]string, error) { return writeSBOMs(stage, o, inv) })
+}
+
+func withDefaults(o Options) Options {
+	if o.OutputDir == "" {
+		o.OutputDir = "."
+	}
+	if len(o.SBOMFormats) == 0 {
+		o.SBOMFormats = []string{sbom.CycloneDX}
+	}
+	if o.Progress == nil {
+		o.Progress = NewProgress(io.Discard, false, true)
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+func write(o Options, rep *findings.Report, inv *inventoryResult) ([]string, error) {
+	return writeAll(o.OutputDir, func(stage string) ([]string, error) {
+		files, err := report.Write(stage, rep, report.Options{Image: inv.imageRef})
+		if err != nil {
+			return nil, err
+		}
+		more, err := writeSBOMs(stage, o, inv)
+		return append(files, more...), err
+	})
+}
+
+// writeAll lets fill write into a staging directory beside dir, then moves
+// every file into dir: a failure leaves no partial report behind.
+func writeAll(dir string, fill func(stage string) ([]string, error)) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create output directory: %w", err)
+	}
+	stage, err := os.MkdirTemp(dir, ".vigil-staging-")
+	if err != nil {
+		return nil, fmt.Errorf("create output directory: %w", err)
+	}
+	defer os.RemoveAll(stage)
+	files, err := fill(stage)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range files {
+		dst := filepath.Join(dir, filepath.Base(f))
+		if err := os.Rename(filepath.Join(stage, filepath.Base(f)), dst); err != nil {
+			return nil, fmt.Errorf("write %s: %w", dst, err)
+		}
+		out = append(out, dst)
+	}
+	return out, nil
+}
+
+func writeSBOMs(dir string, o Options, inv *inventoryResult) ([]string, error) {
+	var files []string
+	for _, f := range o.SBOMFormats {
+		name := filepath.Join(dir, sbom.FileName(f, inv.asset.Repository))
+		out, err := os.Create(name)
+		if err != nil {
+			return nil, fmt.Errorf("write SBOM: %w", err)
+		}
+		err = sbom.Encode(out, inv.sbom.SBOM, f)
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("write %s SBOM: %w", f, err)
+		}
+		files = append(files, name)
+	}
+	return files, nil
+}
+
+func providerNames(st vulndb.Status) []string {
+	var names []string
+	for _, p := range st.Providers {
+		names = append(names, p.Name)
+	}
+	return names
+}
