@@ -127,6 +127,16 @@ func TestDBMirrorJobRuns(t *testing.T) {
 `,
 			wantArgs: []string{"db", "build", "--out", "vigil-db", "--osv", "vigil-mirror/osv/Go"},
 		},
+		{
+			name: "Go vulndb through the module proxy only",
+			inputs: `      osv-ecosystems: ""
+      go-vulndb: true
+      kev-url: ""
+      epss-url: ""
+      publish: false
+`,
+			wantArgs: []string{"db", "build", "--out", "vigil-db", "--go-vulndb"},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mu.Lock()

@@ -155,7 +155,7 @@ func TestInputRegexes(t *testing.T) {
 		{"scan", "artifacts-expire-in", []string{"30 days", "1 week", "never", "12h"}, []string{"", "forever", "soon"}},
 		{"scan", "vigil-version", []string{"latest", "1.2.3", "v1.2.3-rc.1", "0123456789abcdef"}, []string{"", "1.2:3", "-x"}},
 		{"scan", "job-name", []string{"vigil-scan", "scan app", "scan:api"}, []string{"", "-scan", "$[[x]]"}},
-		{"db-mirror", "osv-ecosystems", []string{"Go", "Go,npm,PyPI,crates.io,Debian:12"}, []string{"", "Go,", "Go npm"}},
+		{"db-mirror", "osv-ecosystems", []string{"", "Go", "Go,npm,PyPI,crates.io,Debian:12"}, []string{"Go,", "Go npm", ",Go"}},
 		{"db-mirror", "osv-base-url", []string{"https://osv-vulnerabilities.storage.googleapis.com", "http://mirror.internal:8080/osv"}, []string{"https://mirror/", "mirror.internal"}},
 		{"db-mirror", "kev-url", []string{"", "https://www.cisa.gov/kev.json"}, []string{"kev.json"}},
 		{"db-mirror", "package-version", []string{"latest", "2026.11.26", "1.0.0+db6"}, []string{"", "a/b"}},
