@@ -13,7 +13,6 @@ import (
 	"testing"
 )
 
-
 func scanPipeline(stages, inputs string) string {
 	s := "include:\n  - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/scan@$CI_COMMIT_SHA\n"
 	if inputs != "" {
