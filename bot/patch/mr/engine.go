@@ -147,7 +147,7 @@ func (r *run) reconcile(ctx context.Context, req Request) (*Result, error) {
 	}
 	var fs []findings.Finding
 	for _, f := range req.Findings {
-		if f.Vulnerability.Severity >= r.opts.MinSeverity {
+		if f.Vulnerability.Severity >= r.opts.MinSeverity && !r.disabled(f) {
 			fs = append(fs, f)
 		}
 	}
@@ -194,6 +194,17 @@ func (r *run) reconcile(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 	return r.res, nil
+}
+
+// disabled reports whether a turned-off ecosystem owns the finding: it
+// gets neither a merge request nor a note.
+func (r *run) disabled(f findings.Finding) bool {
+	for _, pt := range r.patchers {
+		if slices.Contains(r.opts.Disabled, pt.Name()) && pt.Handles(f) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *run) patcher(ps []patch.Patcher, name string) patch.Patcher {

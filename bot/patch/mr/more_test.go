@@ -1,0 +1,156 @@
+package mr_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
+	"gitlab.com/vigil-vm/vigil/bot/patch"
+	"gitlab.com/vigil-vm/vigil/bot/patch/dockerfile"
+	"gitlab.com/vigil-vm/vigil/bot/patch/ecosystems"
+	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
+	"gitlab.com/vigil-vm/vigil/internal/findings"
+)
+
+// TestReconcileBaseImage: a registry holds several alpine tags; only the
+// one vigil's scan confirms is proposed, and the body shows the counts.
+func TestReconcileBaseImage(t *testing.T) {
+	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(reg.Close)
+	host := strings.TrimPrefix(reg.URL, "http://")
+	for _, tag := range []string{"3.19.1", "3.19.2", "3.19.4", "3.20.0"} {
+		img, err := random.Image(64, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := name.ParseReference(host + "/library/alpine:" + tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.Write(ref, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := newWorld(t)
+	ctx := context.Background()
+	if _, _, err := w.human.Commits.CreateCommit(w.project.ID, commitFile("Dockerfile", "FROM golang:1.22.3 AS build\nFROM "+host+"/library/alpine:3.19.1\nCOPY --from=build /app /app\n")); err != nil {
+		t.Fatal(err)
+	}
+	var scanned []string
+	verifier := dockerfile.VerifierFunc(func(_ context.Context, current, candidate string, claimed []findings.Finding) (int, int, error) {
+		scanned = append(scanned, candidate)
+		if strings.HasSuffix(candidate, ":3.19.4") {
+			return len(claimed), 0, nil
+		}
+		return len(claimed), len(claimed), nil
+	})
+	ps := ecosystems.All(ecosystems.Options{Dockerfile: dockerfile.Options{Verifier: verifier}})
+	req := w.request(
+		finding("fp-ssl", "CVE-2024-0727", "apk", "libssl3", "3.1.4-r2", findings.High, "3.1.4-r5"),
+		finding("fp-crypto", "CVE-2024-2511", "apk", "libcrypto3", "3.1.4-r2", findings.Medium, "3.1.4-r6"),
+	)
+	req.Issues = map[string][]int{"fp-ssl": {4}, "fp-crypto": {4}}
+	res, err := mr.New(w.client, ps, nil, mr.Options{}, nil).Reconcile(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Outcomes) != 1 || res.Outcomes[0].Action != mr.Opened || res.Outcomes[0].To != "3.19.4" {
+		t.Fatalf("outcomes = %+v", res.Outcomes)
+	}
+	if len(scanned) != 1 || !strings.HasSuffix(scanned[0], "alpine:3.19.4") {
+		t.Errorf("scanned %v, want only the newest 3.19 tag", scanned)
+	}
+	m := w.mrByBranch(t, res.Outcomes[0].Branch)
+	if !strings.Contains(m.Title, "from 3.19.1 to 3.19.4") || !strings.Contains(m.Description, "2 → 0") || !strings.Contains(m.Description, "Closes #4") {
+		t.Errorf("merge request %q:\n%s", m.Title, m.Description)
+	}
+	df := string(w.srv.Files(w.project.ID, m.SourceBranch)["Dockerfile"])
+	if !strings.Contains(df, "FROM "+host+"/library/alpine:3.19.4\n") || !strings.Contains(df, "FROM golang:1.22.3 AS build\n") {
+		t.Errorf("Dockerfile on the branch:\n%s", df)
+	}
+}
+
+// TestReconcileSupersedes: a newer fix replaces the open merge request
+// instead of adding a second one.
+func TestReconcileSupersedes(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	e := w.engine(mr.Options{}, nil)
+	older := finding("fp-text-2", "CVE-2021-38561", "go-module", "golang.org/x/text", "v0.3.5", findings.Medium, "0.3.7")
+	if _, err := e.Reconcile(ctx, w.request(older)); err != nil {
+		t.Fatal(err)
+	}
+	first := w.mrByBranch(t, "vigil/gomod/golang.org/x/text-v0.3.7")
+	newer := finding("fp-text-1", "CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", findings.High, "0.3.8")
+	res, err := e.Reconcile(ctx, w.request(older, newer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Outcomes) != 1 || res.Outcomes[0].Action != mr.Opened || len(res.Closed) != 1 || res.Closed[0] != int64(first.IID) {
+		t.Fatalf("outcomes = %+v, closed %v", res.Outcomes, res.Closed)
+	}
+	var open []string
+	for _, m := range w.srv.MergeRequests(w.project.ID) {
+		if m.State == "opened" {
+			open = append(open, m.SourceBranch)
+		}
+	}
+	if strings.Join(open, ",") != "vigil/gomod/golang.org/x/text-v0.3.8" {
+		t.Errorf("open merge requests: %v", open)
+	}
+}
+
+// boom is a patcher whose resolver always fails.
+type boom struct{}
+
+func (boom) Name() string                                                { return "boom" }
+func (boom) Handles(f findings.Finding) bool                             { return f.Package.Type == "boom" }
+func (boom) Extract(context.Context, string) ([]patch.Dependency, error) { return nil, nil }
+func (boom) Update(context.Context, string, patch.Fix) (patch.Change, error) {
+	return patch.Change{}, errors.New("resolver exploded")
+}
+
+func TestReconcileFailureIsANote(t *testing.T) {
+	w := newWorld(t)
+	req := w.request(finding("fp-text-1", "CVE-1", "boom", "thing", "1.0.0", findings.High, "1.0.1"))
+	res, err := mr.New(w.client, []patch.Patcher{boom{}}, nil, mr.Options{}, nil).Reconcile(context.Background(), req)
+	if err != nil {
+		t.Fatalf("a patcher failure stopped the run: %v", err)
+	}
+	if len(res.Outcomes) != 1 || res.Outcomes[0].Action != mr.Failed {
+		t.Errorf("outcomes = %+v", res.Outcomes)
+	}
+	notes := w.srv.Notes(w.project.ID, 1)
+	if len(notes) != 1 || !strings.Contains(notes[0].Body, "resolver exploded") {
+		t.Errorf("issue #1 notes = %+v", notes)
+	}
+}
+
+func TestReconcileDisabledEcosystem(t *testing.T) {
+	w := newWorld(t)
+	res, err := w.engine(mr.Options{Disabled: []string{"pip"}}, nil).Reconcile(context.Background(),
+		w.request(finding("fp-jinja", "CVE-2020-28493", "python", "jinja2", "2.11.2", findings.Medium, "2.11.3")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Outcomes) != 0 || len(res.Unfixable) != 0 || len(w.srv.Writes()) > 4 /* the issues */ {
+		t.Errorf("disabled ecosystem: outcomes %+v, unfixable %+v, writes %d", res.Outcomes, res.Unfixable, len(w.srv.Writes()))
+	}
+}
+
+func commitFile(path, content string) *gitlab.CreateCommitOptions {
+	return &gitlab.CreateCommitOptions{
+		Branch: gitlab.Ptr("main"), CommitMessage: gitlab.Ptr("add " + path),
+		Actions: []*gitlab.CommitActionOptions{{Action: gitlab.Ptr(gitlab.FileCreate), FilePath: gitlab.Ptr(path), Content: gitlab.Ptr(content)}},
+	}
+}
