@@ -625,8 +625,11 @@ func (s *Server) setIssueStateAs(username string, projectID, iid int, state stri
 	defer s.mu.Unlock()
 	p := s.mustProject(projectID)
 	i := p.issue(iid)
+	if i == nil {
+		panic(fmt.Sprintf("gitlabdouble: no issue #%d in project %d", iid, projectID))
+	}
 	u := s.mustUser(username)
-	if i == nil || i.State == state {
+	if i.State == state {
 		return
 	}
 	before := *i

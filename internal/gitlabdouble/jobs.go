@@ -214,6 +214,20 @@ func (s *Server) jobRoutes() {
 			r.json(http.StatusOK, s.jobView(p, j))
 		}
 	})
+	s.route("GET /projects/:id/jobs", func(r *request) {
+		p, ok := r.codeProject()
+		if !ok {
+			return
+		}
+		scope, _ := r.params.list("scope")
+		var out []Job
+		for k := len(p.jobs) - 1; k >= 0; k-- {
+			if j := p.jobs[k]; len(scope) == 0 || containsString(scope, j.Status) {
+				out = append(out, s.jobView(p, j))
+			}
+		}
+		r.json(http.StatusOK, paginate(r, nonNil(out)))
+	})
 	s.route("GET /projects/:id/jobs/:job_id/artifacts", func(r *request) {
 		_, j, ok := r.job()
 		if !ok {

@@ -188,6 +188,7 @@ func (s *Server) routes() {
 	s.pipelineRoutes()
 	s.mergeRequestRoutes()
 	s.repositoryRoutes()
+	s.controlRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"})
 	})
