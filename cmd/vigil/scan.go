@@ -67,11 +67,11 @@ func defaultCacheDir() string {
 
 func newScanCmd() *cobra.Command {
 	var (
-		sf                                scanFlags
+		sf                               scanFlags
 		failOn, allowlist, output, dbDir string
-		vex                               []string
-		ignoreUnfixed, allowStale         bool
-		maxAge                            time.Duration
+		vex                              []string
+		ignoreUnfixed, allowStale        bool
+		maxAge                           time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "scan",

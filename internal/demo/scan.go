@@ -16,8 +16,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"gitlab.com/vigil-vm/vigil/ci/report"
-	"gitlab.com/vigil-vm/vigil/ci/scan"
 	"gitlab.com/vigil-vm/vigil/ci/sbom"
+	"gitlab.com/vigil-vm/vigil/ci/scan"
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
 )
 
