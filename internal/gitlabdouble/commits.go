@@ -86,9 +86,19 @@ func (s *Server) createCommit(r *request) {
 		r.json(http.StatusBadRequest, map[string]string{"error": strings.Join(missing, ", ")})
 		return
 	}
+	c, ok := s.commitActions(r, p, branch, message, actions)
+	if ok {
+		r.json(http.StatusCreated, s.commitView(p, c, true))
+	}
+}
+
+// commitActions applies actions on top of start_branch/start_sha (or
+// branch) and moves branch to the new commit; on a conflict it answers the
+// request with GitLab's message and reports false.
+func (s *Server) commitActions(r *request, p *projectState, branch, message string, actions []commitAction) (*commit, bool) {
 	if branch == p.DefaultBranch && r.role(p) < Maintainer {
 		r.fail(http.StatusForbidden, "You are not allowed to push into this branch")
-		return
+		return nil, false
 	}
 	start := r.params.get("start_branch")
 	startSHA := r.params.get("start_sha")
@@ -99,7 +109,7 @@ func (s *Server) createCommit(r *request) {
 	case start != "" || startSHA != "":
 		if branchExists && !force {
 			r.fail(http.StatusBadRequest, "A branch called '"+branch+"' already exists. Switch to that branch in order to make changes")
-			return
+			return nil, false
 		}
 		ref := start
 		if ref == "" {
@@ -114,23 +124,23 @@ func (s *Server) createCommit(r *request) {
 		}
 		if base == nil {
 			r.fail(http.StatusBadRequest, "Invalid reference name: "+ref)
-			return
+			return nil, false
 		}
 	case branchExists:
 		base = p.repo.commits[p.repo.branches[branch]]
 	default:
 		r.fail(http.StatusBadRequest, "You can only create or edit files when you are on a branch")
-		return
+		return nil, false
 	}
 	if !validBranchName(branch) {
 		r.fail(http.StatusBadRequest, "Branch name is invalid")
-		return
+		return nil, false
 	}
 	files := maps.Clone(base.files)
 	for _, a := range actions {
 		if msg := applyAction(&p.repo, files, base, a); msg != "" {
 			r.fail(http.StatusBadRequest, msg)
-			return
+			return nil, false
 		}
 	}
 	author, email := r.user.Name, r.user.email
@@ -142,7 +152,7 @@ func (s *Server) createCommit(r *request) {
 	}
 	c := p.repo.commit(branch, base.ID, files, message, author, email, s.now())
 	p.LastActivityAt = c.CreatedAt
-	r.json(http.StatusCreated, s.commitView(p, c, true))
+	return c, true
 }
 
 // applyAction changes files by one action and returns GitLab's error

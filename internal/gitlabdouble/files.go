@@ -81,6 +81,17 @@ func (s *Server) fileRoutes() {
 			return
 		}
 		sum := sha256.Sum256(body)
+		h := r.w.Header()
+		h.Set("X-Gitlab-Blob-Id", blobID(body))
+		h.Set("X-Gitlab-Commit-Id", c.ID)
+		h.Set("X-Gitlab-Content-Sha256", hex.EncodeToString(sum[:]))
+		h.Set("X-Gitlab-Encoding", "base64")
+		h.Set("X-Gitlab-Execute-Filemode", "false")
+		h.Set("X-Gitlab-File-Name", path.Base(fp))
+		h.Set("X-Gitlab-File-Path", fp)
+		h.Set("X-Gitlab-Last-Commit-Id", p.repo.lastCommit(c, fp))
+		h.Set("X-Gitlab-Ref", ref)
+		h.Set("X-Gitlab-Size", fmt.Sprint(len(body)))
 		r.json(http.StatusOK, RepositoryFile{
 			FileName: path.Base(fp), FilePath: fp, Size: len(body), Encoding: "base64",
 			Content: base64.StdEncoding.EncodeToString(body), ContentSHA256: hex.EncodeToString(sum[:]),
@@ -117,6 +128,12 @@ func (s *Server) fileRoutes() {
 		r.w.WriteHeader(http.StatusOK)
 		_, _ = r.w.Write(body)
 	})
+	for _, w := range []struct {
+		method, action string
+		status         int
+	}{{"POST", "create", http.StatusCreated}, {"PUT", "update", http.StatusOK}, {"DELETE", "delete", http.StatusNoContent}} {
+		s.route(w.method+" /projects/:id/repository/files/:file_path", func(r *request) { s.writeFile(r, w.action, w.status) })
+	}
 	s.route("GET /projects/:id/repository/tree", func(r *request) {
 		p, ok := r.codeProject()
 		if !ok {
@@ -199,4 +216,39 @@ func treeID(files map[string][]byte, dir string) string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// writeFile serves the single-file create, update and delete endpoints as a
+// one-action commit, which is how GitLab implements them.
+func (s *Server) writeFile(r *request, action string, status int) {
+	p, ok := r.project(Developer)
+	if !ok {
+		return
+	}
+	branch, message := r.params.get("branch"), r.params.get("commit_message")
+	switch {
+	case branch == "":
+		r.missing("branch")
+		return
+	case message == "":
+		r.missing("commit_message")
+		return
+	}
+	a := commitAction{Action: action, FilePath: r.r.PathValue("file_path"), Encoding: r.params.get("encoding"), LastCommitID: r.params.get("last_commit_id")}
+	if action != "delete" {
+		content, ok := r.params.str("content")
+		if !ok {
+			r.missing("content")
+			return
+		}
+		a.Content = &content
+	}
+	if _, ok := s.commitActions(r, p, branch, message, []commitAction{a}); !ok {
+		return
+	}
+	if status == http.StatusNoContent {
+		r.w.WriteHeader(status)
+		return
+	}
+	r.json(status, map[string]string{"file_path": a.FilePath, "branch": branch})
 }

@@ -214,3 +214,35 @@ func TestCommits(t *testing.T) {
 		})
 	}
 }
+
+func TestSingleFileAPI(t *testing.T) {
+	f := newFixture(t, seedFiles)
+	rf := f.client.RepositoryFiles
+	info, resp, err := rf.CreateFile(f.project.ID, "docs/NEW.md", &gitlab.CreateFileOptions{
+		Branch: gitlab.Ptr("docs"), StartBranch: gitlab.Ptr("main"), Content: gitlab.Ptr("new\n"), CommitMessage: gitlab.Ptr("add"),
+	})
+	if err != nil || resp.StatusCode != http.StatusCreated || info.FilePath != "docs/NEW.md" || info.Branch != "docs" {
+		t.Fatalf("create file: %v %+v", err, info)
+	}
+	if _, resp, _ := rf.CreateFile(f.project.ID, "docs/NEW.md", &gitlab.CreateFileOptions{
+		Branch: gitlab.Ptr("docs"), Content: gitlab.Ptr("x"), CommitMessage: gitlab.Ptr("again"),
+	}); statusOf(resp) != http.StatusBadRequest {
+		t.Errorf("create existing file: status %d", statusOf(resp))
+	}
+	meta, _, err := rf.GetFileMetaData(f.project.ID, "docs/NEW.md", &gitlab.GetFileMetaDataOptions{Ref: gitlab.Ptr("docs")})
+	if err != nil || meta.Size != 4 || meta.LastCommitID != f.srv.BranchHead(f.project.ID, "docs") || meta.FileName != "NEW.md" {
+		t.Errorf("HEAD file metadata: %v %+v", err, meta)
+	}
+	if _, _, err := rf.UpdateFile(f.project.ID, "docs/NEW.md", &gitlab.UpdateFileOptions{
+		Branch: gitlab.Ptr("docs"), Content: gitlab.Ptr("newer\n"), CommitMessage: gitlab.Ptr("edit"),
+	}); err != nil {
+		t.Fatalf("update file: %v", err)
+	}
+	if resp, err := rf.DeleteFile(f.project.ID, "docs/README.md", &gitlab.DeleteFileOptions{Branch: gitlab.Ptr("docs"), CommitMessage: gitlab.Ptr("rm")}); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete file: %v", err)
+	}
+	files := f.srv.Files(f.project.ID, "docs")
+	if string(files["docs/NEW.md"]) != "newer\n" || files["docs/README.md"] != nil {
+		t.Errorf("docs branch files: %q", files["docs/NEW.md"])
+	}
+}
