@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sethvargo/go-githubactions"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"gitlab.com/vigil-vm/vigil/ci/actions"
 	"gitlab.com/vigil-vm/vigil/ci/gate"
 	"gitlab.com/vigil-vm/vigil/ci/image"
 	"gitlab.com/vigil-vm/vigil/ci/report"
@@ -84,6 +86,26 @@ Exit status: 0 when no unsuppressed finding reaches --fail-on, 1 when one does, 
   vigil scan --image oci-layout:./image --db ./vigil-db --ignore-unfixed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var gha *githubactions.Action
+			if actions.Detect() {
+				gha = githubactions.New()
+				in, err := actions.Inputs(gha)
+				if err != nil {
+					return err
+				}
+				fl := cmd.Flags()
+				for flag, v := range map[string]string{
+					"image": in.Image, "fail-on": in.FailOn, "allowlist": in.Allowlist, "vex": in.VEX,
+					"output-dir": in.OutputDir, "db": in.DB, "sbom-format": in.SBOMFormats, "platform": in.Platform,
+					"ignore-unfixed": strconv.FormatBool(in.IgnoreUnfixed),
+				} {
+					if v != "" && !fl.Changed(flag) && (flag != "ignore-unfixed" || in.IgnoreUnfixed) {
+						if err := fl.Set(flag, v); err != nil {
+							return fmt.Errorf("action input %s: %w", flag, err)
+						}
+					}
+				}
+			}
 			o, err := sf.options()
 			if err != nil {
 				return err
@@ -107,6 +129,11 @@ Exit status: 0 when no unsuppressed finding reaches --fail-on, 1 when one does, 
 			}
 			if err != nil {
 				return err
+			}
+			if gha != nil {
+				if err := actions.Publish(gha, out.Report, out.Failing, reportPaths(out.Files)); err != nil {
+					return err
+				}
 			}
 			return verdict(cmd, out, o.Gate)
 		},
@@ -163,6 +190,24 @@ func verdict(cmd *cobra.Command, out *scan.Outcome, g gate.Options) error {
 	return &exitError{code: 1, msg: fmt.Sprintf("%d finding(s) at or above %s: failing the job", len(out.Failing), g.FailOn)}
 }
 
+// reportPaths names the written reports for the GitHub Action's outputs.
+func reportPaths(files []string) map[string]string {
+	paths := map[string]string{}
+	for _, f := range files {
+		switch b := filepath.Base(f); {
+		case b == report.FindingsFile:
+			paths[actions.ReportFindings] = f
+		case b == report.GitLabFile:
+			paths[actions.ReportContainerScanning] = f
+		case b == report.SummaryFile:
+			paths[actions.ReportSummary] = f
+		case strings.HasSuffix(b, ".cdx.json"):
+			paths[actions.ReportCycloneDX] = f
+		}
+	}
+	return paths
+}
+
 func envBool(name string) bool {
 	v, _ := strconv.ParseBool(os.Getenv(name))
 	return v
@@ -176,6 +221,26 @@ func newSBOMCmd() *cobra.Command {
 		Example: `  vigil sbom --image registry.example.com/group/app:1.2.3 --sbom-format cyclonedx,spdx`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var gha *githubactions.Action
+			if actions.Detect() {
+				gha = githubactions.New()
+				in, err := actions.Inputs(gha)
+				if err != nil {
+					return err
+				}
+				fl := cmd.Flags()
+				for flag, v := range map[string]string{
+					"image": in.Image, "fail-on": in.FailOn, "allowlist": in.Allowlist, "vex": in.VEX,
+					"output-dir": in.OutputDir, "db": in.DB, "sbom-format": in.SBOMFormats, "platform": in.Platform,
+					"ignore-unfixed": strconv.FormatBool(in.IgnoreUnfixed),
+				} {
+					if v != "" && !fl.Changed(flag) && (flag != "ignore-unfixed" || in.IgnoreUnfixed) {
+						if err := fl.Set(flag, v); err != nil {
+							return fmt.Errorf("action input %s: %w", flag, err)
+						}
+					}
+				}
+			}
 			o, err := sf.options()
 			if err != nil {
 				return err

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"gitlab.com/vigil-vm/vigil/ci/vulndb"
+	"gitlab.com/vigil-vm/vigil/internal/demo"
+)
+
+var (
+	dbDir   string // testdata/vulndata only: fast, and enough for the CLI's contract
+	archive string // the demo image as a docker archive
+)
+
+func TestMain(m *testing.M) {
+	tmp, err := os.MkdirTemp("", "vigil-cli-test-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	code := func() int {
+		defer os.RemoveAll(tmp)
+		ctx := context.Background()
+		root, _ := filepath.Abs("../..")
+		vd := filepath.Join(root, "testdata", "vulndata")
+		dbDir = filepath.Join(tmp, "db")
+		_, err := vulndb.Build(ctx, vulndb.BuildConfig{
+			OSVDirs: []string{filepath.Join(vd, "osv")}, OSDirs: []string{filepath.Join(vd, "os")}, GHSADirs: []string{filepath.Join(vd, "ghsa")},
+			KEVFile: filepath.Join(vd, "kev", "known_exploited_vulnerabilities.json"), Out: dbDir,
+		}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			log.Fatal(err)
+		}
+		img, err := demo.Image(ctx, root)
+		if err != nil {
+			log.Fatal(err)
+		}
+		archive = filepath.Join(tmp, "demo.tar")
+		tag, _ := name.NewTag("registry.example/group/demo:1.0")
+		if err := tarball.WriteToFile(archive, tag, img); err != nil {
+			log.Fatal(err)
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// vigil runs the CLI in-process and returns its exit status and stdout.
+func vigil(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	root := newRoot()
+	root.SetOut(&out)
+	root.SetArgs(args)
+	return exitCode(root.ExecuteContext(context.Background())), out.String()
+}
+
+func TestScanExitCodes(t *testing.T) {
+	clearCIEnv(t)
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		code  int
+		files bool
+	}{
+		{"gate passes", []string{"--fail-on", "critical"}, 0, true},
+		{"gate fails on high", []string{"--fail-on", "high"}, 1, true},
+		{"none never fails", []string{"--fail-on", "none"}, 0, true},
+		{"unknown severity", []string{"--fail-on", "severe"}, 2, false},
+		{"unknown SBOM format", []string{"--sbom-format", "xml"}, 2, false},
+		{"missing DB", []string{"--db", t.TempDir()}, 2, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := append([]string{"scan", "--image", "docker-archive:" + archive, "--db", dbDir, "--output-dir", out, "-q"}, tc.args...)
+			code, _ := vigil(t, args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d", code, tc.code)
+			}
+			_, err := os.Stat(filepath.Join(out, "vigil-findings.json"))
+			if (err == nil) != tc.files {
+				t.Errorf("reports written = %v, want %v", err == nil, tc.files)
+			}
+		})
+	}
+}
+
+func TestScanEnvironment(t *testing.T) {
+	clearCIEnv(t)
+	t.Setenv("CS_IMAGE", "docker-archive:"+archive)
+	t.Setenv("CS_SEVERITY_THRESHOLD", "high")
+	t.Setenv("VIGIL_DB_DIR", dbDir)
+	code, stdout := vigil(t, "scan", "--output-dir", t.TempDir())
+	if code != 1 {
+		t.Fatalf("CS_SEVERITY_THRESHOLD=high: exit %d, want 1", code)
+	}
+	if !strings.Contains(stdout, "CVE-2022-32149") {
+		t.Errorf("table lacks the x/text finding:\n%s", stdout)
+	}
+	t.Setenv("CS_IGNORE_UNFIXED", "true")
+	t.Setenv("CS_SEVERITY_THRESHOLD", "negligible") // tar's only finding has no fix
+	if code, _ := vigil(t, "scan", "--output-dir", t.TempDir(), "--fail-on", "critical"); code != 0 {
+		t.Errorf("flag must win over CS_SEVERITY_THRESHOLD: exit %d", code)
+	}
+}
+
+func TestScanInGitHubActions(t *testing.T) {
+	clearCIEnv(t)
+	dir := t.TempDir()
+	outputs, summary := filepath.Join(dir, "out"), filepath.Join(dir, "summary.md")
+	os.WriteFile(outputs, nil, 0o644)
+	os.WriteFile(summary, nil, 0o644)
+	t.Setenv("GITHUB_ACTIONS", "true")
+	t.Setenv("GITHUB_OUTPUT", outputs)
+	t.Setenv("GITHUB_STEP_SUMMARY", summary)
+	t.Setenv("INPUT_IMAGE", "docker-archive:"+archive)
+	t.Setenv("INPUT_FAIL-ON", "high")
+	t.Setenv("INPUT_DB", dbDir)
+	t.Setenv("INPUT_OUTPUT-DIR", filepath.Join(dir, "reports"))
+
+	code, stdout := vigil(t, "scan", "-q")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	got, _ := os.ReadFile(outputs)
+	for _, want := range []string{"result<<", "fail", "high<<", "findings<<", filepath.Join(dir, "reports", "vigil-findings.json")} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("GITHUB_OUTPUT lacks %q:\n%s", want, got)
+		}
+	}
+	if s, _ := os.ReadFile(summary); !strings.Contains(string(s), "CVE-2022-32149") {
+		t.Errorf("job summary lacks the finding:\n%s", s)
+	}
+	_ = stdout
+}
+
+// clearCIEnv keeps the developer's or CI's own environment out of the test.
+func clearCIEnv(t *testing.T) {
+	for _, k := range []string{"CS_IMAGE", "CS_SEVERITY_THRESHOLD", "CS_IGNORE_UNFIXED", "VIGIL_DB_DIR", "GITHUB_ACTIONS", "CI_PROJECT_PATH"} {
+		t.Setenv(k, "")
+	}
+}
