@@ -55,9 +55,13 @@ type Change struct {
 	Deleted []string          // paths relative to the root
 	Notes   []string          // facts the merge request must state, e.g. "requires go 1.22"
 	Skipped string            // non-empty: no merge request, and this is why
+	// Current says the repository already has the fixed version (the fix
+	// merged, the image not rebuilt yet): nothing to do and nothing to say.
+	Current bool
 
-	// Package, From and To are set when the patcher resolved the bump
-	// itself (a base image and its tags); empty means the Fix's.
+	// From and To, when set, say the versions as the ecosystem writes them
+	// (v0.3.8, go1.22.5, a base image's tags); empty means the Fix's.
+	// Package may differ from the Fix's only for a Grouper (a base image).
 	Package, From, To string
 }
 

@@ -25,6 +25,7 @@ func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.
 		return patch.Change{}, err
 	}
 	var targets []string
+	current := false
 	for _, rel := range mods {
 		f, err := readGoMod(dir, rel)
 		if err != nil {
@@ -36,12 +37,17 @@ func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.
 		}
 		if need {
 			targets = append(targets, rel)
+		} else if v := required(f, fix.Package); v != "" && semver.Compare(v, to) >= 0 {
+			current = true
 		}
 	}
 	if len(targets) > 0 {
 		if err := module.Check(fix.Package, to); err != nil {
 			return patch.Change{Skipped: fmt.Sprintf("%s@%s is not a valid module version: %v", fix.Package, to, err)}, nil
 		}
+	}
+	if len(targets) == 0 && current {
+		return patch.Change{Current: true}, nil
 	}
 	if len(targets) == 0 {
 		return patch.Change{Skipped: fmt.Sprintf("no go.mod requires %s below %s", fix.Package, to)}, nil
@@ -131,6 +137,16 @@ func bumpRequire(rel string, data []byte, pkg, to string) ([]byte, error) {
 		}
 	}
 	return nil, fmt.Errorf("bump %s in %s: not required", pkg, rel)
+}
+
+// required is the version of pkg that f requires, or "".
+func required(f *modfile.File, pkg string) string {
+	for _, r := range f.Require {
+		if r.Mod.Path == pkg {
+			return r.Mod.Version
+		}
+	}
+	return ""
 }
 
 func goLine(data []byte) string {

@@ -133,8 +133,15 @@ func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Cha
 			}
 		}
 	}
+	if c.Empty() && alreadyAt(ctx, dir, minor, to) {
+		return patch.Change{Current: true}, nil
+	}
 	if c.Empty() {
 		return patch.Change{Skipped: fmt.Sprintf("no toolchain directive, go directive or golang image on the Go %s line to move to %s", minor, to)}, nil
+	}
+	c.To = "go" + to
+	if fix.From != "" {
+		c.From = "go" + strings.TrimPrefix(fix.From, "go")
 	}
 	return c, nil
 }
@@ -201,6 +208,25 @@ func golangFroms(df *dockerfile.File) []dockerfile.From {
 		}
 	}
 	return out
+}
+
+// alreadyAt reports whether a toolchain directive or golang image is
+// already at or past to on its minor line.
+func alreadyAt(ctx context.Context, dir, minor, to string) bool {
+	deps, err := Patcher{}.Extract(ctx, dir)
+	if err != nil {
+		return false
+	}
+	for _, d := range deps {
+		v := strings.TrimPrefix(d.Version, "go")
+		if d.Name != "toolchain" && path.Base(d.Name) != "golang" {
+			continue
+		}
+		if m := golangTag.FindStringSubmatch(v); m != nil && m[1] == minor && m[2] != "" && patch.CompareVersions(minor+"."+m[2], to) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func minorOf(v string) string {

@@ -41,6 +41,9 @@ func TestUpdate(t *testing.T) {
 	if err != nil || c.Skipped != "" {
 		t.Fatalf("Update = %+v, %v", c, err)
 	}
+	if c.From != "go1.22.3" || c.To != "go1.22.5" {
+		t.Errorf("bump %s → %s, want go1.22.3 → go1.22.5", c.From, c.To)
+	}
 	if !strings.Contains(string(c.Files["go.mod"]), "toolchain go1.22.5\n") || !strings.Contains(string(c.Files["go.mod"]), "go 1.22.0\n") {
 		t.Errorf("go.mod =\n%s", c.Files["go.mod"])
 	}
@@ -65,10 +68,18 @@ func TestUpdateAddsToolchain(t *testing.T) {
 	}
 }
 
+func TestUpdateCurrent(t *testing.T) {
+	for _, to := range []string{"1.22.2", "1.22.3"} {
+		c, err := New().Update(context.Background(), patchtest.Copy(t, "testdata/repo"), patch.Fix{Package: "stdlib", To: to})
+		if err != nil || !c.Current || !c.Empty() || c.Skipped != "" {
+			t.Errorf("Update(%s) = %+v, %v; want current", to, c, err)
+		}
+	}
+}
+
 func TestUpdateSkips(t *testing.T) {
 	for _, tc := range []struct{ fixture, to, want string }{
 		{"repo", "1.23.1", "no toolchain directive"},
-		{"repo", "1.22.2", "no toolchain directive"},
 		{"repo", "banana", "not a Go release"},
 	} {
 		c, err := New().Update(context.Background(), patchtest.Copy(t, "testdata/"+tc.fixture), patch.Fix{Package: "stdlib", To: tc.to})

@@ -42,6 +42,7 @@ const (
 	Unchanged Action = "unchanged" // nothing to write
 	Declined  Action = "declined"  // closed without merge before; not reopened
 	Capped    Action = "capped"    // the open merge request limit is reached
+	Current   Action = "current"   // the default branch already has the fix; awaiting a rebuild
 	Skipped   Action = "skipped"   // the patcher refused; the issues got a note
 	Failed    Action = "failed"    // the patcher failed; the issues got a note
 )
@@ -259,6 +260,10 @@ func (r *run) apply(ctx context.Context, fix patch.Fix, patchers []patch.Patcher
 	}
 	defer os.RemoveAll(dir)
 	c, perr := pt.Update(ctx, dir, fix)
+	if perr == nil && c.Current {
+		o.Action, o.Reason = Current, "the default branch already has the fixed version"
+		return o, nil
+	}
 	if perr != nil || c.Skipped != "" || c.Empty() {
 		o.Action, o.Reason = Skipped, c.Skipped
 		if perr != nil {

@@ -225,6 +225,20 @@ func TestReconcileEndToEnd(t *testing.T) {
 			t.Errorf("issue #%d is %s, want %s", is.IID, is.State, want)
 		}
 	}
+
+	// Merged but not rescanned yet: the findings are still reported, the
+	// default branch has the fix; nothing is written.
+	w.srv.ResetCalls()
+	res, err = e.Reconcile(ctx, w.request())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actions(res); got != "gomod:current,pip:declined" {
+		t.Errorf("after merge: %s", got)
+	}
+	if writes := w.srv.Writes(); len(writes) != 0 {
+		t.Errorf("run after merge wrote: %+v", writes)
+	}
 }
 
 func TestReconcileCapAndCleanup(t *testing.T) {

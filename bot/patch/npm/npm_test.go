@@ -103,6 +103,12 @@ func TestUpdate(t *testing.T) {
 			}
 		})
 	}
+	for _, fx := range []string{"direct", "transitive"} {
+		c, err := New(Options{}).Update(context.Background(), patchtest.Copy(t, "testdata/"+fx), patch.Fix{Package: "minimist", To: "1.2.5"})
+		if err != nil || !c.Current || !c.Empty() {
+			t.Errorf("Update(%s, minimist 1.2.5) = %+v, %v; want current", fx, c, err)
+		}
+	}
 	c, err := New(Options{}).Update(context.Background(), patchtest.Copy(t, "testdata/direct"), patch.Fix{Package: "left-pad", To: "1.3.0"})
 	if err != nil || !strings.Contains(c.Skipped, "no package.json") {
 		t.Errorf("Update(left-pad) = %+v, %v; want skipped", c, err)

@@ -37,12 +37,16 @@ func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.
 			return patch.Change{}, err
 		}
 	}
+	if c.Skipped == "" && c.Empty() && c.Current {
+		return patch.Change{Current: true}, nil
+	}
 	if c.Skipped == "" && c.Empty() {
 		c.Skipped = fmt.Sprintf("no package.json or package-lock.json has %s below %s", fix.Package, fix.To)
 	}
 	if c.Skipped != "" {
 		return patch.Change{Skipped: c.Skipped}, nil
 	}
+	c.Current = false
 	return c, nil
 }
 
@@ -69,7 +73,8 @@ func (p *Patcher) updateManifest(ctx context.Context, dir, rel string, fix patch
 			return err
 		}
 		inst = l.installed()
-		if !below(inst[fix.Package], fix.To) && !direct {
+		if !below(inst[fix.Package], fix.To) {
+			c.Current = c.Current || len(inst[fix.Package]) > 0
 			return nil
 		}
 	}

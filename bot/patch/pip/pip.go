@@ -79,6 +79,7 @@ func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Cha
 		return patch.Change{}, err
 	}
 	c := patch.Change{Files: map[string][]byte{}}
+	current := false
 	for _, rel := range files {
 		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
 		if err != nil {
@@ -91,6 +92,12 @@ func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Cha
 		if string(out) != string(data) {
 			c.Files[rel] = out
 		}
+		for _, p := range parse(data) {
+			current = current || (normalize(p.name) == normalize(fix.Package) && patch.CompareVersions(p.version, fix.To) >= 0)
+		}
+	}
+	if c.Empty() && current {
+		return patch.Change{Current: true}, nil
 	}
 	if c.Empty() {
 		return patch.Change{Skipped: fmt.Sprintf("no requirements file pins %s below %s", fix.Package, fix.To)}, nil

@@ -72,6 +72,10 @@ func TestUpdate(t *testing.T) {
 		t.Errorf("requirements/dev.txt = %s", c.Files["requirements/dev.txt"])
 	}
 
+	c, err = New().Update(context.Background(), patchtest.Copy(t, "testdata/repo"), patch.Fix{Package: "requests", To: "2.25.0"})
+	if err != nil || !c.Current || !c.Empty() {
+		t.Errorf("Update(requests 2.25.0) = %+v, %v; want current", c, err)
+	}
 	for _, tc := range []struct{ fixture, pkg, want string }{
 		{"testdata/hashed", "jinja2", "--hash"},
 		{"testdata/repo", "django", "no requirements file pins"},
