@@ -95,7 +95,8 @@ func (s *Server) AddToken(username, token string) bool {
 }
 
 // Grant sets the role of the token's user on the project at projectPath.
-// NoAccess removes the membership.
+// NoAccess hides a private project from that user even when AddUser gave
+// them a role everywhere (the API then answers 404, as GitLab does).
 func (s *Server) Grant(token, projectPath string, level AccessLevel) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

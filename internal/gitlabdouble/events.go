@@ -158,9 +158,6 @@ func (s *Server) noteEvent(p *projectState, on noteable, n *noteState, actor *us
 	s.dispatch(p, event, payload)
 }
 
-// hookDuration is seconds between two times, as hooks report durations.
-func hookDuration(a, b time.Time) float64 { return b.Sub(a).Seconds() }
-
 func firstLine(msg string) string {
 	line, _, _ := strings.Cut(msg, "\n")
 	return line

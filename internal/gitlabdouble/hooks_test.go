@@ -255,3 +255,34 @@ func TestIssueAndNoteHooks(t *testing.T) {
 		t.Errorf("after reopen: %+v", i)
 	}
 }
+
+func TestLifecycleHooks(t *testing.T) {
+	srv := NewTest(t, WithLifecycleHooks())
+	srv.AddUser("root", NoAccess)
+	p := srv.AddProject(ProjectSpec{Path: "acme/app", Files: map[string][]byte{"a": []byte("a")}})
+	rc, url := newReceiver(t, 0)
+	srv.AddHook(p.ID, HookSpec{URL: url, Events: []string{"job_events", "pipeline_events"}})
+	srv.FinishPipeline(p.ID, PipelineSpec{Jobs: []JobSpec{{Name: "scan", Status: "failed"}}})
+	wait(t, srv)
+	var seen []string
+	for _, r := range rc.all() {
+		ev, err := gitlab.ParseWebhook(gitlab.EventType(r.header.Get("X-Gitlab-Event")), r.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch e := ev.(type) {
+		case *gitlab.JobEvent:
+			seen = append(seen, "job:"+e.BuildStatus)
+			if e.BuildStatus != "failed" && e.BuildFinishedAt != "" {
+				t.Errorf("%s job hook has finished_at %q", e.BuildStatus, e.BuildFinishedAt)
+			}
+		case *gitlab.PipelineEvent:
+			seen = append(seen, "pipeline:"+e.ObjectAttributes.Status)
+		}
+	}
+	slices.Sort(seen)
+	want := []string{"job:failed", "job:pending", "job:running", "pipeline:failed", "pipeline:pending", "pipeline:running"}
+	if !slices.Equal(seen, want) {
+		t.Errorf("events %v, want %v", seen, want)
+	}
+}

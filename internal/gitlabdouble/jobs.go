@@ -263,27 +263,56 @@ func (s *Server) jobRoutes() {
 	})
 }
 
-// jobEvent sends the Job Hook for a finished job. The caller holds s.mu.
-func (s *Server) jobEvent(p *projectState, pl *Pipeline, j *jobState, u *userState) {
+// jobEvent sends a Job Hook for j as it was when it had status (the final
+// status, or "pending"/"running" for lifecycle hooks). The caller holds s.mu.
+func (s *Server) jobEvent(p *projectState, pl *Pipeline, j *jobState, u *userState, status string) {
+	final := status == j.Status
+	plStatus := pl.Status
+	if !final {
+		plStatus = "running"
+	}
 	c := p.repo.commits[j.sha]
 	commit := map[string]any{
-		"id": pl.ID, "name": nil, "sha": j.sha, "status": pl.Status, "duration": pl.Duration,
-		"started_at": hookTimePtr(pl.StartedAt), "finished_at": hookTimePtr(pl.FinishedAt),
+		"id": pl.ID, "name": nil, "sha": j.sha, "status": plStatus, "duration": nil,
+		"started_at": hookTimePtr(pl.StartedAt), "finished_at": nil,
 		"message": "", "author_name": "", "author_email": "", "author_url": "",
+	}
+	if final {
+		commit["duration"], commit["finished_at"] = pl.Duration, hookTimePtr(pl.FinishedAt)
 	}
 	if c != nil {
 		commit["message"], commit["author_name"], commit["author_email"] = c.Message, c.AuthorName, c.AuthorEmail
 	}
-	var failure any
-	if j.FailureReason != "" {
+	failure := "unknown_failure"
+	if j.FailureReason != "" && final {
 		failure = j.FailureReason
+	}
+	var started, finished, duration any
+	if status != "pending" {
+		started = j.StartedAt
+	}
+	if final {
+		finished, duration = j.FinishedAt, j.Duration
+	}
+	iso := func(t any) any {
+		if tp, ok := t.(*time.Time); ok && tp != nil {
+			return tp.UTC().Format(time.RFC3339)
+		}
+		return nil
+	}
+	hook := func(t any) any {
+		if tp, ok := t.(*time.Time); ok {
+			return hookTimePtr(tp)
+		}
+		return nil
 	}
 	s.dispatch(p, "Job Hook", map[string]any{
 		"object_kind": "build", "ref": j.Ref, "tag": false, "before_sha": pl.BeforeSHA, "sha": j.sha,
 		"retries_count": 0, "build_id": j.ID, "build_name": j.Name, "build_stage": j.Stage,
-		"build_status": j.Status, "build_created_at": hookTime(j.CreatedAt),
-		"build_started_at": hookTimePtr(j.StartedAt), "build_finished_at": hookTimePtr(j.FinishedAt),
-		"build_duration": j.Duration, "build_queued_duration": j.QueuedDuration,
+		"build_status": status, "build_created_at": hookTime(j.CreatedAt), "build_created_at_iso": j.CreatedAt.Format(time.RFC3339),
+		"build_started_at": hook(started), "build_started_at_iso": iso(started),
+		"build_finished_at": hook(finished), "build_finished_at_iso": iso(finished),
+		"build_duration": duration, "build_queued_duration": j.QueuedDuration,
 		"build_allow_failure": j.AllowFailure, "build_failure_reason": failure,
 		"pipeline_id": pl.ID, "project_id": p.ID, "project_name": p.NameWithNamespace,
 		"user": s.hookUser(u), "commit": commit, "repository": s.hookRepository(p),

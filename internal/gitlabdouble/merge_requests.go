@@ -107,6 +107,22 @@ func (s *Server) MergeRequests(projectID int) []MergeRequest {
 	return out
 }
 
+// MRNotes returns a snapshot of a merge request's notes, oldest first.
+func (s *Server) MRNotes(projectID, iid int) []Note {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.mustProject(projectID)
+	m := p.mr(iid)
+	if m == nil {
+		return nil
+	}
+	out := []Note{}
+	for _, n := range m.notes {
+		out = append(out, s.noteView(p, mrNoteable(m), n))
+	}
+	return out
+}
+
 func (s *Server) mrWebURL(p *projectState, m *mrState) string {
 	return s.baseURL + "/" + p.PathWithNamespace + "/-/merge_requests/" + strconv.Itoa(m.IID)
 }
@@ -529,10 +545,6 @@ func mrChanges(a, b *mrState) map[string]change {
 func (s *Server) acceptMergeRequest(r *request) {
 	p, m, ok := r.mergeRequest(Developer)
 	if !ok {
-		return
-	}
-	if m.TargetBranch == p.DefaultBranch && r.role(p) < Developer {
-		r.forbidden()
 		return
 	}
 	if m.State != "opened" {

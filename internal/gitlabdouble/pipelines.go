@@ -132,10 +132,18 @@ func (s *Server) FinishPipeline(projectID int, spec PipelineSpec) (Pipeline, []J
 		jobs = append(jobs, j)
 	}
 	p.LastActivityAt = now
-	for _, j := range jobs {
-		s.jobEvent(p, pl, j, user)
+	if s.lifecycleHooks {
+		s.pipelineEvent(p, pl, jobs, user, "pending")
+		for _, j := range jobs {
+			s.jobEvent(p, pl, j, user, "pending")
+			s.jobEvent(p, pl, j, user, "running")
+		}
+		s.pipelineEvent(p, pl, jobs, user, "running")
 	}
-	s.pipelineEvent(p, pl, jobs, user)
+	for _, j := range jobs {
+		s.jobEvent(p, pl, j, user, j.Status)
+	}
+	s.pipelineEvent(p, pl, jobs, user, pl.Status)
 	if pl.Status == "success" {
 		s.mergeWhenPipelineSucceeds(p, pl)
 	}
@@ -254,8 +262,11 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-// pipelineEvent sends the Pipeline Hook for a finished pipeline. The caller holds s.mu.
-func (s *Server) pipelineEvent(p *projectState, pl *Pipeline, jobs []*jobState, u *userState) {
+// pipelineEvent sends a Pipeline Hook for pl as it was when it had status
+// (its final status, or "pending"/"running" for lifecycle hooks). The
+// caller holds s.mu.
+func (s *Server) pipelineEvent(p *projectState, pl *Pipeline, jobs []*jobState, u *userState, status string) {
+	final := status == pl.Status
 	var stages []string
 	builds := []map[string]any{}
 	for _, j := range jobs {
@@ -267,13 +278,20 @@ func (s *Server) pipelineEvent(p *projectState, pl *Pipeline, jobs []*jobState, 
 			failure = j.FailureReason
 		}
 		art := map[string]any{"filename": nil, "size": nil}
-		if j.archive != nil {
+		jobStatus, started, finished, duration := j.Status, hookTimePtr(j.StartedAt), hookTimePtr(j.FinishedAt), any(j.Duration)
+		if final && j.archive != nil {
 			art = map[string]any{"filename": "artifacts.zip", "size": len(j.archive)}
 		}
+		if !final {
+			jobStatus, finished, duration, failure = status, nil, nil, nil
+			if status == "pending" {
+				jobStatus, started = "created", nil
+			}
+		}
 		builds = append(builds, map[string]any{
-			"id": j.ID, "stage": j.Stage, "name": j.Name, "status": j.Status,
-			"created_at": hookTime(j.CreatedAt), "started_at": hookTimePtr(j.StartedAt), "finished_at": hookTimePtr(j.FinishedAt),
-			"duration": j.Duration, "queued_duration": j.QueuedDuration, "failure_reason": failure,
+			"id": j.ID, "stage": j.Stage, "name": j.Name, "status": jobStatus,
+			"created_at": hookTime(j.CreatedAt), "started_at": started, "finished_at": finished,
+			"duration": duration, "queued_duration": j.QueuedDuration, "failure_reason": failure,
 			"when": "on_success", "manual": false, "allow_failure": j.AllowFailure, "user": s.hookUser(u),
 			"runner":         map[string]any{"id": j.Runner.ID, "description": j.Runner.Description, "runner_type": j.Runner.RunnerType, "active": true, "is_shared": true, "tags": []string{}},
 			"artifacts_file": art, "environment": nil,
@@ -284,15 +302,19 @@ func (s *Server) pipelineEvent(p *projectState, pl *Pipeline, jobs []*jobState, 
 		commit["message"], commit["title"], commit["timestamp"] = c.Message, c.Title, c.CreatedAt.Format(time.RFC3339)
 		commit["author"] = map[string]any{"name": c.AuthorName, "email": c.AuthorEmail}
 	}
+	attrs := map[string]any{
+		"id": pl.ID, "iid": pl.IID, "name": nil, "ref": pl.Ref, "tag": false, "sha": pl.SHA, "before_sha": pl.BeforeSHA,
+		"source": pl.Source, "status": status, "detailed_status": detailedStatus(status, "").Label, "stages": nonNil(stages),
+		"created_at": hookTime(pl.CreatedAt), "finished_at": hookTimePtr(pl.FinishedAt), "duration": pl.Duration,
+		"queued_duration": pl.QueuedDuration, "variables": []any{}, "url": pl.WebURL, "protected_ref": pl.Ref == p.DefaultBranch,
+	}
+	if !final {
+		attrs["finished_at"], attrs["duration"] = nil, nil
+	}
 	payload := map[string]any{
-		"object_kind": "pipeline",
-		"object_attributes": map[string]any{
-			"id": pl.ID, "iid": pl.IID, "name": nil, "ref": pl.Ref, "tag": false, "sha": pl.SHA, "before_sha": pl.BeforeSHA,
-			"source": pl.Source, "status": pl.Status, "detailed_status": pl.DetailedStatus.Label, "stages": nonNil(stages),
-			"created_at": hookTime(pl.CreatedAt), "finished_at": hookTimePtr(pl.FinishedAt), "duration": pl.Duration,
-			"queued_duration": pl.QueuedDuration, "variables": []any{}, "url": pl.WebURL,
-		},
-		"merge_request": nil, "user": s.hookUser(u), "project": s.hookProject(p), "commit": commit,
+		"object_kind":       "pipeline",
+		"object_attributes": attrs,
+		"merge_request":     nil, "user": s.hookUser(u), "project": s.hookProject(p), "commit": commit,
 		"builds": builds, "source_pipeline": nil,
 	}
 	for _, m := range p.mrs {

@@ -42,8 +42,10 @@ type Server struct {
 	faults     map[string]*faultState
 	deliveries []*Delivery
 	inflight   int
-	stop       context.Context
-	cancelStop context.CancelFunc
+	// lifecycleHooks sends pending and running Job/Pipeline Hooks before the final ones.
+	lifecycleHooks bool
+	stop           context.Context
+	cancelStop     context.CancelFunc
 }
 
 // idCounters hands out instance-wide ids, as GitLab's database sequences do.
@@ -81,6 +83,11 @@ func WithHookClient(c *http.Client) Option { return func(s *Server) { s.hookHTTP
 func WithHookRetries(attempts int, backoff time.Duration) Option {
 	return func(s *Server) { s.retry = retryPolicy{attempts: attempts, backoff: backoff} }
 }
+
+// WithLifecycleHooks makes FinishPipeline send the pending and running
+// Pipeline and Job Hooks GitLab sends before the final ones, so receivers
+// are tested against events for jobs whose artifacts do not exist yet.
+func WithLifecycleHooks() Option { return func(s *Server) { s.lifecycleHooks = true } }
 
 // New returns a Server with empty state that is not yet listening.
 func New(opts ...Option) *Server {
