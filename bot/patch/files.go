@@ -10,9 +10,15 @@ import (
 	"strings"
 )
 
-// skipDirs are never searched for manifests: other people's code, tools'
-// state and test fixtures.
-var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true, "testdata": true, ".venv": true}
+// skipDir says which directories are never searched for manifests: other
+// people's code, tools' state and test fixtures.
+func skipDir(name string) bool {
+	switch name {
+	case ".git", "vendor", "node_modules", "testdata", ".venv":
+		return true
+	}
+	return false
+}
 
 // FindFiles returns the slash-separated paths under dir, relative to it,
 // whose base name satisfies match. Vendored code, node_modules, testdata and
@@ -24,7 +30,7 @@ func FindFiles(dir string, match func(name string) bool) ([]string, error) {
 			return err
 		}
 		if d.IsDir() {
-			if p != dir && skipDirs[d.Name()] {
+			if p != dir && skipDir(d.Name()) {
 				return filepath.SkipDir
 			}
 			return nil

@@ -12,8 +12,8 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/patch/pip"
 )
 
-// Names lists every ecosystem vigil can patch.
-var Names = []string{"gotoolchain", "gomod", "dockerfile", "npm", "pip"}
+// Names lists every ecosystem vigil can patch, in the order they are asked.
+func Names() []string { return []string{"gotoolchain", "gomod", "dockerfile", "npm", "pip"} }
 
 // Options configures the patchers that take options.
 type Options struct {

@@ -13,8 +13,8 @@ func TestAll(t *testing.T) {
 	for _, p := range All(Options{}) {
 		names = append(names, p.Name())
 	}
-	if !slices.Equal(names, Names) {
-		t.Errorf("patchers %v, want %v", names, Names)
+	if !slices.Equal(names, Names()) {
+		t.Errorf("patchers %v, want %v", names, Names())
 	}
 	if got := All(Options{Disabled: []string{"npm", "pip"}}); len(got) != 3 {
 		t.Errorf("with npm and pip disabled: %d patchers, want 3", len(got))

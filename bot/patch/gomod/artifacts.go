@@ -11,7 +11,7 @@ import (
 
 // goEnv makes the go command edit go.mod (never a workspace's), and never
 // download another toolchain behind the bot's back.
-var goEnv = []string{"GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local"}
+func goEnv() []string { return []string{"GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local"} }
 
 // artifacts writes the edited go.mod and lets the real go command finish the
 // job: go get resolves what the new version needs and writes go.sum, go mod
@@ -31,7 +31,7 @@ func (p *Patcher) artifacts(ctx context.Context, dir, rel string, goMod []byte, 
 	}
 	for _, args := range steps {
 		p.opts.Logger.InfoContext(ctx, "run go", "module", rel, "args", args)
-		if _, err := patch.RunTool(ctx, modDir, goEnv, p.opts.GoBin, args...); err != nil {
+		if _, err := patch.RunTool(ctx, modDir, goEnv(), p.opts.GoBin, args...); err != nil {
 			return fmt.Errorf("update %s in %s: %w", pkg, rel, err)
 		}
 	}

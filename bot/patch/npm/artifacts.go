@@ -9,7 +9,9 @@ import (
 )
 
 // npmEnv keeps npm quiet and away from anything but the lock file.
-var npmEnv = []string{"npm_config_update_notifier=false", "npm_config_fund=false", "npm_config_audit=false"}
+func npmEnv() []string {
+	return []string{"npm_config_update_notifier=false", "npm_config_fund=false", "npm_config_audit=false"}
+}
 
 // artifacts regenerates package-lock.json with the real npm, without
 // installing anything or running scripts, and returns the versions of pkg
@@ -17,7 +19,7 @@ var npmEnv = []string{"npm_config_update_notifier=false", "npm_config_fund=false
 func (p *Patcher) artifacts(ctx context.Context, dir, modDir, pkg, version string) ([]string, error) {
 	abs := filepath.Join(dir, filepath.FromSlash(modDir))
 	p.opts.Logger.InfoContext(ctx, "run npm", "dir", modDir, "package", pkg, "version", version)
-	if _, err := patch.RunTool(ctx, abs, npmEnv, p.opts.NPMBin,
+	if _, err := patch.RunTool(ctx, abs, npmEnv(), p.opts.NPMBin,
 		"install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"); err != nil {
 		return nil, fmt.Errorf("update %s in %s: %w", pkg, modDir, err)
 	}

@@ -14,7 +14,9 @@ import (
 )
 
 // depSections are the package.json objects that declare dependencies.
-var depSections = []string{"dependencies", "devDependencies", "optionalDependencies"}
+func depSections() []string {
+	return []string{"dependencies", "devDependencies", "optionalDependencies"}
+}
 
 // manifest is the part of package.json the patcher reads.
 type manifest struct {

@@ -170,7 +170,7 @@ func indentUnit(data []byte, ms []member) string {
 // declares it, with spec(old) as the new value.
 func setDependency(data []byte, name string, spec func(old string) string) ([]byte, bool, error) {
 	changed := false
-	for _, section := range depSections {
+	for _, section := range depSections() {
 		ms, _, err := root(data)
 		if err != nil {
 			return nil, false, fmt.Errorf("edit package.json: %w", err)
