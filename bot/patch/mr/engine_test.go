@@ -44,6 +44,7 @@ func newWorld(t *testing.T) *world {
 		}
 		files[e.Name()] = b
 	}
+	files["requirements/dev.txt"] = []byte("pytest==8.0.0\njinja2==2.11.2\n") // a nested path, read back by the API
 	p := srv.AddProject(gitlabdouble.ProjectSpec{Path: "acme/app", Files: files,
 		Members: map[int]gitlabdouble.AccessLevel{bot.ID: gitlabdouble.Developer, alice.ID: gitlabdouble.Maintainer}})
 	w := &world{srv: srv, project: p, alice: alice, client: client(t, srv, botToken), human: client(t, srv, aliceToken)}
@@ -155,6 +156,9 @@ func TestReconcileEndToEnd(t *testing.T) {
 	pipMR := w.mrByBranch(t, "vigil/pip/jinja2-2.11.3")
 	if got := string(w.srv.Files(w.project.ID, pipMR.SourceBranch)["requirements.txt"]); got != "jinja2==2.11.3\nrequests==2.31.0\nurllib3==1.26.17\n" {
 		t.Errorf("requirements.txt on the branch = %q", got)
+	}
+	if got := string(w.srv.Files(w.project.ID, pipMR.SourceBranch)["requirements/dev.txt"]); got != "pytest==8.0.0\njinja2==2.11.3\n" {
+		t.Errorf("requirements/dev.txt on the branch = %q", got)
 	}
 	notes := w.srv.Notes(w.project.ID, 4)
 	if len(notes) != 1 || !strings.Contains(notes[0].Body, "no fixed version") {
