@@ -12,7 +12,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/ci/image"
 	"gitlab.com/vigil-vm/vigil/ci/sbom"
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
-	"gitlab.com/vigil-vm/vigil/internal/demo"
+	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
@@ -38,7 +38,7 @@ func TestDemoImageFindings(t *testing.T) {
 	}
 	defer vp.Close()
 
-	img, err := demo.Image(ctx, root)
+	img, err := demoimage.Image(ctx, root)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
-	"gitlab.com/vigil-vm/vigil/internal/demo"
+	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 )
 
 // Shared by every test in the package: built once, they are the slow part.
@@ -46,7 +46,7 @@ func run(m *testing.M) int {
 	if err := buildDB(ctx, dbDir); err != nil {
 		log.Fatal(err)
 	}
-	if demoImg, err = demo.Image(ctx, root); err != nil {
+	if demoImg, err = demoimage.Image(ctx, root); err != nil {
 		log.Fatal(err)
 	}
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))

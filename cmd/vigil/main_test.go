@@ -14,7 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
-	"gitlab.com/vigil-vm/vigil/internal/demo"
+	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 )
 
 var (
@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 		if err != nil {
 			log.Fatal(err)
 		}
-		img, err := demo.Image(ctx, root)
+		img, err := demoimage.Image(ctx, root)
 		if err != nil {
 			log.Fatal(err)
 		}

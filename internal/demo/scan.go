@@ -19,6 +19,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/ci/sbom"
 	"gitlab.com/vigil-vm/vigil/ci/scan"
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
+	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 )
 
 // Options configure a demo run.
@@ -53,7 +54,7 @@ func DB(ctx context.Context, root, dir string, log *slog.Logger) (vulndb.Status,
 // Registry serves the demo image from an in-process registry on loopback and
 // returns its reference; cancel ctx to stop it.
 func Registry(ctx context.Context, root string) (string, error) {
-	img, err := Image(ctx, root)
+	img, err := demoimage.Image(ctx, root)
 	if err != nil {
 		return "", err
 	}

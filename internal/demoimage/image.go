@@ -1,4 +1,4 @@
-package demo
+package demoimage
 
 import (
 	"archive/tar"
