@@ -367,6 +367,9 @@ func (s *Server) createIssue(r *request) {
 		r.missing("title")
 		return
 	}
+	if r.tooLong("title", title, maxTitle) || r.tooLong("description", r.params.get("description"), maxText) {
+		return
+	}
 	now := s.now()
 	i := &issueState{
 		ID: s.ids.next(&s.ids.issue), IID: len(p.issues) + 1, Title: title,
@@ -428,12 +431,16 @@ func (r *request) assigneeIDs() ([]int, error) {
 }
 
 // ensureLabels returns the sorted, de-duplicated label names, creating
-// project labels that do not exist yet, as GitLab does.
+// project labels that do not exist yet, as GitLab does. With scoped labels
+// on, a later "key::value" label replaces an earlier one with the same key.
 func (s *Server) ensureLabels(p *projectState, names []string) []string {
 	out := []string{}
 	for _, n := range names {
 		if n == "" || slices.Contains(out, n) {
 			continue
+		}
+		if key, ok := labelScope(n); ok && s.scopedLabels {
+			out = slices.DeleteFunc(out, func(o string) bool { k, ok := labelScope(o); return ok && k == key })
 		}
 		s.addLabel(p, LabelSpec{Name: n})
 		out = append(out, n)
@@ -465,9 +472,15 @@ func (s *Server) updateIssue(r *request) {
 			r.json(http.StatusBadRequest, map[string]any{"message": map[string][]string{"title": {"can't be blank"}}})
 			return
 		}
+		if r.tooLong("title", t, maxTitle) {
+			return
+		}
 		i.Title = t
 	}
 	if d, ok := r.params.str("description"); ok {
+		if r.tooLong("description", d, maxText) {
+			return
+		}
 		i.Description = d
 	}
 	if c, ok, err := r.params.boolean("confidential"); err != nil {
@@ -652,4 +665,13 @@ func (s *Server) mustUser(username string) *userState {
 		panic("gitlabdouble: unknown user " + username)
 	}
 	return s.users[id]
+}
+
+// labelScope is the key of a scoped label: everything before the last "::".
+func labelScope(name string) (string, bool) {
+	i := strings.LastIndex(name, "::")
+	if i <= 0 {
+		return "", false
+	}
+	return name[:i], true
 }

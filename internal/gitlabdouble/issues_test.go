@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,5 +210,51 @@ func TestListIssuesFiltersAndPagination(t *testing.T) {
 	})
 	if err != nil || asc[0].IID != 31 {
 		t.Errorf("order_by=updated_at asc starts at #%d, want #31 (closed ones were updated last)", asc[0].IID)
+	}
+}
+
+func TestIssueValidationLimits(t *testing.T) {
+	f := newFixture(t, nil)
+	long := strings.Repeat("é", 256)
+	if _, resp, _ := f.client.Issues.CreateIssue(f.project.ID, &gitlab.CreateIssueOptions{Title: &long}); statusOf(resp) != http.StatusBadRequest {
+		t.Errorf("256-character title: status %d", statusOf(resp))
+	}
+	ok := strings.Repeat("é", 255)
+	if _, _, err := f.client.Issues.CreateIssue(f.project.ID, &gitlab.CreateIssueOptions{Title: &ok}); err != nil {
+		t.Errorf("255-character title: %v", err)
+	}
+	huge := strings.Repeat("x", 1_000_001)
+	if _, resp, _ := f.client.Notes.CreateIssueNote(f.project.ID, 1, &gitlab.CreateIssueNoteOptions{Body: &huge}); statusOf(resp) != http.StatusBadRequest {
+		t.Errorf("oversized note: status %d", statusOf(resp))
+	}
+	if _, resp, _ := f.client.Issues.UpdateIssue(f.project.ID, 1, &gitlab.UpdateIssueOptions{Description: &huge}); statusOf(resp) != http.StatusBadRequest {
+		t.Errorf("oversized description: status %d", statusOf(resp))
+	}
+}
+
+func TestScopedLabels(t *testing.T) {
+	for _, scoped := range []bool{false, true} {
+		opts := []Option{}
+		if scoped {
+			opts = append(opts, WithScopedLabels())
+		}
+		srv := NewTest(t, opts...)
+		_, tok := srv.AddUser("bot", Maintainer)
+		p := srv.AddProject(ProjectSpec{Path: "acme/app"})
+		c := newClient(t, srv, tok)
+		if _, _, err := c.Issues.CreateIssue(p.ID, &gitlab.CreateIssueOptions{Title: gitlab.Ptr("t"), Labels: &gitlab.LabelOptions{"SLA::Near Breach", "security"}}); err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := c.Issues.UpdateIssue(p.ID, 1, &gitlab.UpdateIssueOptions{AddLabels: &gitlab.LabelOptions{"SLA::Breached"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := gitlab.Labels{"SLA::Breached", "SLA::Near Breach", "security"}
+		if scoped {
+			want = gitlab.Labels{"SLA::Breached", "security"}
+		}
+		if !slices.Equal(got.Labels, want) {
+			t.Errorf("scoped=%v: labels %v, want %v", scoped, got.Labels, want)
+		}
 	}
 }

@@ -412,6 +412,9 @@ func (s *Server) createMergeRequest(r *request) {
 			return
 		}
 	}
+	if r.tooLong("title", title, maxTitle) || r.tooLong("description", r.params.get("description"), maxText) {
+		return
+	}
 	if src == dst {
 		r.json(http.StatusUnprocessableEntity, map[string]any{"message": []string{"You can't use same project/branch for source and target"}})
 		return
@@ -461,9 +464,15 @@ func (s *Server) updateMergeRequest(r *request) {
 			r.json(http.StatusBadRequest, map[string]any{"message": map[string][]string{"title": {"can't be blank"}}})
 			return
 		}
+		if r.tooLong("title", t, maxTitle) {
+			return
+		}
 		m.Title = t
 	}
 	if d, ok := r.params.str("description"); ok {
+		if r.tooLong("description", d, maxText) {
+			return
+		}
 		m.Description = d
 	}
 	if t, ok := r.params.str("target_branch"); ok {

@@ -185,6 +185,9 @@ func (s *Server) noteRoutes() {
 			r.missing("body")
 			return
 		}
+		if r.tooLong("note", body, maxText) {
+			return
+		}
 		internal, _, err := r.params.boolean("internal")
 		if err != nil {
 			r.invalid("internal")

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // request is one API call being served: the authenticated user, the merged
@@ -40,6 +41,24 @@ func (r *request) invalid(name string) {
 
 // notFound writes GitLab's 404 body: "404 Project Not Found", or "404 Not
 // found" when no resource name is given.
+// Length limits GitLab's models validate.
+const (
+	maxTitle = 255
+	maxText  = 1_000_000
+)
+
+// tooLong answers GitLab's validation error when value is longer than max
+// characters and reports whether it did.
+func (r *request) tooLong(field, value string, max int) bool {
+	if utf8.RuneCountInString(value) <= max {
+		return false
+	}
+	r.json(http.StatusBadRequest, map[string]any{"message": map[string][]string{
+		field: {fmt.Sprintf("is too long (maximum is %d characters)", max)},
+	}})
+	return true
+}
+
 func (r *request) notFound(what string) {
 	if what == "" {
 		r.fail(http.StatusNotFound, "404 Not found")

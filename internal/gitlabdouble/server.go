@@ -44,8 +44,10 @@ type Server struct {
 	inflight   int
 	// lifecycleHooks sends pending and running Job/Pipeline Hooks before the final ones.
 	lifecycleHooks bool
-	stop           context.Context
-	cancelStop     context.CancelFunc
+	// scopedLabels makes "key::value" labels mutually exclusive, as in GitLab Premium and Ultimate.
+	scopedLabels bool
+	stop         context.Context
+	cancelStop   context.CancelFunc
 }
 
 // idCounters hands out instance-wide ids, as GitLab's database sequences do.
@@ -88,6 +90,11 @@ func WithHookRetries(attempts int, backoff time.Duration) Option {
 // Pipeline and Job Hooks GitLab sends before the final ones, so receivers
 // are tested against events for jobs whose artifacts do not exist yet.
 func WithLifecycleHooks() Option { return func(s *Server) { s.lifecycleHooks = true } }
+
+// WithScopedLabels makes "key::value" labels mutually exclusive on an issue
+// or merge request, as GitLab Premium and Ultimate do (GitLab Free treats
+// them as plain labels, which is the default here).
+func WithScopedLabels() Option { return func(s *Server) { s.scopedLabels = true } }
 
 // New returns a Server with empty state that is not yet listening.
 func New(opts ...Option) *Server {
