@@ -162,3 +162,61 @@ func firstLine(msg string) string {
 	line, _, _ := strings.Cut(msg, "\n")
 	return line
 }
+
+func (s *Server) mrHookAttrs(p *projectState, m *mrState) map[string]any {
+	v := s.mrView(p, m, false)
+	sha := v.SHA
+	last := map[string]any{"id": sha, "message": "", "title": "", "timestamp": nil, "url": s.baseURL + "/" + p.PathWithNamespace + "/-/commit/" + sha, "author": map[string]any{"name": "", "email": ""}}
+	if c := p.repo.commits[sha]; c != nil {
+		last["message"], last["title"], last["timestamp"] = c.Message, c.Title, c.CreatedAt.Format(time.RFC3339)
+		last["author"] = map[string]any{"name": c.AuthorName, "email": c.AuthorEmail}
+	}
+	var mergeCommit any
+	if m.MergeCommitSHA != "" {
+		mergeCommit = m.MergeCommitSHA
+	}
+	var assignee any
+	if len(m.AssigneeIDs) > 0 {
+		assignee = m.AssigneeIDs[0]
+	}
+	return map[string]any{
+		"id": m.ID, "iid": m.IID, "title": m.Title, "description": m.Description, "state": m.State,
+		"state_id": stateID(m.State), "source_branch": m.SourceBranch, "target_branch": m.TargetBranch,
+		"source_project_id": p.ID, "target_project_id": p.ID, "author_id": m.AuthorID,
+		"assignee_ids": nonNil(m.AssigneeIDs), "assignee_id": assignee, "reviewer_ids": []int{},
+		"created_at": hookTime(m.CreatedAt), "updated_at": hookTime(m.UpdatedAt),
+		"merge_status": v.MergeStatus, "detailed_merge_status": v.DetailedMergeStatus,
+		"merge_commit_sha": mergeCommit, "merge_when_pipeline_succeeds": m.autoMerge,
+		"draft": v.Draft, "work_in_progress": v.Draft, "url": v.WebURL,
+		"source": s.hookProject(p), "target": s.hookProject(p), "last_commit": last,
+		"labels": s.hookLabels(p, m.Labels), "blocking_discussions_resolved": true,
+		"head_pipeline_id": nil, "milestone_id": nil, "merge_user_id": nil, "merge_error": nil,
+	}
+}
+
+// mrEvent sends a Merge Request Hook. The caller holds s.mu.
+func (s *Server) mrEvent(p *projectState, m *mrState, actor *userState, action string, changes map[string]change) {
+	attrs := s.mrHookAttrs(p, m)
+	attrs["action"] = action
+	if changes == nil {
+		changes = map[string]change{}
+	}
+	if lc, ok := changes["labels"]; ok {
+		changes["labels"] = change{s.hookLabels(p, lc.Previous.([]string)), s.hookLabels(p, lc.Current.([]string))}
+	}
+	payload := map[string]any{
+		"object_kind": "merge_request", "event_type": "merge_request", "user": s.hookUser(actor),
+		"project": s.hookProject(p), "object_attributes": attrs, "labels": attrs["labels"],
+		"changes": changes, "repository": s.hookRepository(p),
+	}
+	var assignees []map[string]any
+	for _, id := range m.AssigneeIDs {
+		if u, ok := s.users[id]; ok {
+			assignees = append(assignees, s.hookUser(u))
+		}
+	}
+	if len(assignees) > 0 {
+		payload["assignees"] = assignees
+	}
+	s.dispatch(p, "Merge Request Hook", payload)
+}

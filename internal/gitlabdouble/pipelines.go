@@ -190,12 +190,9 @@ func (p *projectState) pipeline(id int) *Pipeline {
 
 func (s *Server) pipelineRoutes() {
 	s.route("GET /projects/:id/pipelines/:pipeline_id", func(r *request) {
-		p, pl, ok := r.pipeline()
-		if !ok {
-			return
+		if _, pl, ok := r.pipeline(); ok {
+			r.json(http.StatusOK, *pl)
 		}
-		_ = p
-		r.json(http.StatusOK, *pl)
 	})
 	s.route("GET /projects/:id/pipelines", func(r *request) {
 		p, ok := r.codeProject()
