@@ -192,7 +192,7 @@ func (s *Server) route(template string, h func(*request)) {
 
 func (s *Server) routes() {
 	s.route("GET /version", s.getVersion)
-	s.route("GET /user", s.getCurrentUser)
+	s.userRoutes()
 	s.projectRoutes()
 	s.labelRoutes()
 	s.issueRoutes()
