@@ -44,6 +44,15 @@ func (s *Server) CallCount(route string) int {
 	return n
 }
 
+// CallCounts counts recorded calls by route template.
+func (s *Server) CallCounts() map[string]int {
+	out := map[string]int{}
+	for _, c := range s.Calls() {
+		out[c.Route]++
+	}
+	return out
+}
+
 // Writes returns the recorded calls that could have changed state.
 func (s *Server) Writes() []Call {
 	var out []Call

@@ -117,6 +117,9 @@ func TestCallsCountWrites(t *testing.T) {
 			t.Errorf("call %d = %+v, want %+v", k, calls[k], want[k])
 		}
 	}
+	if got := f.srv.CallCounts(); got["POST /projects/:id/issues"] != 1 || got["GET /projects/:id/issues"] != 1 || len(got) != 3 {
+		t.Errorf("call counts %v", got)
+	}
 	if n := len(f.srv.Writes()); n != 2 {
 		t.Errorf("writes = %d", n)
 	}
