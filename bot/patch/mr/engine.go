@@ -45,6 +45,7 @@ const (
 	Current   Action = "current"   // the default branch already has the fix; awaiting a rebuild
 	Skipped   Action = "skipped"   // the patcher refused; the issues got a note
 	Failed    Action = "failed"    // the patcher failed; the issues got a note
+	Planned   Action = "planned"   // a dry run would propose this fix
 )
 
 // Outcome is what one fix came to.
