@@ -91,3 +91,23 @@ func TestParseSeverity(t *testing.T) {
 		t.Errorf("bad name: %v", err)
 	}
 }
+
+// FuzzRead: any input is either a valid report or an error, never a panic,
+// and whatever is accepted has every finding's required fields.
+func FuzzRead(f *testing.F) {
+	good, _ := json.Marshal(sample())
+	f.Add(good)
+	f.Add([]byte(`{"schema":"vigil.findings/v1"}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rep, err := Read(bytes.NewReader(data), 1<<20)
+		if err != nil {
+			return
+		}
+		for _, fd := range rep.Findings {
+			if fd.Fingerprint == "" || fd.Vulnerability.ID == "" || fd.Package.Name == "" {
+				t.Fatalf("accepted a finding without required fields: %+v", fd)
+			}
+		}
+	})
+}
