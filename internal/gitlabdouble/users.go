@@ -71,4 +71,25 @@ func (s *Server) userRoutes() {
 	}
 	s.route("GET /projects/:id/members", members(false))
 	s.route("GET /projects/:id/members/all", members(true))
+	// One member, inherited membership included, as the bot checks roles.
+	s.route("GET /projects/:id/members/all/:user_id", func(r *request) {
+		p, ok := r.project(Guest)
+		if !ok {
+			return
+		}
+		id, ok := r.intPath("user_id", "User")
+		if !ok {
+			return
+		}
+		u, found := s.users[id]
+		lvl, explicit := p.members[id]
+		if found && !explicit {
+			lvl = u.everywhere
+		}
+		if !found || lvl == NoAccess {
+			r.notFound("")
+			return
+		}
+		r.json(http.StatusOK, Member{User: s.basic(u), CreatedAt: p.CreatedAt, AccessLevel: lvl})
+	})
 }

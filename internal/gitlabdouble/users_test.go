@@ -33,4 +33,11 @@ func TestUsersAndMembers(t *testing.T) {
 	if err != nil || len(all) != 3 || all[2].Username != "dev" || all[2].AccessLevel != gitlab.DeveloperPermissions {
 		t.Fatalf("all members: %v %+v", err, all)
 	}
+	one, _, err := f.client.ProjectMembers.GetInheritedProjectMember(f.project.ID, all[2].ID)
+	if err != nil || one.Username != "dev" || one.AccessLevel != gitlab.DeveloperPermissions {
+		t.Fatalf("one member (inherited): %v %+v", err, one)
+	}
+	if _, resp, _ := f.client.ProjectMembers.GetInheritedProjectMember(f.project.ID, 999); statusOf(resp) != http.StatusNotFound {
+		t.Errorf("non-member status %d", statusOf(resp))
+	}
 }
