@@ -56,12 +56,6 @@ func Parse(data []byte) (*findings.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("GitLab security report is not JSON: %w", err)
 	}
-	if m, ok := doc.(map[string]any); ok && head.Scan.Type == TypeDependencyScanning {
-		// 15.0.x requires dependency_files; later 15.x releases dropped it.
-		if _, ok := m["dependency_files"]; !ok {
-			m["dependency_files"] = []any{}
-		}
-	}
 	if err := validateDoc(head.Scan.Type, doc); err != nil {
 		return nil, err
 	}
