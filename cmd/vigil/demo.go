@@ -19,7 +19,10 @@ func newDemoCmd() *cobra.Command {
 		Long: `demo needs no GitLab and no internet beyond the Go module proxy. It builds a vulnerability DB
 from the real Go vulnerability database (golang.org/x/vulndb) plus testdata's OS advisories,
 builds a deliberately vulnerable image from testdata/, serves it from an in-process registry
-and scans it by reference. Run it from the root of the vigil repository.`,
+and scans it by reference. Then a GitLab test double receives the finished pipeline with the
+scan's artifacts and sends its Job Hook to the bot (SQLite), which opens the labeled,
+confidential issues with SLA due dates; they are printed at the end. Run it from the root of
+the vigil repository.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Root == "" {
@@ -27,8 +30,12 @@ and scans it by reference. Run it from the root of the vigil repository.`,
 			}
 			o.Out, o.Version, o.Log = cmd.OutOrStdout(), vigilVersion(), logger()
 			tty := term.IsTerminal(int(os.Stderr.Fd()))
-			_, err := demo.Scan(cmd.Context(), o, scan.NewProgress(os.Stderr, tty, false))
-			return err
+			progress := scan.NewProgress(os.Stderr, tty, false)
+			out, err := demo.Scan(cmd.Context(), o, progress)
+			if err != nil {
+				return err
+			}
+			return demo.Loop(cmd.Context(), o, out, progress)
 		},
 	}
 	cmd.Flags().StringVar(&o.WorkDir, "work-dir", filepath.Join(".cache", "demo"), "where the demo DB and reports go (reused between runs)")

@@ -1,0 +1,128 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"gitlab.com/vigil-vm/vigil/bot"
+	"gitlab.com/vigil-vm/vigil/ci/scan"
+	"gitlab.com/vigil-vm/vigil/internal/gitlabdouble"
+)
+
+const hookSecret = "demo-webhook-secret"
+
+// Loop runs the rest of vigil's loop on the scan's reports: a GitLab test
+// double receives the finished pipeline with the scan job's artifacts and
+// sends its Job Hook to a bot (SQLite in WorkDir), which files the issues;
+// the issues are printed as the bot left them.
+func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Progress) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	progress.Start("bot")
+	gl := gitlabdouble.New()
+	glURL, err := serve(ctx, gl.Handler())
+	if err != nil {
+		return err
+	}
+	_, token := gl.AddUser("vigil-bot", gitlabdouble.Maintainer)
+	project := gl.AddProject(gitlabdouble.ProjectSpec{Path: Project, Files: map[string][]byte{"README.md": []byte("# demo app\n")}})
+
+	data := filepath.Join(o.WorkDir, "bot.db")
+	for _, f := range []string{data, data + "-wal", data + "-shm"} {
+		os.Remove(f) // each demo starts from an empty ledger, as GitLab does
+	}
+	cfg := bot.DefaultConfig()
+	cfg.Listen, cfg.GitLabURL, cfg.GitLabToken, cfg.Data = "", glURL, token, data
+	cfg.WebhookSecrets = []string{hookSecret}
+	cfg.PollInterval, cfg.SweepInterval = 50*time.Millisecond, 0
+	svc, err := bot.New(ctx, cfg, o.Log)
+	if err != nil {
+		return err
+	}
+	botURL, err := serve(ctx, svc.Handler())
+	if err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	gl.AddHook(project.ID, gitlabdouble.HookSpec{URL: botURL + "/webhooks/gitlab", Token: hookSecret, Events: []string{
+		"job_events", "pipeline_events", "issues_events", "confidential_issues_events", "note_events", "confidential_note_events",
+	}})
+	progress.Done(fmt.Sprintf("GitLab double %s, bot %s", glURL, botURL))
+
+	progress.Start("issues")
+	artifacts := map[string][]byte{}
+	for _, f := range out.Files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		artifacts[filepath.Base(f)] = b
+	}
+	gl.FinishPipeline(project.ID, gitlabdouble.PipelineSpec{Jobs: []gitlabdouble.JobSpec{{
+		Name: "vigil-scan", Artifacts: artifacts,
+		Reports: map[string]string{"container_scanning": "gl-container-scanning-report.json"},
+	}}})
+	issues, err := settle(ctx, gl, project.ID, len(out.Report.Active()) > 0)
+	if err != nil {
+		return err
+	}
+	progress.Done(fmt.Sprintf("%d issues filed in %s", len(issues), Project))
+	cancel()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	w := tabwriter.NewWriter(o.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(o.Out, "\nissues the bot opened in %s:\n", Project)
+	fmt.Fprintln(w, "ISSUE\tTITLE\tDUE\tCONFIDENTIAL\tLABELS")
+	for _, is := range issues {
+		due := ""
+		if is.DueDate != nil {
+			due = is.DueDate.String()
+		}
+		fmt.Fprintf(w, "#%d\t%s\t%s\t%v\t%s\n", is.IID, is.Title, due, is.Confidential, strings.Join(is.Labels, ", "))
+	}
+	return w.Flush()
+}
+
+// settle waits until the bot has filed issues and stopped changing them.
+func settle(ctx context.Context, gl *gitlabdouble.Server, projectID int, want bool) ([]gitlabdouble.Issue, error) {
+	deadline := time.Now().Add(2 * time.Minute)
+	last, stable := -1, 0
+	for time.Now().Before(deadline) {
+		n := len(gl.Writes())
+		if n == last && (n > 0 || !want) {
+			if stable++; stable >= 10 {
+				return gl.Issues(projectID), nil
+			}
+		} else {
+			last, stable = n, 0
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil, fmt.Errorf("the bot filed no issues within 2 minutes (see its log with VIGIL_DEBUG=1)")
+}
+
+// serve runs h on a loopback port until ctx ends and returns its URL.
+func serve(ctx context.Context, h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	go func() { <-ctx.Done(); srv.Close() }()
+	return "http://" + ln.Addr().String(), nil
+}
