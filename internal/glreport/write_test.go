@@ -161,3 +161,20 @@ func TestFromFindingsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestValidVector(t *testing.T) {
+	for v, want := range map[string]bool{
+		"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H":                    true,
+		"CVSS:3.0/AV:L/AC:H/PR:L/UI:R/S:C/C:H/I:H/A:H/E:P/RL:O":           true,
+		"AV:N/AC:L/Au:N/C:P/I:P/A:P":                                      true,
+		"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N":                        false, // no A
+		"CVSS:3.1/AV:Z/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H":                    false,
+		"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N": false,
+		"CVSS:3.1/AV:N/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H":               false, // repeated metric
+		"": false,
+	} {
+		if got := validVector(v); got != want {
+			t.Errorf("validVector(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
