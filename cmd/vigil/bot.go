@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"gitlab.com/vigil-vm/vigil/bot"
+)
+
+func newBotCmd() *cobra.Command {
+	var configPath string
+	flags := bot.DefaultConfig() // only to register and document the flags
+	cmd := &cobra.Command{
+		Use:   "bot",
+		Short: "Run the webhook bot: scan findings in, SLA-tracked GitLab issues out",
+		Long: `bot receives GitLab webhooks on POST /webhooks/gitlab, acknowledges them at once, queues them
+durably (River on SQLite) and, for each finished scan job, reads vigil-findings.json (or GitLab's
+own container/dependency scanning reports) from the job's artifacts and keeps one labeled,
+confidential issue per finding group with its SLA due date. It also serves /healthz, /readyz and
+/metrics.
+
+Settings come from the defaults, then --config (YAML), then the environment, then flags.
+Secrets are never read from the config file: set VIGIL_GITLAB_TOKEN (api scope) and
+VIGIL_WEBHOOK_SECRET in the environment (flags would show them in process lists).
+In GitLab, add a project or group webhook to http(s)://<bot>/webhooks/gitlab with that secret
+and the job, pipeline, issue, confidential issue, note, confidential note and merge request events.`,
+		Example: `  VIGIL_GITLAB_URL=https://gitlab.example.com VIGIL_GITLAB_TOKEN=… VIGIL_WEBHOOK_SECRET=… \
+      vigil bot --data /var/lib/vigil/bot.db --policy sla.yml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := bot.LoadConfig(configPath)
+			if err != nil {
+				return err
+			}
+			if err := overlayFlags(cmd.Flags(), cfg); err != nil {
+				return err
+			}
+			log := bot.NewLogger(os.Stderr, cfg.LogLevel)
+			svc, err := bot.New(cmd.Context(), cfg, log)
+			if err != nil {
+				return err
+			}
+			log.Info("vigil bot starting", "version", vigilVersion(), "listen", cfg.Listen, "gitlab", cfg.GitLabURL, "data", cfg.Data)
+			return svc.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&configPath, "config", os.Getenv("VIGIL_CONFIG"), "YAML file with the bot's settings (env VIGIL_CONFIG)")
+	flags.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// overlayFlags applies the flags the user set onto cfg, so that a flag wins
+// over the file and the environment while unset flags change nothing.
+func overlayFlags(set *pflag.FlagSet, cfg *bot.Config) error {
+	target := pflag.NewFlagSet("bot", pflag.ContinueOnError)
+	cfg.AddFlags(target)
+	var err error
+	set.Visit(func(f *pflag.Flag) {
+		if err != nil || target.Lookup(f.Name) == nil {
+			return
+		}
+		v := f.Value.String()
+		if s, ok := f.Value.(pflag.SliceValue); ok {
+			v = strings.Join(s.GetSlice(), ",")
+		}
+		if e := target.Set(f.Name, v); e != nil {
+			err = fmt.Errorf("--%s: %w", f.Name, e)
+		}
+	})
+	return err
+}
