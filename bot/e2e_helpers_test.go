@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,6 +50,7 @@ type world struct {
 	data    string
 	bot     *Service
 	hookURL string
+	handler atomic.Value // http.Handler of the running bot
 	stop    context.CancelFunc
 	done    chan error
 }
@@ -101,7 +103,8 @@ func (w *world) config() *Config {
 	return cfg
 }
 
-// start runs a bot on the world's data file and points the project's hook at it.
+// start runs a bot on the world's data file; the project's hook points at
+// a front server that always reaches the latest bot.
 func (w *world) start(cfg *Config, opts ...Option) {
 	w.t.Helper()
 	if cfg == nil {
@@ -114,17 +117,20 @@ func (w *world) start(cfg *Config, opts ...Option) {
 		cancel()
 		w.t.Fatal(err)
 	}
-	srv := httptest.NewServer(s.Handler())
-	w.t.Cleanup(srv.Close)
+	w.handler.Store(s.Handler())
 	w.bot, w.stop, w.done = s, cancel, make(chan error, 1)
 	go func() { w.done <- s.Run(ctx) }()
 	if w.hookURL == "" {
-		w.gl.AddHook(w.project.ID, gitlabdouble.HookSpec{URL: srv.URL + "/webhooks/gitlab", Token: secret, Events: []string{
+		front := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			w.handler.Load().(http.Handler).ServeHTTP(rw, r)
+		}))
+		w.t.Cleanup(front.Close)
+		w.hookURL = front.URL + "/webhooks/gitlab"
+		w.gl.AddHook(w.project.ID, gitlabdouble.HookSpec{URL: w.hookURL, Token: secret, Events: []string{
 			"job_events", "pipeline_events", "issues_events", "confidential_issues_events", "note_events", "confidential_note_events",
 		}})
+		w.t.Cleanup(w.shutdown)
 	}
-	w.hookURL = srv.URL + "/webhooks/gitlab"
-	w.t.Cleanup(w.shutdown)
 }
 
 // shutdown stops the bot and waits for Run to return.
@@ -271,4 +277,13 @@ func writesSummary(calls []gitlabdouble.Call) string {
 		s = append(s, c.Method+" "+c.Path)
 	}
 	return strings.Join(s, "\n")
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

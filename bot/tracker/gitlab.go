@@ -3,13 +3,17 @@ package tracker
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
 	"gitlab.com/vigil-vm/vigil/bot/sla"
 )
+
+var reminderMarker = regexp.MustCompile(`<!-- vigil:reminder (\d) -->`)
 
 // create opens a new issue and returns its iid.
 func (t *Tracker) create(ctx context.Context, projectID int64, pol sla.Policy, d desired) (int64, error) {
@@ -82,7 +86,7 @@ func (t *Tracker) note(ctx context.Context, projectID, iid int64, body string) e
 
 // adopt finds an issue the bot created for a group before it lost its
 // ledger, by the hidden marker in the description.
-func (t *Tracker) adopt(ctx context.Context, projectID int64, group string) (iid int64, state string, err error) {
+func (t *Tracker) adopt(ctx context.Context, projectID int64, group string) (*gitlab.Issue, error) {
 	marker := Marker(group)
 	opt := &gitlab.ListProjectIssuesOptions{
 		Search:      gitlab.Ptr(group),
@@ -93,15 +97,15 @@ func (t *Tracker) adopt(ctx context.Context, projectID int64, group string) (iid
 		opt.Page = page
 		issues, resp, err := t.gl.Issues.ListProjectIssues(projectID, opt, gitlab.WithContext(ctx))
 		if err != nil {
-			return 0, "", apiError("search issues", resp, err)
+			return nil, apiError("search issues", resp, err)
 		}
 		for _, is := range issues {
 			if strings.Contains(is.Description, marker) {
-				return is.IID, is.State, nil
+				return is, nil
 			}
 		}
 		if resp == nil || resp.NextPage == 0 || len(issues) == 0 {
-			return 0, "", nil
+			return nil, nil
 		}
 	}
 }
@@ -161,4 +165,28 @@ func (t *Tracker) assigneeIDs(ctx context.Context, usernames []string) []int64 {
 		}
 	}
 	return ids
+}
+
+// reminded returns the highest SLA stage whose reminder note the issue
+// carries, from the hidden marker in the bot's reminder notes.
+func (t *Tracker) reminded(ctx context.Context, projectID, iid int64) (int, error) {
+	best := 0
+	opt := &gitlab.ListIssueNotesOptions{ListOptions: gitlab.ListOptions{PerPage: 100}}
+	for page := int64(1); ; page++ {
+		opt.Page = page
+		notes, resp, err := t.gl.Notes.ListIssueNotes(projectID, iid, opt, gitlab.WithContext(ctx))
+		if err != nil {
+			return 0, apiError("read issue notes", resp, err)
+		}
+		for _, n := range notes {
+			if m := reminderMarker.FindStringSubmatch(n.Body); m != nil {
+				if v, _ := strconv.Atoi(m[1]); v > best {
+					best = v
+				}
+			}
+		}
+		if resp == nil || resp.NextPage == 0 || len(notes) == 0 {
+			return best, nil
+		}
+	}
 }

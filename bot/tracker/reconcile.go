@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/sla"
 )
@@ -81,22 +83,36 @@ func (t *Tracker) reconcileGroup(ctx context.Context, projectID int64, projectPa
 		if !wantOpen {
 			return nil
 		}
-		iid, state, err := t.adopt(ctx, projectID, key)
+		found, err := t.adopt(ctx, projectID, key)
 		if err != nil {
 			return err
 		}
-		if iid == 0 {
+		if found == nil {
 			iid, err := t.create(ctx, projectID, pol, d)
 			if err != nil {
 				return err
 			}
 			is.IID, is.State, is.Hash = iid, stateOpened, d.Hash
 			t.log.Info("opened issue", "project", projectPath, "iid", iid, "title", d.Title)
-			is.Reminded = t.remind(ctx, projectID, is, d, s, holds, nil)
-			return t.ledger.PutIssue(ctx, is)
+			if err := t.ledger.PutIssue(ctx, is); err != nil {
+				return err
+			}
+			is.Reminded = t.remind(ctx, projectID, is, d, s, holds, &err)
+			if perr := t.ledger.PutIssue(ctx, is); perr != nil {
+				return perr
+			}
+			return err
 		}
-		t.log.Info("adopted issue by marker", "project", projectPath, "iid", iid, "group", key)
-		is.IID, is.State, is.Hash = iid, state, ""
+		t.log.Info("adopted issue by marker", "project", projectPath, "iid", found.IID, "group", key)
+		if err := t.recoverIssue(ctx, pol, found, &is); err != nil {
+			return err
+		}
+		holds = exceptionHolds(is, now)
+		s = schedule(pol, g, is, now)
+		is.ClockStart, is.Due = s.Start, s.Due
+		if d, err = t.render(pol, g, is, s, now); err != nil {
+			return err
+		}
 	}
 
 	switch {
@@ -165,6 +181,7 @@ func (t *Tracker) remind(ctx context.Context, projectID int64, is ledger.Issue, 
 	if len(mentions) > 0 {
 		body += " " + strings.Join(mentions, " ")
 	}
+	body += fmt.Sprintf("\n\n<!-- vigil:reminder %d -->", int(s.Stage))
 	if err := t.note(ctx, projectID, is.IID, body); err != nil {
 		if errp != nil && *errp == nil {
 			*errp = err
@@ -200,4 +217,24 @@ func lastSeenBy(g *group) string {
 		return "the latest scan"
 	}
 	return scanName(latest.rec.PipelineID, latest.rec.JobID, latest.Digest)
+}
+
+// recoverIssue rebuilds the ledger record of an adopted issue from what
+// GitLab shows: state, due date, deviation label, the exception marker and
+// the reminders already posted.
+func (t *Tracker) recoverIssue(ctx context.Context, pol sla.Policy, found *gitlab.Issue, is *ledger.Issue) error {
+	is.IID, is.State, is.Hash = found.IID, found.State, ""
+	if found.DueDate != nil {
+		is.Due = time.Time(*found.DueDate)
+	}
+	is.Deviation = slices.Contains(found.Labels, pol.Labels.ProcessDeviation)
+	if kind, expires, by, reason, ok := parseExceptionMarker(found.Description); ok {
+		is.Exception, is.ExceptionExpires, is.ExceptionBy, is.ExceptionReason = kind, expires, by, reason
+	}
+	n, err := t.reminded(ctx, is.ProjectID, found.IID)
+	if err != nil {
+		return err
+	}
+	is.Reminded = n
+	return nil
 }

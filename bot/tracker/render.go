@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"strings"
 	"text/template"
 	"time"
@@ -141,9 +142,13 @@ func (t *Tracker) render(pol sla.Policy, g *group, is ledger.Issue, s sched, now
 	case sla.FalsePositive:
 		exc = fmt.Sprintf("false positive according to @%s: %s", is.ExceptionBy, is.ExceptionReason)
 	}
+	var excMarker string
+	if is.Exception != "" {
+		excMarker = "<!-- vigil:exception " + exceptionMarker(is) + " -->"
+	}
 	var buf bytes.Buffer
 	err := descriptionTmpl.Execute(&buf, map[string]any{
-		"Group": g, "Title": d.Title, "Fingerprints": strings.Join(fps, " "), "SLA": slaText, "Exception": exc,
+		"Group": g, "Title": d.Title, "Fingerprints": strings.Join(fps, " "), "SLA": slaText, "Exception": exc, "ExceptionMarker": excMarker,
 	})
 	if err != nil {
 		return d, fmt.Errorf("render issue of group %s: %w", g.Key, err)
@@ -168,4 +173,28 @@ func dateString(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.DateOnly)
+}
+
+// exceptionMarker encodes an exception for the hidden marker, so a rebuilt
+// ledger knows it: kind, expiry, author and reason, separated by "|".
+func exceptionMarker(is ledger.Issue) string {
+	clean := strings.NewReplacer("|", "/", "-->", "->", "\n", " ")
+	return strings.Join([]string{is.Exception, dateString(is.ExceptionExpires), clean.Replace(is.ExceptionBy), clean.Replace(is.ExceptionReason)}, "|")
+}
+
+var exceptionRe = regexp.MustCompile(`<!-- vigil:exception ([^|]*)\|([^|]*)\|([^|]*)\|(.*?) -->`)
+
+func parseExceptionMarker(desc string) (kind string, expires time.Time, by, reason string, ok bool) {
+	m := exceptionRe.FindStringSubmatch(desc)
+	if m == nil || (m[1] != sla.AcceptedRisk && m[1] != sla.FalsePositive) {
+		return "", time.Time{}, "", "", false
+	}
+	if m[2] != "" {
+		t, err := time.Parse(time.DateOnly, m[2])
+		if err != nil {
+			return "", time.Time{}, "", "", false
+		}
+		expires = t
+	}
+	return m[1], expires, m[3], m[4], true
 }
