@@ -85,10 +85,14 @@ func story(w *world) {
 func TestCrashMidIngestConvergesAfterRestart(t *testing.T) {
 	ref := newWorld(t)
 	ref.start(nil)
-	story(ref)
+	ref.scan(report("sha256:aaaa", xText, xNet, zlib))
+	firstWrites := len(ref.gl.Writes())
+	ref.scan(report("sha256:bbbb", xNet, zlib))
 	want := snapshot(ref)
 
-	for _, n := range []int{1, 5, 11, 14, 16, 17} {
+	// Die at the first write, in the middle, and at the very last write of
+	// the first ingest (labels, issues, reminder note).
+	for _, n := range []int{1, firstWrites / 2, firstWrites - 3, firstWrites - 1, firstWrites} {
 		t.Run(fmt.Sprintf("die at write %d", n), func(t *testing.T) {
 			w := newWorld(t)
 			d := &dying{n: n}
