@@ -166,6 +166,13 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.PollInterval, "poll-interval", c.PollInterval, "how often workers look for new jobs")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to let running jobs finish on shutdown (VIGIL_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (VIGIL_LOG_LEVEL)")
+	// --help prints defaults; values taken from the environment must not show.
+	if f := fs.Lookup("gitlab-token"); f != nil {
+		f.DefValue = ""
+	}
+	if f := fs.Lookup("webhook-secret"); f != nil {
+		f.DefValue = "[]"
+	}
 }
 
 // Validate reports the first knob that cannot work.
