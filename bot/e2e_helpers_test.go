@@ -51,6 +51,7 @@ type world struct {
 	bot     *Service
 	hookURL string
 	handler atomic.Value // http.Handler of the running bot
+	logs    io.Writer    // where the bot logs; discarded when nil
 	stop    context.CancelFunc
 	done    chan error
 }
@@ -111,7 +112,11 @@ func (w *world) start(cfg *Config, opts ...Option) {
 		cfg = w.config()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	var out io.Writer = io.Discard
+	if w.logs != nil {
+		out = w.logs
+	}
+	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, err := New(ctx, cfg, log, append([]Option{WithClock(w.clock.Now)}, opts...)...)
 	if err != nil {
 		cancel()
