@@ -149,3 +149,25 @@ func TestSLASweepLabelsAndRemindsOncePerStage(t *testing.T) {
 		t.Errorf("metrics:\n%s", grep(m, "vigil_bot_"))
 	}
 }
+
+func TestPeriodicSweepRunsWithoutBeingAsked(t *testing.T) {
+	w := newWorld(t)
+	cfg := w.config()
+	cfg.SweepInterval = 100 * time.Millisecond
+	w.start(cfg)
+	w.scan(report("sha256:aaaa", medium))
+	const title = "CVE-2023-4039 in libgcc-s1 12.2.0-14"
+	w.clock.Add(100 * 24 * time.Hour) // past the 90-day due date
+	deadline := time.Now().Add(10 * time.Second)
+	for !hasLabel(w.issue(title), "SLA::Breached") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no periodic sweep: labels %q", w.issue(title).Labels)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // several more sweeps
+	w.settle()
+	if n := len(w.userNotes(w.issue(title).IID)); n != 1 {
+		t.Errorf("%d reminder notes after repeated sweeps, want 1", n)
+	}
+}
