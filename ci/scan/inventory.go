@@ -63,16 +63,40 @@ func inventory(ctx context.Context, o Options) (*inventoryResult, error) {
 		return nil, err
 	}
 	o.Progress.Done(fmt.Sprintf("%s@%s (%s)", img.Repository, img.Digest, img.Platform))
-	o.Progress.Start("catalog")
-	res, err := sbom.FromImage(ctx, img, "vigil", o.Version)
+	res, err := catalogImage(ctx, o, img)
 	if err != nil {
 		return nil, err
 	}
-	o.Progress.Done(fmt.Sprintf("%d packages", res.SBOM.Artifacts.Packages.PackageCount()))
 	asset := findings.Asset{Kind: "image", Repository: img.Repository, Digest: img.Digest, Tags: img.Tags, Platform: img.Platform}
 	ref := img.Repository + "@" + img.Digest
 	if len(img.Tags) > 0 {
 		ref = img.Repository + ":" + img.Tags[0]
 	}
 	return &inventoryResult{sbom: res, asset: asset, imageRef: ref}, nil
+}
+
+// catalogImage inventories an acquired image, or reads the SBOM a previous
+// scan cached for the same digest: then no layer is read at all.
+func catalogImage(ctx context.Context, o Options, img *image.Image) (*sbom.Result, error) {
+	o.Progress.Start("catalog")
+	cache := newSBOMCache(o.Image.CacheDir)
+	var key string
+	if cache != nil {
+		key = cache.key(img.Digest, img.Repository, img.Tags, o.Version)
+		if s, ok := cache.load(key); ok {
+			o.Progress.Done(fmt.Sprintf("%d packages (SBOM cached for this digest)", s.Artifacts.Packages.PackageCount()))
+			return &sbom.Result{SBOM: s, Source: s.Source}, nil
+		}
+	}
+	res, err := sbom.FromImage(ctx, img, "vigil", o.Version)
+	if err != nil {
+		return nil, err
+	}
+	if cache != nil {
+		if err := cache.store(key, res.SBOM); err != nil {
+			o.Log.Warn("SBOM not cached; the next scan of this digest catalogs it again", "err", err)
+		}
+	}
+	o.Progress.Done(fmt.Sprintf("%d packages", res.SBOM.Artifacts.Packages.PackageCount()))
+	return res, nil
 }

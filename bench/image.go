@@ -1,0 +1,230 @@
+package main
+
+import (
+	"archive/tar"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"gitlab.com/vigil-vm/vigil/internal/demoimage"
+)
+
+// epoch is every file's mtime in the layers, so equal inputs give equal digests.
+var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// debianPackages are installed on top of debootstrap's minbase: what a
+// typical application base image carries.
+var debianPackages = []string{
+	"ca-certificates", "curl", "wget", "openssl", "git", "perl", "python3", "python3-pip",
+	"libxml2", "libsqlite3-0", "openssh-client", "gnupg", "procps", "less", "tzdata", "xz-utils",
+}
+
+// largeImage builds the benchmark image under work: a Debian bookworm root
+// filesystem, real Go binaries and a real node_modules tree. Each part is
+// built once and reused; the layers are written deterministically.
+func largeImage(ctx context.Context, root, work string, bins map[string]string, log *slog.Logger) (v1.Image, error) {
+	rootfs := filepath.Join(work, "rootfs")
+	if _, err := os.Stat(filepath.Join(rootfs, "var/lib/dpkg/status")); err != nil {
+		log.Info("debootstrap bookworm", "dir", rootfs)
+		os.RemoveAll(rootfs)
+		cmd := exec.CommandContext(ctx, "debootstrap", "--variant=minbase", "--include="+strings.Join(debianPackages, ","),
+			"bookworm", rootfs, "http://deb.debian.org/debian")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("debootstrap (needs root and the debootstrap package): %w\n%s", err, tail(out))
+		}
+	}
+	app := filepath.Join(work, "npm")
+	if _, err := os.Stat(filepath.Join(app, "node_modules")); err != nil {
+		log.Info("npm ci", "dir", app)
+		if err := os.MkdirAll(app, 0o755); err != nil {
+			return nil, err
+		}
+		for _, f := range []string{"package.json", "package-lock.json"} {
+			b, err := os.ReadFile(filepath.Join(root, "bench", "npm", f))
+			if err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(filepath.Join(app, f), b, 0o644); err != nil {
+				return nil, err
+			}
+		}
+		cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
+		cmd.Dir = app
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("npm ci: %w\n%s", err, tail(out))
+		}
+	}
+	vulnapp, err := demoimage.BuildApp(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	vulnappPath := filepath.Join(work, "vulnapp")
+	if err := os.WriteFile(vulnappPath, vulnapp, 0o755); err != nil {
+		return nil, err
+	}
+
+	layers := []struct {
+		name  string
+		files []entry
+	}{
+		{"rootfs", []entry{{src: rootfs, dst: ""}}},
+		{"gobin", []entry{
+			{src: bins["vigil"], dst: "usr/local/bin/vigil"},
+			{src: bins["syft"], dst: "usr/local/bin/syft"},
+			{src: vulnappPath, dst: "usr/local/bin/vulnapp"},
+		}},
+		{"node", []entry{{src: app, dst: "app"}}},
+	}
+	img := empty.Image
+	for _, l := range layers {
+		path := filepath.Join(work, "layers", l.name+".tar")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, err
+		}
+		if err := writeTar(path, l.files); err != nil {
+			return nil, fmt.Errorf("layer %s: %w", l.name, err)
+		}
+		layer, err := tarball.LayerFromFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("layer %s: %w", l.name, err)
+		}
+		if img, err = mutate.AppendLayers(img, layer); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cfg = cfg.DeepCopy()
+	cfg.OS, cfg.Architecture = "linux", "amd64"
+	cfg.Created = v1.Time{Time: epoch}
+	cfg.Config.Entrypoint = []string{"/usr/local/bin/vigil"}
+	cfg.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	return mutate.ConfigFile(img, cfg)
+}
+
+// writeLayout writes img as an OCI image layout (the artifact a user could
+// copy elsewhere; the registry is filled from it).
+func writeLayout(dir string, img v1.Image) error {
+	os.RemoveAll(dir)
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		return fmt.Errorf("write OCI layout: %w", err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		return fmt.Errorf("write OCI layout: %w", err)
+	}
+	return nil
+}
+
+// smallImage is the demo image of the README.
+func smallImage(ctx context.Context, root string) (v1.Image, error) {
+	return demoimage.Image(ctx, root)
+}
+
+// entry puts src (a file or a directory tree) at dst in a layer.
+type entry struct{ src, dst string }
+
+// writeTar writes entries as an uncompressed tar with sorted names, one
+// mtime and no user names, skipping what a container runtime provides.
+func writeTar(path string, entries []entry) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(f)
+	for _, e := range entries {
+		if err := addTree(tw, e.src, e.dst); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func addTree(tw *tar.Writer, src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		name := filepath.ToSlash(filepath.Join(dst, rel))
+		if name == "." || name == "" {
+			return nil
+		}
+		for _, skip := range []string{"proc/", "sys/", "dev/", "var/cache/apt/archives/", "tmp/"} {
+			if strings.HasPrefix(name+"/", skip) && name+"/" != skip {
+				if d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+		}
+		info, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		mode := info.Mode()
+		if !mode.IsRegular() && !mode.IsDir() && mode&fs.ModeSymlink == 0 {
+			return nil // devices, sockets, pipes
+		}
+		link := ""
+		if mode&fs.ModeSymlink != 0 {
+			if link, err = os.Readlink(p); err != nil {
+				return err
+			}
+		}
+		hdr, err := tar.FileInfoHeader(info, link)
+		if err != nil {
+			return err
+		}
+		hdr.Name = name
+		if info.IsDir() {
+			hdr.Name += "/"
+		}
+		hdr.ModTime, hdr.AccessTime, hdr.ChangeTime = epoch, time.Time{}, time.Time{}
+		hdr.Uname, hdr.Gname = "", ""
+		hdr.Format = tar.FormatPAX
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if !mode.IsRegular() {
+			return nil
+		}
+		r, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		_, err = io.Copy(tw, r)
+		return err
+	})
+}
+
+func tail(b []byte) string {
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return string(b)
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+type results struct {
+	machine string
+	label   string // what the measured vigil is
+	command string // the flags bench ran with
+	reps    int
+	started time.Time
+	images  []*imageResult
+	rematch []string
+}
+
+// targets from issue 7, as vigil/peer ratios: wall, RSS (0: none).
+var targets = map[string][2]float64{
+	"cold scan":                {0.5, 0.7},
+	"repeat scan, same digest": {0.05, 0},
+}
+
+func (r *results) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Run of %s", r.started.Format(time.RFC3339))
+	if r.label != "" {
+		fmt.Fprintf(&b, ": %s", r.label)
+	}
+	fmt.Fprintf(&b, "\n\nMachine: %s. Command: `go run ./bench %s`. Medians of %d alternating runs per tool; ratio = vigil / peer (lower is better for vigil).\n\n", r.machine, r.command, r.reps)
+	for _, im := range r.images {
+		fmt.Fprintf(&b, "### %s image (`%s`, %.0f MB compressed, %d SBOM components)\n\n", im.name, im.digest, im.compressedMB, len(im.vigilC))
+		b.WriteString("| scenario | peer | vigil wall | peer wall | wall ratio | vigil peak RSS | peer peak RSS | RSS ratio | vigil CPU | peer CPU | target |\n")
+		b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+		for _, s := range im.scenarios {
+			v, p := medians(s.vigil), medians(s.other)
+			wr, rr := v.wall.Seconds()/p.wall.Seconds(), float64(v.rssKB)/float64(p.rssKB)
+			fmt.Fprintf(&b, "| %s | %s | %.2f s | %.2f s | **%.3f** | %d MB | %d MB | **%.2f** | %.2f s | %.2f s | %s |\n",
+				s.name, s.peer, v.wall.Seconds(), p.wall.Seconds(), wr, v.rssKB/1024, p.rssKB/1024, rr, v.cpu.Seconds(), p.cpu.Seconds(), verdict(s.name, wr, rr))
+		}
+		onlyV, onlyG := diff(im.vigilF, im.grypeF)
+		fmt.Fprintf(&b, "\nFindings (vulnerability, package, version): vigil %d, grype %d, only vigil %d, only grype %d.", len(im.vigilF), len(im.grypeF), len(onlyV), len(onlyG))
+		if len(onlyV)+len(onlyG) == 0 {
+			b.WriteString(" **Identical sets.**")
+		}
+		b.WriteString("\n")
+		writeList(&b, "only vigil", onlyV)
+		writeList(&b, "only grype", onlyG)
+		onlyV, onlyS := diff(im.vigilC, im.syftC)
+		fmt.Fprintf(&b, "\nSBOM components (CycloneDX, by purl): vigil %d, syft %d, only vigil %d, only syft %d.\n", len(im.vigilC), len(im.syftC), len(onlyV), len(onlyS))
+		writeList(&b, "only vigil", onlyV)
+		writeList(&b, "only syft", onlyS)
+		b.WriteString("\n")
+	}
+	if len(r.rematch) > 0 {
+		b.WriteString("### Re-matching stored SBOMs (`go test ./ci/match -bench Rematch`)\n\n```\n")
+		for _, l := range r.rematch {
+			b.WriteString(l + "\n")
+		}
+		b.WriteString("```\n")
+	}
+	return b.String()
+}
+
+func verdict(name string, wall, rss float64) string {
+	t, ok := targets[name]
+	if !ok {
+		return "—"
+	}
+	var parts []string
+	mark := func(what string, got, want float64) {
+		if got <= want {
+			parts = append(parts, fmt.Sprintf("%s ≤ %.2f ✔", what, want))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s ≤ %.2f ✘ (%.1f× over)", what, want, got/want))
+		}
+	}
+	mark("wall", wall, t[0])
+	if t[1] > 0 {
+		mark("RSS", rss, t[1])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func writeList(b *strings.Builder, title string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n<details><summary>%s (%d)</summary>\n\n", title, len(items))
+	for i, x := range items {
+		if i == 40 {
+			fmt.Fprintf(b, "- … %d more\n", len(items)-40)
+			break
+		}
+		fmt.Fprintf(b, "- `%s`\n", x)
+	}
+	b.WriteString("\n</details>\n")
+}
+
+// machine describes the CPU, memory and OS the figures come from.
+func machine() string {
+	cpu, mem := "unknown CPU", ""
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				cpu = strings.TrimSpace(strings.SplitN(l, ":", 2)[1])
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(strings.SplitN(string(b), "\n", 2)[0], "MemTotal: %d kB", &kb)
+		mem = fmt.Sprintf(", %.0f GB RAM", float64(kb)/1024/1024)
+	}
+	return fmt.Sprintf("%d × %s%s, %s/%s, %s (shared with other builds)", runtime.NumCPU(), cpu, mem, runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,129 @@
+package scan
+
+import (
+	"bufio"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/anchore/syft/syft/format/syftjson"
+	syftsbom "github.com/anchore/syft/syft/sbom"
+)
+
+// sbomCacheFormat changes whenever what is cached changes meaning; old
+// entries are then simply never read again.
+const sbomCacheFormat = "1"
+
+// sbomCache keeps the SBOM of each image manifest digest, so a repeat scan
+// of an unchanged image skips pulling its layers and cataloging them. An
+// entry is keyed by everything that decides the SBOM's content: the
+// platform manifest's digest, the name it was asked for under, and the
+// vigil and syft builds that cataloged it. Entries are gzipped syft JSON,
+// written atomically; an unreadable entry counts as a miss.
+type sbomCache struct{ dir string }
+
+// newSBOMCache keeps SBOMs beside the layer cache; none when dir is "".
+func newSBOMCache(layerCache string) *sbomCache {
+	if layerCache == "" {
+		return nil
+	}
+	return &sbomCache{dir: filepath.Join(layerCache, "sboms")}
+}
+
+// key names the entry of one image as one vigil build catalogs it.
+func (c *sbomCache) key(digest, repository string, tags []string, vigilVersion string) string {
+	h := sha256.New()
+	for _, part := range []string{sbomCacheFormat, digest, repository, strings.Join(tags, ","), vigilVersion, syftVersion, buildIdentity()} {
+		fmt.Fprintf(h, "%d:%s\n", len(part), part)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (c *sbomCache) path(key string) string {
+	return filepath.Join(c.dir, key+".syft.json.gz")
+}
+
+// load returns the cached SBOM, or false on a miss or an unreadable entry.
+func (c *sbomCache) load(key string) (*syftsbom.SBOM, bool) {
+	f, err := os.Open(c.path(key))
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return nil, false
+	}
+	s, _, _, err := syftjson.NewFormatDecoder().Decode(zr)
+	if err != nil || s == nil {
+		return nil, false
+	}
+	return s, true
+}
+
+// store writes the entry beside its final name and renames it into place,
+// so a reader never sees half an SBOM.
+func (c *sbomCache) store(key string, s *syftsbom.SBOM) error {
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return fmt.Errorf("cache SBOM: %w", err)
+	}
+	tmp, err := os.CreateTemp(c.dir, ".partial-*")
+	if err != nil {
+		return fmt.Errorf("cache SBOM: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	zw, _ := gzip.NewWriterLevel(bw, gzip.BestSpeed)
+	enc, err := syftjson.NewFormatEncoderWithConfig(syftjson.EncoderConfig{})
+	if err == nil {
+		err = enc.Encode(zw, *s)
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), c.path(key))
+	}
+	if err != nil {
+		return fmt.Errorf("cache SBOM: %w", err)
+	}
+	return nil
+}
+
+// syftVersion is the syft module linked into this binary.
+var syftVersion = moduleVersion("github.com/anchore/syft")
+
+// buildIdentity tells apart two builds of vigil that share a version string
+// (every development build says "dev"): the VCS revision and, for a build
+// from a modified tree or without VCS data, the executable's size and time.
+func buildIdentity() string {
+	var id []string
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				id = append(id, s.Key+"="+s.Value)
+			}
+		}
+	}
+	if len(id) == 2 && slices.Contains(id, "vcs.modified=false") {
+		return strings.Join(id, " ")
+	}
+	if exe, err := os.Executable(); err == nil {
+		if fi, err := os.Stat(exe); err == nil {
+			id = append(id, fmt.Sprintf("exe=%d@%d", fi.Size(), fi.ModTime().UnixNano()))
+		}
+	}
+	return strings.Join(id, " ")
+}

@@ -1,0 +1,190 @@
+package scan
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// blobCounter serves a registry and counts GETs of each layer blob.
+type blobCounter struct {
+	mu     sync.Mutex
+	layers map[string]int // layer digest -> GETs
+}
+
+func (c *blobCounter) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			if i := strings.LastIndex(r.URL.Path, "/blobs/"); i >= 0 {
+				c.mu.Lock()
+				if _, ok := c.layers[r.URL.Path[i+len("/blobs/"):]]; ok {
+					c.layers[r.URL.Path[i+len("/blobs/"):]]++
+				}
+				c.mu.Unlock()
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (c *blobCounter) reset() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for k, v := range c.layers {
+		n += v
+		c.layers[k] = 0
+	}
+	return n
+}
+
+// dropLayers empties the layer cache but keeps cached SBOMs: a scan that
+// needs a layer must then fetch it from the registry, where it is counted.
+func dropLayers(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != "sboms" {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestRepeatScanOfSameDigestReadsNoLayer(t *testing.T) {
+	ctx := context.Background()
+	counter := &blobCounter{layers: map[string]int{}}
+	layers, err := demoImg.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range layers {
+		d, _ := l.Digest()
+		counter.layers[d.String()] = 0
+	}
+	srv := httptest.NewServer(counter.wrap(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
+	defer srv.Close()
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/group/cached:1.0"
+	r, _ := name.ParseReference(ref)
+	if err := remote.Write(r, demoImg); err != nil {
+		t.Fatal(err)
+	}
+	counter.reset()
+
+	cacheDir := t.TempDir()
+	scan := func(version string) ([]string, []string) {
+		t.Helper()
+		o := options(t, ref)
+		o.Image.CacheDir, o.Version = cacheDir, version
+		out, err := Run(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sboms []string
+		for _, f := range out.Files {
+			if strings.Contains(f, "sbom") {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sboms = append(sboms, componentsOf(t, b)...)
+			}
+		}
+		return keys(out.Report), sboms
+	}
+
+	first, firstSBOM := scan("1.0")
+	if n := counter.reset(); n < len(layers) {
+		t.Fatalf("first scan fetched %d layer blobs, want every one of %d", n, len(layers))
+	}
+	dropLayers(t, cacheDir)
+
+	second, secondSBOM := scan("1.0")
+	if n := counter.reset(); n != 0 {
+		t.Errorf("repeat scan of the same digest fetched %d layer blobs, want 0", n)
+	}
+	if !slices.Equal(first, second) {
+		t.Errorf("repeat scan findings differ\nfirst:  %v\nsecond: %v", first, second)
+	}
+	if !slices.Equal(firstSBOM, secondSBOM) || len(firstSBOM) == 0 {
+		t.Errorf("repeat scan SBOM differs: %d vs %d components", len(firstSBOM), len(secondSBOM))
+	}
+
+	dropLayers(t, cacheDir)
+	if upgraded, _ := scan("1.1"); !slices.Equal(first, upgraded) {
+		t.Errorf("findings after a vigil upgrade differ: %v", upgraded)
+	}
+	if n := counter.reset(); n < len(layers) {
+		t.Errorf("scan by another vigil version fetched %d layer blobs: a cached SBOM of another version was used", n)
+	}
+}
+
+func TestCorruptCachedSBOMIsCatalogedAgain(t *testing.T) {
+	cacheDir := t.TempDir()
+	o := options(t, demoRef)
+	o.Image.CacheDir = cacheDir
+	first, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(cacheDir, "sboms", "*.syft.json.gz"))
+	if len(entries) != 1 {
+		t.Fatalf("cached SBOMs: %v", entries)
+	}
+	for _, junk := range [][]byte{nil, []byte("not gzip"), gzipped(t, `{"artifacts": [`)} {
+		if err := os.WriteFile(entries[0], junk, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		o.OutputDir = t.TempDir()
+		again, err := Run(context.Background(), o)
+		if err != nil {
+			t.Fatalf("scan with a corrupt cached SBOM (%q): %v", junk, err)
+		}
+		if !slices.Equal(keys(first.Report), keys(again.Report)) {
+			t.Errorf("findings with a corrupt cached SBOM differ: %v", keys(again.Report))
+		}
+	}
+}
+
+func gzipped(t *testing.T, s string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte(s))
+	zw.Close()
+	return b.Bytes()
+}
+
+// componentsOf lists the purls of a CycloneDX document's components.
+func componentsOf(t *testing.T, doc []byte) []string {
+	t.Helper()
+	var d struct{ Components []struct{ Purl string } }
+	if err := json.Unmarshal(doc, &d); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range d.Components {
+		out = append(out, c.Purl)
+	}
+	slices.Sort(out)
+	return out
+}
