@@ -120,6 +120,17 @@ func TestScanOpensIssuesThenStaysQuietThenClosesTheFixed(t *testing.T) {
 	if m := w.metrics(); !strings.Contains(m, `vigil_bot_webhook_deliveries_total{event="Job Hook",result="duplicate"} 2`) {
 		t.Errorf("metrics do not count 2 duplicates:\n%s", grep(m, "deliveries_total"))
 	}
+
+	// The old golang.org/x/text comes back (a revert): the issue reopens with a note.
+	w.scan(report("sha256:dddd", xText, xNet, zlib))
+	text = w.issue(tests[0].title)
+	notes = w.userNotes(text.IID)
+	if text.State != "opened" || len(notes) != 2 || !strings.Contains(notes[1], "Detected again by pipeline #") {
+		t.Errorf("after regression: state %s notes %q", text.State, notes)
+	}
+	if n := len(w.gl.Issues(w.project.ID)); n != 3 {
+		t.Errorf("%d issues after regression, want the same 3", n)
+	}
 }
 
 func grep(s, sub string) string {
