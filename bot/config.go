@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
+	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
@@ -37,6 +38,10 @@ type Config struct {
 	PollInterval     time.Duration `yaml:"poll_interval"`
 	ShutdownTimeout  time.Duration `yaml:"shutdown_timeout"`
 	LogLevel         string        `yaml:"log_level"`
+	// Patch opens merge requests for findings with a known fix, with the
+	// merge-request policy in MergeRequests (flags only).
+	Patch         bool       `yaml:"patch"`
+	MergeRequests mr.Options `yaml:"-"`
 }
 
 // DefaultConfig is the configuration before any file, environment or flag.
@@ -55,6 +60,8 @@ func DefaultConfig() *Config {
 		PollInterval:     time.Second,
 		ShutdownTimeout:  30 * time.Second,
 		LogLevel:         "info",
+		Patch:            true,
+		MergeRequests:    mr.Defaults(),
 	}
 }
 
@@ -127,12 +134,14 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 			*dst = n
 		}
 	}
-	if v, ok := lookup("VIGIL_ANY_JOB"); ok && v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("VIGIL_ANY_JOB: %w", err)
+	for name, dst := range map[string]*bool{"VIGIL_ANY_JOB": &c.AnyJob, "VIGIL_PATCH": &c.Patch} {
+		if v, ok := lookup(name); ok && v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			*dst = b
 		}
-		c.AnyJob = b
 	}
 	return nil
 }
@@ -166,6 +175,8 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.PollInterval, "poll-interval", c.PollInterval, "how often workers look for new jobs")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to let running jobs finish on shutdown (VIGIL_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (VIGIL_LOG_LEVEL)")
+	fs.BoolVar(&c.Patch, "patch", c.Patch, "open merge requests that fix findings with a known fix (VIGIL_PATCH); the flags below shape them")
+	c.MergeRequests.AddFlags(fs)
 	// --help prints defaults; values taken from the environment must not show.
 	if f := fs.Lookup("gitlab-token"); f != nil {
 		f.DefValue = ""

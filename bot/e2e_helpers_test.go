@@ -58,6 +58,12 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	return newWorldRepo(t, nil)
+}
+
+// newWorldRepo is newWorld with files on the project's default branch.
+func newWorldRepo(t *testing.T, files map[string][]byte) *world {
+	t.Helper()
 	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 	gl := gitlabdouble.NewTest(t, gitlabdouble.WithClock(c.Now), gitlabdouble.WithHookRetries(1, 10*time.Millisecond))
 	roles := map[int]gitlabdouble.AccessLevel{}
@@ -65,7 +71,7 @@ func newWorld(t *testing.T) *world {
 	alice, _ := gl.AddUser("alice", gitlabdouble.Maintainer)
 	dev, _ := gl.AddUser("dev", gitlabdouble.Developer)
 	roles[bot.ID], roles[alice.ID], roles[dev.ID] = gitlabdouble.Maintainer, gitlabdouble.Maintainer, gitlabdouble.Developer
-	p := gl.AddProject(gitlabdouble.ProjectSpec{Path: "group/app"})
+	p := gl.AddProject(gitlabdouble.ProjectSpec{Path: "group/app", Files: files})
 	front := httptest.NewServer(membersShim(gl.Handler(), roles))
 	t.Cleanup(front.Close)
 	w := &world{t: t, clock: c, gl: gl, project: p, token: token, apiURL: front.URL, data: filepath.Join(t.TempDir(), "vigil.db")}
@@ -101,6 +107,7 @@ func (w *world) config() *Config {
 	cfg.PollInterval = 20 * time.Millisecond
 	cfg.SweepInterval = 0
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.Patch = false // merge requests have their own test (e2e_patch_test.go)
 	return cfg
 }
 

@@ -19,6 +19,7 @@ type metrics struct {
 	deliveries *prometheus.CounterVec
 	apiCalls   *prometheus.CounterVec
 	jobs       *prometheus.CounterVec
+	patches    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -33,8 +34,11 @@ func newMetrics() *metrics {
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vigil_bot_deliveries_processed_total", Help: "Stored deliveries processed by the workers, by event and result.",
 		}, []string{"event", "result"}),
+		patches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigil_bot_patch_merge_requests_total", Help: "Patch merge request outcomes, by action (opened, updated, unchanged, skipped, failed, …).",
+		}, []string{"action"}),
 	}
-	m.reg.MustRegister(m.deliveries, m.apiCalls, m.jobs)
+	m.reg.MustRegister(m.deliveries, m.apiCalls, m.jobs, m.patches)
 	return m
 }
 

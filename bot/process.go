@@ -148,7 +148,11 @@ func (s *Service) ingestJob(ctx context.Context, projectID int64, projectPath st
 	if _, err := s.tracker.Record(ctx, scan); err != nil {
 		return err
 	}
-	return s.tracker.Reconcile(ctx, projectID, path)
+	if err := s.tracker.Reconcile(ctx, projectID, path); err != nil {
+		return err
+	}
+	s.patch(ctx, projectID, path, scan)
+	return nil
 }
 
 // projectPath finds a project's full path: from the payload, the ledger, or

@@ -17,6 +17,9 @@ import (
 
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/patch/dockerfile"
+	"gitlab.com/vigil-vm/vigil/bot/patch/ecosystems"
+	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/bot/queue"
 	"gitlab.com/vigil-vm/vigil/bot/sla"
 	"gitlab.com/vigil-vm/vigil/bot/tracker"
@@ -29,7 +32,12 @@ type Option func(*options)
 type options struct {
 	now       func() time.Time
 	transport http.RoundTripper
+	verifier  dockerfile.Verifier
 }
+
+// WithVerifier scans candidate base images before a Dockerfile bump is
+// proposed (ci/verify); without it bumps are proposed unverified.
+func WithVerifier(v dockerfile.Verifier) Option { return func(o *options) { o.verifier = v } }
 
 // WithClock sets the clock used for first/last seen, due dates and the SLA sweep.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
@@ -49,6 +57,7 @@ type Service struct {
 	queue    *queue.Queue
 	gl       *gitlab.Client
 	tracker  *tracker.Tracker
+	patcher  *mr.Engine // nil when merge requests are off
 	fetcher  *ingest.Fetcher
 	receiver *webhook.Receiver
 	metrics  *metrics
@@ -96,6 +105,11 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 	}
 	s.tracker = tracker.New(s.gl, s.ledger, policies, s.log, tracker.Options{Now: s.now})
 	s.fetcher = ingest.NewFetcher(s.gl, s.cfg.MaxArtifactBytes, s.cfg.Artifacts)
+	if s.cfg.Patch {
+		ps := ecosystems.All(ecosystems.Options{Disabled: s.cfg.MergeRequests.Disabled, Logger: s.log,
+			Dockerfile: dockerfile.Options{Verifier: o.verifier}})
+		s.patcher = mr.New(s.gl, ps, nil, s.cfg.MergeRequests, s.log)
+	}
 	s.queue, err = queue.New(ctx, s.db, worker{s}, queue.Options{
 		Workers: s.cfg.Workers, MaxAttempts: s.cfg.MaxAttempts, SweepInterval: s.cfg.SweepInterval,
 		PollInterval: s.cfg.PollInterval, RecoverRunning: true,

@@ -9,11 +9,14 @@ import (
 	"github.com/spf13/pflag"
 
 	"gitlab.com/vigil-vm/vigil/bot"
+	"gitlab.com/vigil-vm/vigil/ci/image"
+	"gitlab.com/vigil-vm/vigil/ci/verify"
 )
 
 func newBotCmd() *cobra.Command {
 	var configPath string
 	flags := bot.DefaultConfig() // only to register and document the flags
+	v := &verify.Verifier{Image: image.Options{Platform: image.DefaultPlatform}}
 	cmd := &cobra.Command{
 		Use:   "bot",
 		Short: "Run the webhook bot: scan findings in, SLA-tracked GitLab issues out",
@@ -40,7 +43,8 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
 				return err
 			}
 			log := bot.NewLogger(os.Stderr, cfg.LogLevel)
-			svc, err := bot.New(cmd.Context(), cfg, log)
+			defer v.Close()
+			svc, err := bot.New(cmd.Context(), cfg, log, bot.WithVerifier(v))
 			if err != nil {
 				return err
 			}
@@ -50,6 +54,8 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
 	}
 	cmd.Flags().StringVar(&configPath, "config", os.Getenv("VIGIL_CONFIG"), "YAML file with the bot's settings (env VIGIL_CONFIG)")
 	flags.AddFlags(cmd.Flags())
+	cmd.Flags().StringVar(&v.DB.Dir, "db", os.Getenv("VIGIL_DB_DIR"), "vulnerability DB that verifies base-image bumps before they are proposed (env VIGIL_DB_DIR; default: grype's)")
+	cmd.Flags().BoolVar(&v.DB.AllowStale, "db-allow-stale", false, "verify with a DB older than its maximum age")
 	return cmd
 }
 
