@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,5 +45,15 @@ func TestDemo(t *testing.T) {
 	}
 	if !strings.Contains(text, "CVE-2005-2541 in tar") || !strings.Contains(text, "Fix Unavailable") {
 		t.Errorf("tar issue missing or mislabeled:\n%s", text)
+	}
+	iid := strings.Fields(line)[0] // "#30"
+	var mr string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, "bump golang.org/x/text from v0.3.7") {
+			mr = l
+		}
+	}
+	if !strings.Contains(mr, "vigil/gomod/golang.org/x/text-") || !slices.Contains(strings.Fields(mr), iid) {
+		t.Errorf("no merge request bumping x/text that closes %s: %q\n%s", iid, mr, text)
 	}
 }

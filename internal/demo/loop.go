@@ -33,7 +33,11 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 		return err
 	}
 	_, token := gl.AddUser("vigil-bot", gitlabdouble.Maintainer)
-	project := gl.AddProject(gitlabdouble.ProjectSpec{Path: Project, Files: map[string][]byte{"README.md": []byte("# demo app\n")}})
+	files, err := sources(o.Root)
+	if err != nil {
+		return err
+	}
+	project := gl.AddProject(gitlabdouble.ProjectSpec{Path: Project, Files: files})
 
 	data := filepath.Join(o.WorkDir, "bot.db")
 	for _, f := range []string{data, data + "-wal", data + "-shm"} {
@@ -75,7 +79,7 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 	if err != nil {
 		return err
 	}
-	progress.Done(fmt.Sprintf("%d issues filed in %s", len(issues), Project))
+	progress.Done(fmt.Sprintf("%d issues and %d merge requests in %s", len(issues), len(gl.MergeRequests(project.ID)), Project))
 	cancel()
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		return err
@@ -90,7 +94,40 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 		}
 		fmt.Fprintf(w, "#%d\t%s\t%s\t%v\t%s\n", is.IID, is.Title, due, is.Confidential, strings.Join(is.Labels, ", "))
 	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.Out, "\nmerge requests the bot opened in %s:\n", Project)
+	fmt.Fprintln(w, "MR\tTITLE\tBRANCH\tCLOSES")
+	for _, m := range gl.MergeRequests(project.ID) {
+		fmt.Fprintf(w, "!%d\t%s\t%s\t%s\n", m.IID, m.Title, m.SourceBranch, strings.Join(closes(m.Description), " "))
+	}
 	return w.Flush()
+}
+
+// closes lists the "Closes #N" references of a merge request description.
+func closes(desc string) []string {
+	var out []string
+	for _, line := range strings.Split(desc, "\n") {
+		if ref, ok := strings.CutPrefix(strings.TrimSpace(line), "Closes "); ok {
+			out = append(out, ref)
+		}
+	}
+	return out
+}
+
+// sources are the demo program's files: the repository the scanned image
+// was built from, where the bot's merge requests bump modules.
+func sources(root string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, name := range []string{"go.mod", "go.sum", "main.go"} {
+		b, err := os.ReadFile(filepath.Join(root, "testdata", "vulnapp", name))
+		if err != nil {
+			return nil, fmt.Errorf("demo sources: %w", err)
+		}
+		files[name] = b
+	}
+	return files, nil
 }
 
 // settle waits until the bot has filed issues and stopped changing them.
