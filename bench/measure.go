@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"syscall"
 	"time"
 )
 
@@ -25,14 +24,24 @@ type command struct {
 	before func() error
 }
 
-// measure runs c once and reads its wall time and peak RSS (wait4's rusage).
+// measure runs c once under GNU time, which reads the peak RSS and CPU time
+// from its own wait4. Reading rusage here instead would be wrong: Go starts
+// children with vfork semantics, so the kernel carries this (large) process's
+// RSS high-water mark into the child's maxrss across exec.
 func measure(ctx context.Context, c command) (sample, error) {
 	if c.before != nil {
 		if err := c.before(); err != nil {
 			return sample{}, err
 		}
 	}
-	cmd := exec.CommandContext(ctx, c.args[0], c.args[1:]...)
+	usage, err := os.CreateTemp("", "vigil-bench-time-")
+	if err != nil {
+		return sample{}, err
+	}
+	usage.Close()
+	defer os.Remove(usage.Name())
+	args := append([]string{"-f", "%M %U %S", "-o", usage.Name()}, c.args...)
+	cmd := exec.CommandContext(ctx, "/usr/bin/time", args...)
 	cmd.Env = append(os.Environ(), c.env...)
 	var errBuf tailBuffer
 	cmd.Stderr = &errBuf
@@ -45,17 +54,21 @@ func measure(ctx context.Context, c command) (sample, error) {
 		cmd.Stdout = f
 	}
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Run()
 	wall := time.Since(start)
 	if err != nil {
 		return sample{}, fmt.Errorf("%s: %w\n%s", c.args[0], err, errBuf.b)
 	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return sample{
-		wall:  wall,
-		cpu:   cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(),
-		rssKB: ru.Maxrss,
-	}, nil
+	b, err := os.ReadFile(usage.Name())
+	if err != nil {
+		return sample{}, err
+	}
+	var rss int64
+	var user, sys float64
+	if _, err := fmt.Sscanf(string(b), "%d %f %f", &rss, &user, &sys); err != nil {
+		return sample{}, fmt.Errorf("read /usr/bin/time output %q: %w", b, err)
+	}
+	return sample{wall: wall, cpu: time.Duration((user + sys) * float64(time.Second)), rssKB: rss}, nil
 }
 
 // tailBuffer keeps the last few KB a process wrote.

@@ -10,6 +10,7 @@ import (
 	"github.com/anchore/syft/syft/pkg"
 	syftsbom "github.com/anchore/syft/syft/sbom"
 
+	"gitlab.com/vigil-vm/vigil/ci/image"
 	"gitlab.com/vigil-vm/vigil/ci/match"
 	"gitlab.com/vigil-vm/vigil/ci/sbom"
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
@@ -92,4 +93,25 @@ func BenchmarkRematch(b *testing.B) {
 	}
 	b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "sboms/s")
 	b.ReportMetric(float64(pkgs)/float64(i), "pkgs/sbom")
+}
+
+// BenchmarkColdScan scans $VIGIL_BENCH_IMAGE (any --image target, e.g. the
+// oci-layout `go run ./bench` writes) or the demo image with an empty layer
+// and SBOM cache: pull, catalog, match and reports. Profile it with
+// -cpuprofile to see where a cold scan's time goes.
+func BenchmarkColdScan(b *testing.B) {
+	target := os.Getenv("VIGIL_BENCH_IMAGE")
+	if target == "" {
+		target = demoRef
+	}
+	for b.Loop() {
+		o := Options{
+			Target: target, OutputDir: b.TempDir(), Version: "bench",
+			Image: image.Options{CacheDir: b.TempDir(), Insecure: true, Env: func(string) string { return "" }},
+			DB:    vulndb.OpenOptions{Dir: dbDir},
+		}
+		if _, err := Run(context.Background(), o); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

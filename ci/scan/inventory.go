@@ -11,9 +11,26 @@ import (
 )
 
 type inventoryResult struct {
-	sbom     *sbom.Result
+	sbom     *sbom.Result // nil while a cached SBOM has not been needed yet
 	asset    findings.Asset
 	imageRef string // what GitLab's report shows as location.image
+	// cache and key name the image's entry in the SBOM cache ("" when
+	// uncached); load reads that entry, cataloging again if it is unreadable.
+	cache *sbomCache
+	key   string
+	load  func() (*sbom.Result, error)
+}
+
+// SBOM returns the inventory's SBOM, reading a cached one on first use.
+func (inv *inventoryResult) SBOM() (*sbom.Result, error) {
+	if inv.sbom == nil {
+		s, err := inv.load()
+		if err != nil {
+			return nil, err
+		}
+		inv.sbom = s
+	}
+	return inv.sbom, nil
 }
 
 // inventory acquires the target (pulling an image once) and catalogs it.
@@ -63,40 +80,56 @@ func inventory(ctx context.Context, o Options) (*inventoryResult, error) {
 		return nil, err
 	}
 	o.Progress.Done(fmt.Sprintf("%s@%s (%s)", img.Repository, img.Digest, img.Platform))
-	res, err := catalogImage(ctx, o, img)
-	if err != nil {
-		return nil, err
-	}
 	asset := findings.Asset{Kind: "image", Repository: img.Repository, Digest: img.Digest, Tags: img.Tags, Platform: img.Platform}
 	ref := img.Repository + "@" + img.Digest
 	if len(img.Tags) > 0 {
 		ref = img.Repository + ":" + img.Tags[0]
 	}
-	return &inventoryResult{sbom: res, asset: asset, imageRef: ref}, nil
-}
-
-// catalogImage inventories an acquired image, or reads the SBOM a previous
-// scan cached for the same digest: then no layer is read at all.
-func catalogImage(ctx context.Context, o Options, img *image.Image) (*sbom.Result, error) {
-	o.Progress.Start("catalog")
-	cache := newSBOMCache(o.Image.CacheDir)
-	var key string
-	if cache != nil {
-		key = cache.key(img.Digest, img.Repository, img.Tags, o.Version)
-		if s, ok := cache.load(key); ok {
-			o.Progress.Done(fmt.Sprintf("%d packages (SBOM cached for this digest)", s.Artifacts.Packages.PackageCount()))
-			return &sbom.Result{SBOM: s, Source: s.Source}, nil
-		}
-	}
-	res, err := sbom.FromImage(ctx, img, "vigil", o.Version)
-	if err != nil {
+	inv := &inventoryResult{asset: asset, imageRef: ref}
+	if err := catalogImage(ctx, o, img, inv); err != nil {
 		return nil, err
 	}
-	if cache != nil {
-		if err := cache.store(key, res.SBOM); err != nil {
-			o.Log.Warn("SBOM not cached; the next scan of this digest catalogs it again", "err", err)
+	return inv, nil
+}
+
+// catalogImage inventories an acquired image. When a previous scan cached
+// the SBOM of the same digest nothing is read now: the SBOM is decoded only
+// if a later step needs it, and no layer is pulled at all.
+func catalogImage(ctx context.Context, o Options, img *image.Image, inv *inventoryResult) error {
+	o.Progress.Start("catalog")
+	catalog := func() (*sbom.Result, error) {
+		res, err := sbom.FromImage(ctx, img, "vigil", o.Version)
+		if err != nil {
+			return nil, err
+		}
+		if inv.cache != nil {
+			if err := inv.cache.store(inv.key, res.SBOM); err != nil {
+				o.Log.Warn("SBOM not cached; the next scan of this digest catalogs it again", "err", err)
+			}
+		}
+		return res, nil
+	}
+	inv.load = catalog
+	if inv.cache = newSBOMCache(o.Image.CacheDir); inv.cache != nil {
+		inv.key = inv.cache.key(img.Digest, img.Repository, img.Tags, o.Version)
+		if inv.cache.has(inv.key) {
+			inv.load = func() (*sbom.Result, error) {
+				if s, ok := inv.cache.load(inv.key); ok {
+					return &sbom.Result{SBOM: s, Source: s.Source}, nil
+				}
+				o.Log.Warn("cached SBOM unreadable; cataloging the image again", "digest", img.Digest)
+				inv.cache.forget(inv.key)
+				return catalog()
+			}
+			o.Progress.Done("SBOM cached for this digest")
+			return nil
 		}
 	}
+	res, err := catalog()
+	if err != nil {
+		return err
+	}
+	inv.sbom = res
 	o.Progress.Done(fmt.Sprintf("%d packages", res.SBOM.Artifacts.Packages.PackageCount()))
-	return res, nil
+	return nil
 }

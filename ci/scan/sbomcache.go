@@ -5,15 +5,21 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/anchore/grype/grype/presenter/models"
 	"github.com/anchore/syft/syft/format/syftjson"
 	syftsbom "github.com/anchore/syft/syft/sbom"
+
+	"gitlab.com/vigil-vm/vigil/ci/vulndb"
 )
 
 // sbomCacheFormat changes whenever what is cached changes meaning; old
@@ -126,4 +132,111 @@ func buildIdentity() string {
 		}
 	}
 	return strings.Join(id, " ")
+}
+
+// has says whether an entry exists, without reading it.
+func (c *sbomCache) has(key string) bool {
+	_, err := os.Stat(c.path(key))
+	return err == nil
+}
+
+// forget drops an entry and everything derived from it.
+func (c *sbomCache) forget(key string) {
+	matches, _ := filepath.Glob(filepath.Join(c.dir, key+"*"))
+	for _, m := range matches {
+		os.Remove(m)
+	}
+}
+
+// cachedMatch is what matching a cached SBOM against one DB gave: enough to
+// rebuild the findings without the SBOM or the matcher.
+type cachedMatch struct {
+	Matches       []models.Match      `json:"matches"`
+	Aliases       map[string][]string `json:"aliases"`
+	DistroName    string              `json:"distroName,omitempty"`
+	DistroVersion string              `json:"distroVersion,omitempty"`
+}
+
+// matchPath is the match result of entry key against the DB identified by db.
+func (c *sbomCache) matchPath(key, db string) string {
+	h := sha256.Sum256([]byte(db))
+	return filepath.Join(c.dir, key+".match-"+hex.EncodeToString(h[:8])+".json.gz")
+}
+
+// documentPath is the SBOM of entry key encoded in one format, kept so a
+// repeat scan writes the very same document without decoding the SBOM.
+func (c *sbomCache) documentPath(key, format string) string {
+	return filepath.Join(c.dir, key+".doc-"+format+".gz")
+}
+
+// readGzip returns a cached file's content, or false on a miss or damage.
+func readGzip(path string) ([]byte, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, false
+	}
+	b, err := io.ReadAll(zr)
+	return b, err == nil
+}
+
+// writeGzip writes a cache file atomically.
+func (c *sbomCache) writeGzip(path string, data []byte) error {
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	tmp, err := os.CreateTemp(c.dir, ".partial-*")
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	zw, _ := gzip.NewWriterLevel(tmp, gzip.BestSpeed)
+	_, err = zw.Write(data)
+	if err == nil {
+		err = zw.Close()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("cache %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+func (c *sbomCache) loadMatch(key, db string) (*cachedMatch, bool) {
+	b, ok := readGzip(c.matchPath(key, db))
+	if !ok {
+		return nil, false
+	}
+	var m cachedMatch
+	if err := json.Unmarshal(b, &m); err != nil || m.Aliases == nil {
+		return nil, false
+	}
+	return &m, true
+}
+
+func (c *sbomCache) storeMatch(key, db string, m *cachedMatch) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("cache match result: %w", err)
+	}
+	return c.writeGzip(c.matchPath(key, db), b)
+}
+
+// dbIdentity names one DB build: its build time and schema, and the file's
+// size and modification time, so a DB rebuilt in place is a new identity.
+func dbIdentity(st vulndb.Status) string {
+	id := st.Built.UTC().Format(time.RFC3339Nano) + " " + st.SchemaVersion + " " + st.Path
+	if fi, err := os.Stat(st.Path); err == nil {
+		id += fmt.Sprintf(" %d@%d", fi.Size(), fi.ModTime().UnixNano())
+	}
+	return id
 }

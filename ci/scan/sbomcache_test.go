@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -109,7 +110,11 @@ func TestRepeatScanOfSameDigestReadsNoLayer(t *testing.T) {
 				sboms = append(sboms, componentsOf(t, b)...)
 			}
 		}
-		return keys(out.Report), sboms
+		b, err := json.Marshal(out.Report.Findings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(keys(out.Report), string(b)), sboms
 	}
 
 	first, firstSBOM := scan("1.0")
@@ -138,7 +143,7 @@ func TestRepeatScanOfSameDigestReadsNoLayer(t *testing.T) {
 	}
 }
 
-func TestCorruptCachedSBOMIsCatalogedAgain(t *testing.T) {
+func TestCorruptCacheEntriesAreRebuilt(t *testing.T) {
 	cacheDir := t.TempDir()
 	o := options(t, demoRef)
 	o.Image.CacheDir = cacheDir
@@ -146,22 +151,57 @@ func TestCorruptCachedSBOMIsCatalogedAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, _ := filepath.Glob(filepath.Join(cacheDir, "sboms", "*.syft.json.gz"))
-	if len(entries) != 1 {
-		t.Fatalf("cached SBOMs: %v", entries)
-	}
 	for _, junk := range [][]byte{nil, []byte("not gzip"), gzipped(t, `{"artifacts": [`)} {
-		if err := os.WriteFile(entries[0], junk, 0o644); err != nil {
-			t.Fatal(err)
+		entries, _ := filepath.Glob(filepath.Join(cacheDir, "sboms", "*.gz"))
+		if len(entries) < 3 { // SBOM, match result, one document per format
+			t.Fatalf("cache entries: %v", entries)
+		}
+		for _, e := range entries {
+			if err := os.WriteFile(e, junk, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 		o.OutputDir = t.TempDir()
 		again, err := Run(context.Background(), o)
 		if err != nil {
-			t.Fatalf("scan with a corrupt cached SBOM (%q): %v", junk, err)
+			t.Fatalf("scan with corrupt cache entries (%q): %v", junk, err)
 		}
 		if !slices.Equal(keys(first.Report), keys(again.Report)) {
-			t.Errorf("findings with a corrupt cached SBOM differ: %v", keys(again.Report))
+			t.Errorf("findings with corrupt cache entries differ: %v", keys(again.Report))
 		}
+	}
+}
+
+func TestNewDBBuildIsMatchedAgain(t *testing.T) {
+	db := t.TempDir()
+	if err := os.CopyFS(db, os.DirFS(dbDir)); err != nil {
+		t.Fatal(err)
+	}
+	cacheDir := t.TempDir()
+	o := options(t, demoRef)
+	o.Image.CacheDir, o.DB.Dir = cacheDir, db
+	results := func() []string {
+		m, _ := filepath.Glob(filepath.Join(cacheDir, "sboms", "*.match-*"))
+		return m
+	}
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(results()); n != 1 {
+		t.Fatalf("match results cached for one DB: %d", n)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(filepath.Join(db, "6", "vulnerability.db"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(results()); n != 2 {
+		t.Errorf("after the DB changed, match results cached: %d, want a second one", n)
 	}
 }
 

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -68,12 +69,12 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 
 	o.Progress.Start("match")
-	res, err := match.New(db.p).Match(ctx, inv.sbom.SBOM, &inv.sbom.Source)
+	res, err := matchInventory(ctx, o, inv, db.p, db.status)
 	if err != nil {
 		return nil, err
 	}
 	if res.Distro != nil {
-		inv.asset.Distro = &findings.Distro{Name: string(res.Distro.Type), Version: res.Distro.VersionString()}
+		inv.asset.Distro = res.Distro
 	}
 	rep := &findings.Report{
 		Schema:  findings.SchemaID,
@@ -84,7 +85,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		},
 		Started:  started,
 		Asset:    inv.asset,
-		Findings: match.Findings(o.Project, inv.asset, res),
+		Findings: match.Findings(o.Project, inv.asset, &match.Result{Matches: res.Matches, Aliases: res.Aliases}),
 	}
 	gate.Apply(rep, o.Gate)
 	rep.Ended = time.Now().UTC()
@@ -164,20 +165,42 @@ func writeSBOMs(dir string, o Options, inv *inventoryResult) ([]string, error) {
 	var files []string
 	for _, f := range o.SBOMFormats {
 		name := filepath.Join(dir, sbom.FileName(f, inv.asset.Repository))
-		out, err := os.Create(name)
-		if err != nil {
-			return nil, fmt.Errorf("write SBOM: %w", err)
-		}
-		err = sbom.Encode(out, inv.sbom.SBOM, f)
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return nil, fmt.Errorf("write %s SBOM: %w", f, err)
+		if err := writeSBOM(name, f, inv); err != nil {
+			return nil, err
 		}
 		files = append(files, name)
 	}
 	return files, nil
+}
+
+// writeSBOM writes one SBOM document; for a cached image the document
+// encoded by the scan that cataloged it is written again, byte for byte.
+func writeSBOM(name, format string, inv *inventoryResult) error {
+	var doc string
+	if inv.cache != nil {
+		doc = inv.cache.documentPath(inv.key, format)
+		if b, ok := readGzip(doc); ok {
+			if err := os.WriteFile(name, b, 0o644); err != nil {
+				return fmt.Errorf("write SBOM: %w", err)
+			}
+			return nil
+		}
+	}
+	s, err := inv.SBOM()
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := sbom.Encode(&buf, s.SBOM, format); err != nil {
+		return fmt.Errorf("write %s SBOM: %w", format, err)
+	}
+	if err := os.WriteFile(name, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write SBOM: %w", err)
+	}
+	if doc != "" {
+		_ = inv.cache.writeGzip(doc, buf.Bytes()) // a miss next time costs only an encode
+	}
+	return nil
 }
 
 func providerNames(st vulndb.Status) []string {
