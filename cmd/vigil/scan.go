@@ -86,25 +86,9 @@ Exit status: 0 when no unsuppressed finding reaches --fail-on, 1 when one does, 
   vigil scan --image oci-layout:./image --db ./vigil-db --ignore-unfixed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var gha *githubactions.Action
-			if actions.Detect() {
-				gha = githubactions.New()
-				in, err := actions.Inputs(gha)
-				if err != nil {
-					return err
-				}
-				fl := cmd.Flags()
-				for flag, v := range map[string]string{
-					"image": in.Image, "fail-on": in.FailOn, "allowlist": in.Allowlist, "vex": in.VEX,
-					"output-dir": in.OutputDir, "db": in.DB, "sbom-format": in.SBOMFormats, "platform": in.Platform,
-					"ignore-unfixed": strconv.FormatBool(in.IgnoreUnfixed),
-				} {
-					if v != "" && !fl.Changed(flag) && (flag != "ignore-unfixed" || in.IgnoreUnfixed) {
-						if err := fl.Set(flag, v); err != nil {
-							return fmt.Errorf("action input %s: %w", flag, err)
-						}
-					}
-				}
+			gha, err := actionInputs(cmd)
+			if err != nil {
+				return err
 			}
 			o, err := sf.options()
 			if err != nil {
@@ -190,6 +174,36 @@ func verdict(cmd *cobra.Command, out *scan.Outcome, g gate.Options) error {
 	return &exitError{code: 1, msg: fmt.Sprintf("%d finding(s) at or above %s: failing the job", len(out.Failing), g.FailOn)}
 }
 
+// actionInputs applies a GitHub Action's inputs (INPUT_*) to the flags the
+// user did not set; it returns nil outside GitHub Actions.
+func actionInputs(cmd *cobra.Command) (*githubactions.Action, error) {
+	if !actions.Detect() {
+		return nil, nil
+	}
+	gha := githubactions.New()
+	in, err := actions.Inputs(gha)
+	if err != nil {
+		return nil, err
+	}
+	fl := cmd.Flags()
+	for flag, v := range map[string]string{
+		"image": in.Image, "fail-on": in.FailOn, "allowlist": in.Allowlist, "vex": in.VEX,
+		"output-dir": in.OutputDir, "db": in.DB, "sbom-format": in.SBOMFormats, "platform": in.Platform,
+	} {
+		if v != "" && !fl.Changed(flag) {
+			if err := fl.Set(flag, v); err != nil {
+				return nil, fmt.Errorf("action input %s: %w", flag, err)
+			}
+		}
+	}
+	if in.IgnoreUnfixed && !fl.Changed("ignore-unfixed") {
+		if err := fl.Set("ignore-unfixed", "true"); err != nil {
+			return nil, err
+		}
+	}
+	return gha, nil
+}
+
 // reportPaths names the written reports for the GitHub Action's outputs.
 func reportPaths(files []string) map[string]string {
 	paths := map[string]string{}
@@ -221,26 +235,6 @@ func newSBOMCmd() *cobra.Command {
 		Example: `  vigil sbom --image registry.example.com/group/app:1.2.3 --sbom-format cyclonedx,spdx`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var gha *githubactions.Action
-			if actions.Detect() {
-				gha = githubactions.New()
-				in, err := actions.Inputs(gha)
-				if err != nil {
-					return err
-				}
-				fl := cmd.Flags()
-				for flag, v := range map[string]string{
-					"image": in.Image, "fail-on": in.FailOn, "allowlist": in.Allowlist, "vex": in.VEX,
-					"output-dir": in.OutputDir, "db": in.DB, "sbom-format": in.SBOMFormats, "platform": in.Platform,
-					"ignore-unfixed": strconv.FormatBool(in.IgnoreUnfixed),
-				} {
-					if v != "" && !fl.Changed(flag) && (flag != "ignore-unfixed" || in.IgnoreUnfixed) {
-						if err := fl.Set(flag, v); err != nil {
-							return fmt.Errorf("action input %s: %w", flag, err)
-						}
-					}
-				}
-			}
 			o, err := sf.options()
 			if err != nil {
 				return err
