@@ -43,8 +43,8 @@ func grypeFindings(path string) ([]string, error) {
 	return normalise(out), nil
 }
 
-// cdxComponents counts the components of a CycloneDX document by purl (or
-// name@version when there is none).
+// cdxComponents lists the package components of a CycloneDX document by
+// purl (file components, which have none, are left out).
 func cdxComponents(path string) ([]string, error) {
 	var doc struct {
 		Components []struct{ Name, Version, Purl string }
@@ -54,11 +54,9 @@ func cdxComponents(path string) ([]string, error) {
 	}
 	var out []string
 	for _, c := range doc.Components {
-		k := c.Purl
-		if k == "" {
-			k = c.Name + "@" + c.Version
+		if c.Purl != "" {
+			out = append(out, c.Purl)
 		}
-		out = append(out, k)
 	}
 	return normalise(out), nil
 }

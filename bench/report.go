@@ -32,7 +32,7 @@ func (r *results) markdown() string {
 	}
 	fmt.Fprintf(&b, "\n\nMachine: %s. Command: `go run ./bench %s`. Medians of %d alternating runs per tool; ratio = vigil / peer (lower is better for vigil).\n\n", r.machine, r.command, r.reps)
 	for _, im := range r.images {
-		fmt.Fprintf(&b, "### %s image (`%s`, %.0f MB compressed, %d SBOM components)\n\n", im.name, im.digest, im.compressedMB, len(im.vigilC))
+		fmt.Fprintf(&b, "### %s image (`%s`, %.0f MB compressed, %d packages)\n\n", im.name, im.digest, im.compressedMB, len(im.vigilC))
 		b.WriteString("| scenario | peer | vigil wall | peer wall | wall ratio | vigil peak RSS | peer peak RSS | RSS ratio | vigil CPU | peer CPU | target |\n")
 		b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 		for _, s := range im.scenarios {
@@ -50,7 +50,7 @@ func (r *results) markdown() string {
 		writeList(&b, "only vigil", onlyV)
 		writeList(&b, "only grype", onlyG)
 		onlyV, onlyS := diff(im.vigilC, im.syftC)
-		fmt.Fprintf(&b, "\nSBOM components (CycloneDX, by purl): vigil %d, syft %d, only vigil %d, only syft %d.\n", len(im.vigilC), len(im.syftC), len(onlyV), len(onlyS))
+		fmt.Fprintf(&b, "\nSBOM packages (CycloneDX components with a purl): vigil %d, syft %d, only vigil %d, only syft %d.\n", len(im.vigilC), len(im.syftC), len(onlyV), len(onlyS))
 		writeList(&b, "only vigil", onlyV)
 		writeList(&b, "only syft", onlyS)
 		b.WriteString("\n")

@@ -75,10 +75,17 @@ func inventory(ctx context.Context, o Options) (*inventoryResult, error) {
 	}
 
 	o.Progress.Start("pull")
-	img, err := image.Acquire(ctx, in, o.Image)
+	acq := o.Image
+	acq.CacheDir = "" // layers are cached by layerImage instead
+	img, err := image.Acquire(ctx, in, acq)
 	if err != nil {
 		return nil, err
 	}
+	layers := ""
+	if o.Image.CacheDir != "" {
+		layers = filepath.Join(o.Image.CacheDir, "blobs")
+	}
+	img.Image = layerImage(img.Image, layers)
 	o.Progress.Done(fmt.Sprintf("%s@%s (%s)", img.Repository, img.Digest, img.Platform))
 	asset := findings.Asset{Kind: "image", Repository: img.Repository, Digest: img.Digest, Tags: img.Tags, Platform: img.Platform}
 	ref := img.Repository + "@" + img.Digest
