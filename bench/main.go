@@ -32,6 +32,10 @@ func main() {
 	flag.StringVar(&o.images, "images", "large,small", "images to measure: large, small")
 	flag.BoolVar(&o.rematch, "rematch", true, "run the re-matching benchmark (go test -bench Rematch in ci/scan)")
 	flag.StringVar(&o.label, "label", "", "what the measured vigil is, for the heading of the results (e.g. \"before the SBOM cache\")")
+	flag.BoolVar(&o.bot, "bot", true, "measure the bot: API calls per ingest and webhook acknowledgement latency under load")
+	flag.IntVar(&o.botRate, "bot-rate", 200, "webhook deliveries per second")
+	flag.DurationVar(&o.botDuration, "bot-duration", time.Minute, "how long the webhook load lasts")
+	flag.IntVar(&o.botFindings, "bot-findings", 100, "findings in the first ingest")
 	flag.StringVar(&o.vigil, "vigil", "", "measure this vigil binary instead of building one from the tree (e.g. an older build, for before/after)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -45,7 +49,9 @@ func main() {
 type config struct {
 	work, out, images, vigil, label string
 	reps                            int
-	rematch                         bool
+	rematch, bot                    bool
+	botRate, botFindings            int
+	botDuration                     time.Duration
 }
 
 func run(ctx context.Context, o config, log *slog.Logger) error {
@@ -108,6 +114,12 @@ func run(ctx context.Context, o config, log *slog.Logger) error {
 	if o.rematch {
 		log.Info("re-matching benchmark")
 		if res.rematch, err = rematch(ctx, root, o.work, bins, db, res.images, log); err != nil {
+			return err
+		}
+	}
+	if o.bot {
+		log.Info("bot benchmark")
+		if res.bot, err = benchBot(ctx, o, bins, log); err != nil {
 			return err
 		}
 	}

@@ -16,6 +16,7 @@ type results struct {
 	started time.Time
 	images  []*imageResult
 	rematch []string
+	bot     *botResult
 }
 
 // targets from issue 7, as vigil/peer ratios: wall, RSS (0: none).
@@ -56,14 +57,39 @@ func (r *results) markdown() string {
 		b.WriteString("\n")
 	}
 	if len(r.rematch) > 0 {
-		b.WriteString("### Re-matching stored SBOMs (`go test ./ci/match -bench Rematch`)\n\n```\n")
+		b.WriteString("### Re-matching stored SBOMs (`go test ./ci/scan -bench Rematch`)\n\n```\n")
 		for _, l := range r.rematch {
 			b.WriteString(l + "\n")
 		}
 		b.WriteString("```\n")
 	}
+	if r.bot != nil {
+		r.bot.markdown(&b)
+	}
 	return b.String()
 }
+
+func (br *botResult) markdown(b *strings.Builder) {
+	b.WriteString("\n### Bot: GitLab API calls per ingest (`vigil bot` process against the GitLab double)\n\n")
+	b.WriteString("| ingest | API calls | writes | issue-list pages | open issues | target |\n|---|---:|---:|---:|---:|---|\n")
+	for i, ic := range br.ingests {
+		target := "—"
+		if i == 1 {
+			pagesAllowed := (ic.openIssues + 99) / 100
+			ok := ic.writes == 0 && ic.listPages <= max(1, pagesAllowed)
+			target = fmt.Sprintf("0 writes, ≤ %d list page(s): %s", max(1, pagesAllowed), map[bool]string{true: "✔", false: "✘"}[ok])
+		}
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %s |\n", ic.name, ic.total, ic.writes, ic.listPages, ic.openIssues, target)
+	}
+	fmt.Fprintf(b, "\n### Bot: webhook acknowledgement under load (separate process on loopback)\n\n")
+	fmt.Fprintf(b, "%d Job Hook deliveries at %d/s for %s: %d acknowledged (202), %d lost, %d worked off by the queue afterwards.\n\n",
+		br.sent, br.rate, br.duration, br.accepted, br.failed, br.processed)
+	b.WriteString("| p50 | p90 | p99 | max | target |\n|---:|---:|---:|---:|---|\n")
+	ok := br.p99 < 10*time.Millisecond && br.failed == 0 && br.processed >= br.accepted
+	fmt.Fprintf(b, "| %s | %s | %s | %s | p99 < 10 ms, none lost: %s |\n", ms(br.p50), ms(br.p90), ms(br.p99), ms(br.max), map[bool]string{true: "✔", false: "✘"}[ok])
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
 func verdict(name string, wall, rss float64) string {
 	t, ok := targets[name]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,4 +115,29 @@ func BenchmarkColdScan(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkRematchParallel is BenchmarkRematch with one SBOM per CPU at a
+// time, as a fleet re-match after a DB update runs: one Matcher, one DB.
+func BenchmarkRematchParallel(b *testing.B) {
+	ctx := context.Background()
+	stored := storedSBOMs(b)
+	vp, _, err := vulndb.Open(ctx, vulndb.OpenOptions{Dir: dbDir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer vp.Close()
+	m := match.New(vp)
+	var next atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			s := stored[int(next.Add(1))%len(stored)]
+			if _, err := m.Match(ctx, s, &s.Source); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sboms/s")
 }

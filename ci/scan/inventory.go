@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 
 	"gitlab.com/vigil-vm/vigil/ci/image"
 	"gitlab.com/vigil-vm/vigil/ci/sbom"
@@ -19,7 +20,13 @@ type inventoryResult struct {
 	cache *sbomCache
 	key   string
 	load  func() (*sbom.Result, error)
+	// storing is the SBOM being written to the cache while matching and
+	// reports go on; wait for it before the process may exit.
+	storing sync.WaitGroup
 }
+
+// wait lets a cache write in flight finish.
+func (inv *inventoryResult) wait() { inv.storing.Wait() }
 
 // SBOM returns the inventory's SBOM, reading a cached one on first use.
 func (inv *inventoryResult) SBOM() (*sbom.Result, error) {
@@ -110,9 +117,11 @@ func catalogImage(ctx context.Context, o Options, img *image.Image, inv *invento
 			return nil, err
 		}
 		if inv.cache != nil {
-			if err := inv.cache.store(inv.key, res.SBOM); err != nil {
-				o.Log.Warn("SBOM not cached; the next scan of this digest catalogs it again", "err", err)
-			}
+			inv.storing.Go(func() {
+				if err := inv.cache.store(inv.key, res.SBOM); err != nil {
+					o.Log.Warn("SBOM not cached; the next scan of this digest catalogs it again", "err", err)
+				}
+			})
 		}
 		return res, nil
 	}
