@@ -57,7 +57,6 @@ func TestParityWithGrypeCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer inv.wait()
 	vp, _, err := vulndb.Open(context.Background(), o.DB)
 	if err != nil {
 		t.Fatal(err)

@@ -60,9 +60,6 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		dbc <- loaded{p, st, err}
 	}()
 	inv, err := inventory(ctx, o)
-	if inv != nil {
-		defer inv.wait()
-	}
 	db := <-dbc
 	if db.err == nil {
 		defer db.p.Close()
@@ -108,7 +105,6 @@ func SBOM(ctx context.Context, o Options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer inv.wait()
 	return writeAll(o.OutputDir, func(stage string) ([]string, error) { return writeSBOMs(stage, o, inv) })
 }
 
