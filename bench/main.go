@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,7 +83,7 @@ func run(ctx context.Context, o config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	res := &results{machine: machine(), reps: o.reps, started: time.Now().UTC(), label: o.label, command: strings.Join(os.Args[1:], " ")}
+	res := &results{machine: machine(), reps: o.reps, started: time.Now().UTC(), label: o.label, command: shellWords(os.Args[1:])}
 	for _, which := range splitList(o.images) {
 		var img v1.Image
 		switch which {
@@ -202,4 +203,16 @@ func push(ctx context.Context, host, repo string, img v1.Image) (string, error) 
 		return "", fmt.Errorf("push %s: %w", ref, err)
 	}
 	return ref.String(), nil
+}
+
+// shellWords joins args so that the recorded command can be pasted back.
+func shellWords(args []string) string {
+	var out []string
+	for _, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\"'$()") {
+			a = strconv.Quote(a)
+		}
+		out = append(out, a)
+	}
+	return strings.Join(out, " ")
 }
