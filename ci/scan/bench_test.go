@@ -118,19 +118,21 @@ func BenchmarkColdScan(b *testing.B) {
 }
 
 // BenchmarkRematchParallel is BenchmarkRematch with one SBOM per CPU at a
-// time, as a fleet re-match after a DB update runs: one Matcher, one DB.
+// time, as a fleet re-match after a DB update would run it. Each worker
+// opens the DB itself, so no worker waits for another's SQLite connection.
 func BenchmarkRematchParallel(b *testing.B) {
 	ctx := context.Background()
 	stored := storedSBOMs(b)
-	vp, _, err := vulndb.Open(ctx, vulndb.OpenOptions{Dir: dbDir})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer vp.Close()
-	m := match.New(vp)
 	var next atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
+		vp, _, err := vulndb.Open(ctx, vulndb.OpenOptions{Dir: dbDir})
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer vp.Close()
+		m := match.New(vp)
 		for pb.Next() {
 			s := stored[int(next.Add(1))%len(stored)]
 			if _, err := m.Match(ctx, s, &s.Source); err != nil {
