@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/cache"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -25,7 +24,7 @@ const DefaultPlatform = "linux/amd64"
 type Options struct {
 	Platform  string // os/arch[/variant]; DefaultPlatform when empty
 	Insecure  bool   // allow plain-HTTP registries
-	CacheDir  string // layer cache by digest; no cache when empty
+	CacheDir  string // cache directory; pulled layers are kept by digest in CacheDir/blobs
 	Name      string // repository to report for layouts and archives
 	Env       Getenv // os.Getenv when nil
 	Transport http.RoundTripper
@@ -80,12 +79,18 @@ func Acquire(ctx context.Context, in Input, o Options) (*Image, error) {
 	if img.Platform == "" {
 		img.Platform = platformOf(img.Image)
 	}
-	if o.CacheDir != "" {
-		if err := os.MkdirAll(o.CacheDir, 0o755); err != nil {
-			return nil, fmt.Errorf("layer cache: %w", err)
+	switch in.Kind {
+	case KindRegistry: // pulled layers are kept by digest
+		blobs := ""
+		if o.CacheDir != "" {
+			blobs = filepath.Join(o.CacheDir, "blobs")
 		}
-		img.Image = cache.Image(img.Image, cache.NewFilesystemCache(o.CacheDir))
+		img.Image = layerImage(img.Image, blobs)
+	case KindOCILayout: // already on disk: only the faster gunzip
+		img.Image = layerImage(img.Image, "")
 	}
+	// A docker archive is left alone: its layers are usually uncompressed
+	// tars that go-containerregistry would gzip only for us to gunzip.
 	return img, nil
 }
 

@@ -75,24 +75,10 @@ func inventory(ctx context.Context, o Options) (*inventoryResult, error) {
 	}
 
 	o.Progress.Start("pull")
-	acq := o.Image
-	acq.CacheDir = "" // layers are cached by layerImage instead
-	img, err := image.Acquire(ctx, in, acq)
+	img, err := image.Acquire(ctx, in, o.Image)
 	if err != nil {
 		return nil, err
 	}
-	switch in.Kind {
-	case image.KindRegistry: // pulled layers are kept by digest
-		layers := ""
-		if o.Image.CacheDir != "" {
-			layers = filepath.Join(o.Image.CacheDir, "blobs")
-		}
-		img.Image = layerImage(img.Image, layers)
-	case image.KindOCILayout: // already on disk: only the faster gunzip
-		img.Image = layerImage(img.Image, "")
-	}
-	// A docker archive is left alone: its layers are usually uncompressed
-	// tars that go-containerregistry would gzip only for us to gunzip.
 	o.Progress.Done(fmt.Sprintf("%s@%s (%s)", img.Repository, img.Digest, img.Platform))
 	asset := findings.Asset{Kind: "image", Repository: img.Repository, Digest: img.Digest, Tags: img.Tags, Platform: img.Platform}
 	ref := img.Repository + "@" + img.Digest

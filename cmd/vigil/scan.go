@@ -36,7 +36,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.formats, "sbom-format", []string{sbom.CycloneDX}, "SBOM formats to write: "+strings.Join(sbom.Formats, ", "))
 	fl.StringVar(&f.platform, "platform", image.DefaultPlatform, "platform to pick from a multi-platform image")
 	fl.BoolVar(&f.insecure, "insecure-registry", false, "allow a plain-HTTP registry")
-	fl.StringVar(&f.cacheDir, "cache-dir", defaultCacheDir(), "layer cache, by digest (empty disables it)")
+	fl.StringVar(&f.cacheDir, "cache-dir", defaultCacheDir(), "cache of pulled layers, SBOMs and match results, by image digest (empty disables it)")
 	fl.StringVar(&f.name, "name", "", "repository name to report for oci-layout, docker-archive, dir and sbom inputs")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only errors and the gate's verdict")
 }
@@ -62,7 +62,7 @@ func (f *scanFlags) options() (scan.Options, error) {
 
 func defaultCacheDir() string {
 	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "vigil", "layers")
+		return filepath.Join(d, "vigil")
 	}
 	return ""
 }

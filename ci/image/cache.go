@@ -1,4 +1,4 @@
-package scan
+package image
 
 import (
 	"crypto/sha256"
@@ -11,39 +11,37 @@ import (
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/cache"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	kgzip "github.com/klauspost/compress/gzip"
 )
 
-// layerImage serves an image's layers through a cache of compressed blobs
-// by digest in dir (none when dir is ""), decompressing gzip layers with
-// klauspost/compress, about twice as fast as compress/gzip.
+// layerImage serves an image's layers through go-containerregistry's cache
+// (cache.Image) backed by blobCache: compressed blobs by digest in dir (no
+// cache when dir is ""), decompressed with klauspost/compress, about twice
+// as fast as compress/gzip.
 //
-// It replaces go-containerregistry's filesystem cache, which on a miss
-// writes every layer twice (compressed and uncompressed), hashes an
-// uncompressed stream to learn a layer's DiffID when the image cannot say,
-// and on a hit re-compresses the uncompressed copy to recompute its digest:
-// on the benchmark image that made a scan with a warm layer cache slower
-// than one with none.
+// blobCache replaces ggcr's filesystem cache, which on a miss writes every
+// layer twice (compressed and uncompressed), hashes an uncompressed stream
+// to learn a layer's DiffID when the image cannot say, and on a hit
+// re-compresses the uncompressed copy to recompute its digest: on the
+// benchmark image that made a scan with a warm layer cache slower than one
+// with none.
 func layerImage(img v1.Image, dir string) v1.Image {
-	return &cachingImage{Image: img, dir: dir}
+	return cache.Image(img, blobCache{dir: dir})
 }
 
-type cachingImage struct {
-	v1.Image
-	dir string
-}
+// blobCache is a cache.Cache of compressed layer blobs. Put wraps a layer so
+// that reading it serves the cached blob, or fills the cache while
+// streaming; Get reports a miss, so every read goes through Put's wrapper,
+// which knows the layer it stands for (digest, media type, DiffID) without
+// reading the blob again.
+type blobCache struct{ dir string }
 
-func (i *cachingImage) Layers() ([]v1.Layer, error) {
-	ls, err := i.Image.Layers()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]v1.Layer, len(ls))
-	for n, l := range ls {
-		out[n] = &cachingLayer{Layer: l, dir: i.dir}
-	}
-	return out, nil
+func (c blobCache) Put(l v1.Layer) (v1.Layer, error) { return &cachingLayer{Layer: l, dir: c.dir}, nil }
+func (c blobCache) Get(v1.Hash) (v1.Layer, error)    { return nil, cache.ErrNotFound }
+func (c blobCache) Delete(h v1.Hash) error {
+	return os.Remove(filepath.Join(c.dir, h.Algorithm+"-"+h.Hex))
 }
 
 type cachingLayer struct {
