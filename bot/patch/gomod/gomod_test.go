@@ -119,6 +119,9 @@ func TestUpdate(t *testing.T) {
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
 			dir := patchtest.Copy(t, filepath.Join("testdata", tc.fixture))
+			if tc.fixture == "vendored" {
+				vendor(t, dir) // made here: no other project's source is committed
+			}
 			fix := patch.Fix{Ecosystem: "gomod", Package: "golang.org/x/text", From: "v0.3.5", To: tc.to}
 			c, err := New(Options{}).Update(context.Background(), dir, fix)
 			if err != nil {
@@ -194,4 +197,15 @@ func FuzzBumpRequire(f *testing.F) {
 			}
 		}
 	})
+}
+
+// vendor runs the real `go mod vendor` in dir, as the project would have.
+func vendor(t *testing.T, dir string) {
+	t.Helper()
+	cmd := exec.Command("go", "mod", "vendor")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=-mod=mod")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go mod vendor: %v\n%s", err, out)
+	}
 }
