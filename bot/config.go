@@ -162,7 +162,7 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.GitLabURL, "gitlab-url", c.GitLabURL, "base URL of the GitLab instance (VIGIL_GITLAB_URL)")
 	fs.StringVar(&c.GitLabToken, "gitlab-token", c.GitLabToken, "GitLab token with api scope the bot acts as; prefer VIGIL_GITLAB_TOKEN, flags show in process lists")
 	fs.StringSliceVar(&c.WebhookSecrets, "webhook-secret", c.WebhookSecrets, "accepted X-Gitlab-Token secret; repeat to rotate (VIGIL_WEBHOOK_SECRET, or comma-separated VIGIL_WEBHOOK_SECRETS)")
-	fs.StringVar(&c.Data, "data", c.Data, "SQLite file holding the job queue and the ledger of findings and issues (VIGIL_DATA)")
+	fs.StringVar(&c.Data, "data", c.Data, "SQLite file holding the job queue and the ledger of findings and issues; the webhook inbox is a second file beside it, NAME.inbox.db (VIGIL_DATA)")
 	fs.StringVar(&c.PolicyFile, "policy", c.PolicyFile, "YAML SLA policy: labels, day counts, near-breach window, clock start, grouping, per-project overrides (VIGIL_POLICY); empty uses the defaults")
 	fs.StringSliceVar(&c.JobNames, "job-name", c.JobNames, "CI job names whose artifacts hold scan reports (VIGIL_JOB_NAMES)")
 	fs.BoolVar(&c.AnyJob, "any-job", c.AnyJob, "look for scan reports in the artifacts of every successful job, not only the named ones (VIGIL_ANY_JOB)")

@@ -149,3 +149,42 @@ func TestLostLedgerAdoptsIssuesByMarker(t *testing.T) {
 		t.Errorf("created %d issues again", n)
 	}
 }
+
+// A delivery acknowledged by a process that dies before it reaches the queue
+// is processed by the next start.
+func TestAcknowledgedDeliveryOutlivesACrash(t *testing.T) {
+	w := newWorld(t)
+	w.start(nil)
+	w.shutdown()
+
+	ctx := context.Background()
+	dead, err := New(ctx, w.config(), nil) // receives, but never runs its dispatcher or workers
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.handler.Store(dead.Handler())
+	w.gl.FinishPipeline(w.project.ID, gitlabdouble.PipelineSpec{Jobs: []gitlabdouble.JobSpec{
+		{Name: "vigil-scan", Artifacts: map[string][]byte{"vigil-findings.json": mustJSON(t, report("sha256:aaaa", xText, xNet, zlib))}},
+	}})
+	if err := w.gl.WaitDeliveries(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range w.gl.Deliveries() {
+		if d.Status != http.StatusAccepted {
+			t.Fatalf("%s delivery answered %d, want 202", d.Event, d.Status)
+		}
+	}
+	if n, err := dead.inbox.Count(ctx); err != nil || n == 0 {
+		t.Fatalf("inbox holds %d deliveries (%v), want the acknowledged ones", n, err)
+	}
+	dead.Close()
+	if n := len(w.gl.Issues(w.project.ID)); n != 0 {
+		t.Fatalf("%d issues before the restart", n)
+	}
+
+	w.start(nil)
+	w.settle()
+	if n := len(w.gl.Issues(w.project.ID)); n != 3 {
+		t.Errorf("after the restart: %d issues, want 3", n)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"gitlab.com/vigil-vm/vigil/bot/inbox"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/queue"
 	"gitlab.com/vigil-vm/vigil/bot/sla"
@@ -88,15 +89,19 @@ func Endpoint(path string) string {
 type stateCollector struct {
 	ledger   *ledger.Ledger
 	queue    *queue.Queue
+	inbox    *inbox.Inbox
 	open     *prometheus.Desc
 	depth    *prometheus.Desc
+	inboxed  *prometheus.Desc
 	breaches *prometheus.Desc
 }
 
-func newStateCollector(l *ledger.Ledger, q *queue.Queue) *stateCollector {
+func newStateCollector(l *ledger.Ledger, q *queue.Queue, in *inbox.Inbox) *stateCollector {
 	return &stateCollector{
 		ledger:   l,
 		queue:    q,
+		inbox:    in,
+		inboxed:  prometheus.NewDesc("vigil_bot_webhook_inbox_pending", "Accepted webhook deliveries not queued yet.", nil, nil),
 		open:     prometheus.NewDesc("vigil_bot_open_findings", "Findings currently detected, by severity.", []string{"severity"}, nil),
 		depth:    prometheus.NewDesc("vigil_bot_queue_depth", "Jobs waiting, scheduled, retrying or running.", nil, nil),
 		breaches: prometheus.NewDesc("vigil_bot_sla_breaches", "Open tracked issues past their SLA due date.", nil, nil),
@@ -106,6 +111,7 @@ func newStateCollector(l *ledger.Ledger, q *queue.Queue) *stateCollector {
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.open
 	ch <- c.depth
+	ch <- c.inboxed
 	ch <- c.breaches
 }
 
@@ -118,6 +124,9 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if n, err := c.queue.Depth(ctx); err == nil {
 		ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(n))
+	}
+	if n, err := c.inbox.Count(ctx); err == nil {
+		ch <- prometheus.MustNewConstMetric(c.inboxed, prometheus.GaugeValue, float64(n))
 	}
 	if issues, err := c.ledger.TrackedIssues(ctx); err == nil {
 		n := 0

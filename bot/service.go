@@ -15,6 +15,7 @@ import (
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
+	"gitlab.com/vigil-vm/vigil/bot/inbox"
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/patch/dockerfile"
@@ -53,6 +54,7 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	db       *sql.DB
+	inbox    *inbox.Inbox
 	ledger   *ledger.Ledger
 	queue    *queue.Queue
 	gl       *gitlab.Client
@@ -87,9 +89,14 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger, opts ...Option) (*S
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, log: log, now: o.now, db: db, metrics: newMetrics()}
-	if err := s.wire(ctx, policies, o); err != nil {
+	in, err := inbox.Open(ctx, inbox.Path(cfg.Data))
+	if err != nil {
 		db.Close()
+		return nil, err
+	}
+	s := &Service{cfg: cfg, log: log, now: o.now, db: db, inbox: in, metrics: newMetrics()}
+	if err := s.wire(ctx, policies, o); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -118,13 +125,13 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 		return err
 	}
 	s.receiver, err = webhook.New(webhook.Config{
-		Secrets: s.cfg.WebhookSecrets, MaxBytes: s.cfg.MaxBodyBytes, Store: deliveryStore{s.ledger, s.queue},
+		Secrets: s.cfg.WebhookSecrets, MaxBytes: s.cfg.MaxBodyBytes, Store: s.inbox,
 		Log: s.log, Observe: s.metrics.observe, Now: s.now,
 	})
 	if err != nil {
 		return err
 	}
-	s.metrics.reg.MustRegister(newStateCollector(s.ledger, s.queue))
+	s.metrics.reg.MustRegister(newStateCollector(s.ledger, s.queue, s.inbox))
 	return nil
 }
 
@@ -148,6 +155,9 @@ func (s *Service) Run(ctx context.Context) error {
 		s.log.Info("vigil bot listening", "addr", ln.Addr().String(), "gitlab", s.cfg.GitLabURL, "data", s.cfg.Data)
 		go func() { errc <- srv.Serve(ln) }()
 	}
+	dctx, stopDispatch := context.WithCancel(ctx)
+	dispatched := make(chan struct{})
+	go func() { s.runDispatcher(dctx); close(dispatched) }()
 	s.ready.Store(true)
 	var runErr error
 	select {
@@ -166,6 +176,11 @@ func (s *Service) Run(ctx context.Context) error {
 			s.log.Warn("stop http server", "err", err)
 		}
 	}
+	stopDispatch()
+	<-dispatched
+	if err := s.dispatch(stopCtx); err != nil {
+		s.log.Warn("deliveries left in the webhook inbox; they are queued on the next start", "err", err)
+	}
 	if err := s.queue.Stop(stopCtx); err != nil {
 		s.log.Warn("running jobs did not finish in time; they resume on the next start", "err", err)
 	}
@@ -175,19 +190,24 @@ func (s *Service) Run(ctx context.Context) error {
 // Close releases the data file. Run calls it on return.
 func (s *Service) Close() error {
 	var err error
-	s.close.Do(func() { err = s.db.Close() })
+	s.close.Do(func() { err = errors.Join(s.inbox.Close(), s.db.Close()) })
 	return err
 }
 
 // Sweep asks for an SLA sweep now, besides the periodic one.
 func (s *Service) Sweep(ctx context.Context) error { return s.queue.EnqueueSweep(ctx) }
 
-// WaitIdle blocks until no job is waiting, scheduled or running, or ctx ends.
+// WaitIdle blocks until no delivery waits in the inbox and no job is
+// waiting, scheduled or running, or ctx ends.
 func (s *Service) WaitIdle(ctx context.Context) error {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	for {
-		n, err := s.queue.Depth(ctx)
+		// The inbox first: a delivery leaves it only once its job is queued.
+		n, err := s.inbox.Count(ctx)
+		if err == nil && n == 0 {
+			n, err = s.queue.Depth(ctx)
+		}
 		if err != nil {
 			return err
 		}

@@ -116,11 +116,18 @@ func retryAfter(err error) error {
 	return err
 }
 
-// EnqueueDelivery adds the job for a stored delivery inside tx, so the
-// delivery and its job are committed together or not at all.
-func (q *Queue) EnqueueDelivery(ctx context.Context, tx *sql.Tx, key string) error {
-	if _, err := q.client.InsertTx(ctx, tx, DeliveryArgs{Key: key}, nil); err != nil {
-		return fmt.Errorf("enqueue delivery %s: %w", key, err)
+// EnqueueDeliveries adds the jobs for stored deliveries inside tx, so the
+// deliveries and their jobs are committed together or not at all.
+func (q *Queue) EnqueueDeliveries(ctx context.Context, tx *sql.Tx, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(keys))
+	for i, k := range keys {
+		params[i] = river.InsertManyParams{Args: DeliveryArgs{Key: k}}
+	}
+	if _, err := q.client.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("enqueue %d deliveries: %w", len(keys), err)
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ func accept(t *testing.T, q *Queue, l *ledger.Ledger, key string) bool {
 		if err != nil || !inserted {
 			return err
 		}
-		return q.EnqueueDelivery(ctx, tx, key)
+		return q.EnqueueDeliveries(ctx, tx, key)
 	})
 	if err != nil {
 		t.Fatal(err)

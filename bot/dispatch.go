@@ -1,0 +1,73 @@
+package bot
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"gitlab.com/vigil-vm/vigil/bot/inbox"
+)
+
+// dispatchBatch bounds the deliveries moved in one transaction.
+const dispatchBatch = 500
+
+// dispatch moves the deliveries waiting in the inbox into the ledger and the
+// queue, a batch per transaction, until none waits. A crash between the
+// ledger's commit and the inbox's is harmless: the ledger records a key once
+// and only a newly recorded delivery gets a job.
+func (s *Service) dispatch(ctx context.Context) error {
+	for {
+		ds, err := s.inbox.Pending(ctx, dispatchBatch)
+		if err != nil || len(ds) == 0 {
+			return err
+		}
+		keys := make([]string, len(ds))
+		err = s.ledger.Tx(ctx, func(tx *sql.Tx) error {
+			var fresh []string
+			for i, d := range ds {
+				keys[i] = d.Key
+				stored, err := s.ledger.InsertDelivery(ctx, tx, d)
+				if err != nil {
+					return err
+				}
+				if stored {
+					fresh = append(fresh, d.Key)
+				} else {
+					s.log.Info("delivery recorded before; not queued again", "event", d.Event, "key", d.Key)
+				}
+			}
+			return s.queue.EnqueueDeliveries(ctx, tx, fresh...)
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.inbox.Moved(ctx, keys, time.Now()); err != nil {
+			return err
+		}
+	}
+}
+
+// runDispatcher dispatches whenever the receiver stores a delivery, retries
+// every second after an error, and prunes the inbox hourly, until ctx ends.
+func (s *Service) runDispatcher(ctx context.Context) {
+	retry := time.NewTicker(time.Second)
+	defer retry.Stop()
+	var pruned time.Time
+	for {
+		if err := s.dispatch(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("move webhook deliveries to the queue; will retry", "err", err)
+		}
+		if time.Since(pruned) > time.Hour {
+			pruned = time.Now()
+			if _, err := s.inbox.Prune(ctx, pruned.Add(-inbox.Keep)); err != nil && ctx.Err() == nil {
+				s.log.Warn("prune webhook inbox", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.inbox.Wake():
+		case <-retry.C:
+		}
+	}
+}
