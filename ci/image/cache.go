@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -96,7 +97,9 @@ func (l *cachingLayer) Uncompressed() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	zr, err := kgzip.NewReader(rc)
+	// gzip would read (and the cache write) 4 KiB at a time: a syscall
+	// each. A large buffer makes that a few hundred per layer.
+	zr, err := kgzip.NewReader(bufio.NewReaderSize(rc, 1<<20))
 	if err != nil {
 		rc.Close()
 		return nil, fmt.Errorf("decompress layer: %w", err)
