@@ -110,7 +110,7 @@ func Open(ctx context.Context, o OpenOptions) (vulnerability.Provider, Status, e
 	if err != nil {
 		return nil, Status{}, fmt.Errorf("open vulnerability database in %s: %w (rebuild it with `vigil db build --out %s …`)", o.Dir, err, o.Dir)
 	}
-	return vp, st, nil
+	return withPrefilter(vp, st.Path), st, nil
 }
 
 // openDefault is what the grype CLI does by default: its cache directory, an
@@ -132,7 +132,7 @@ func openDefault(maxAge time.Duration, allowStale bool) (vulnerability.Provider,
 		// the provider works; the status is informational
 		st = Status{Path: ps.Path, Built: ps.Built, SchemaVersion: ps.SchemaVersion, Source: ps.From}
 	}
-	return vp, st, nil
+	return withPrefilter(vp, inst.DBFilePath()), st, nil
 }
 
 // grypeID identifies as grype so the default cache directory is the grype
