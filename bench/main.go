@@ -114,7 +114,7 @@ func run(ctx context.Context, o config, log *slog.Logger) error {
 	}
 	if o.rematch {
 		log.Info("re-matching benchmark")
-		if res.rematch, err = rematch(ctx, root, o.work, bins, db, res.images, log); err != nil {
+		if res.rematch, err = rematch(ctx, root, o.work, bins, res.images, log); err != nil {
 			return err
 		}
 	}
