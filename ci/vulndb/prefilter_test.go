@@ -17,7 +17,7 @@ import (
 )
 
 // pythonAdvisory is GHSA-2jv5-9r88-3w3p (CVE-2024-24762, python-multipart
-// < 0.0.7) in the shape of grype's github transformer testdata. grype's
+// < 0.0.7) in the GitHub advisory format `vigil db build --ghsa` reads. grype's
 // builder stores the name PEP 503-normalised, "python-multipart".
 const pythonAdvisory = `{
   "Vulnerability": {},
