@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -102,32 +102,37 @@ func BenchmarkRematch(b *testing.B) {
 }
 
 // BenchmarkRematchParallel is BenchmarkRematch with one SBOM per CPU at a
-// time, as a fleet re-match after a DB update would run it. Each worker
-// takes its own share of the stored SBOMs and opens the DB afresh before
-// each pass over it, so no worker waits for another's SQLite connection and
-// none matches an SBOM twice against one opened DB.
+// time, as a fleet re-match after a DB update would run it: every worker
+// matches against the DB opened for the pass its SBOM belongs to.
 func BenchmarkRematchParallel(b *testing.B) {
 	ctx := context.Background()
 	stored := storedSBOMs(b)
-	workers := runtime.GOMAXPROCS(0)
-	if len(stored) < workers {
-		b.Skipf("%d stored SBOMs for %d workers", len(stored), workers)
-	}
-	var ids atomic.Int64
-	b.RunParallel(func(pb *testing.PB) {
-		w := int(ids.Add(1)-1) % workers
-		var share []*syftsbom.SBOM
-		for k := w; k < len(stored); k += workers {
-			share = append(share, stored[k])
+	var (
+		mu     sync.Mutex
+		passes = map[int]*rematcher{}
+		next   atomic.Int64
+	)
+	defer func() {
+		for _, r := range passes {
+			r.close()
 		}
-		r := rematcher{b: b}
-		defer r.close()
-		for i := 0; pb.Next(); i++ {
-			if i%len(share) == 0 {
-				r.reopen()
-			}
-			s := share[i%len(share)]
-			if _, err := r.m.Match(ctx, s, &s.Source); err != nil {
+	}()
+	matcher := func(pass int) *match.Matcher {
+		mu.Lock()
+		defer mu.Unlock()
+		r, ok := passes[pass]
+		if !ok {
+			r = &rematcher{b: b}
+			r.reopen()
+			passes[pass] = r
+		}
+		return r.m
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(next.Add(1) - 1)
+			s := stored[i%len(stored)]
+			if _, err := matcher(i/len(stored)).Match(ctx, s, &s.Source); err != nil {
 				b.Error(err)
 				return
 			}
