@@ -187,7 +187,7 @@ func (s *Service) Run(ctx context.Context) error {
 	return runErr
 }
 
-// Close releases the data file. Run calls it on return.
+// Close releases the data files. Run calls it on return.
 func (s *Service) Close() error {
 	var err error
 	s.close.Do(func() { err = errors.Join(s.inbox.Close(), s.db.Close()) })

@@ -130,12 +130,24 @@ func (b *Inbox) Moved(ctx context.Context, keys []string, at time.Time) error {
 	return nil
 }
 
-// Prune deletes deliveries moved on before the given time.
+// Prune deletes deliveries moved on before the given time, a thousand per
+// transaction so that a receiver never waits long behind it.
 func (b *Inbox) Prune(ctx context.Context, before time.Time) (int64, error) {
-	res, err := b.db.ExecContext(ctx, `DELETE FROM vigil_inbox WHERE moved_at != '' AND moved_at < ?`,
-		before.UTC().Format(stamp))
-	if err != nil {
-		return 0, fmt.Errorf("prune webhook inbox: %w", err)
+	var total int64
+	for {
+		res, err := b.db.ExecContext(ctx, `DELETE FROM vigil_inbox WHERE rowid IN (
+			SELECT rowid FROM vigil_inbox WHERE moved_at != '' AND moved_at < ? LIMIT 1000)`,
+			before.UTC().Format(stamp))
+		if err != nil {
+			return total, fmt.Errorf("prune webhook inbox: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("prune webhook inbox: %w", err)
+		}
+		total += n
+		if n < 1000 {
+			return total, nil
+		}
 	}
-	return res.RowsAffected()
 }
