@@ -40,7 +40,7 @@ func TestBuildFixturesReportsProviders(t *testing.T) {
 
 	want := map[string]int{
 		"debian": 4, // four advisories
-		"github": 3, // three GHSAs
+		"github": 4, // four GHSAs
 		// GO-2022-1059 is covered entirely by its GHSA twin and merged away by
 		// grype's builder; the other two keep their stdlib rows
 		"govulndb": 2,
@@ -62,7 +62,7 @@ func TestBuildFixturesReportsProviders(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("providers = %v, want %v", got, want)
 	}
-	if st.KEV != 1 || st.EPSS != 4 || st.Vulnerabilities != 9 {
+	if st.KEV != 1 || st.EPSS != 4 || st.Vulnerabilities != 10 {
 		t.Errorf("kev=%d epss=%d vulnerabilities=%d", st.KEV, st.EPSS, st.Vulnerabilities)
 	}
 }

@@ -2,8 +2,6 @@ package vulndb
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -16,34 +14,12 @@ import (
 	syftpkg "github.com/anchore/syft/syft/pkg"
 )
 
-// pythonAdvisory is GHSA-2jv5-9r88-3w3p (CVE-2024-24762, python-multipart
-// < 0.0.7) in the GitHub advisory format `vigil db build --ghsa` reads. grype's
-// builder stores the name PEP 503-normalised, "python-multipart".
-const pythonAdvisory = `{
-  "Vulnerability": {},
-  "Advisory": {
-    "CVE": ["CVE-2024-24762"],
-    "FixedIn": [{"ecosystem": "pip", "identifier": "0.0.7", "name": "python-multipart", "namespace": "github:python", "range": "< 0.0.7"}],
-    "Metadata": {"CVE": ["CVE-2024-24762"]},
-    "Severity": "High",
-    "Summary": "python-multipart vulnerable to Content-Type Header ReDoS",
-    "ghsaId": "GHSA-2jv5-9r88-3w3p",
-    "namespace": "github:python",
-    "url": "https://github.com/advisories/GHSA-2jv5-9r88-3w3p",
-    "withdrawn": null
-  }
-}`
-
-// prefilterDB builds the fixtures plus pythonAdvisory and opens the result
+// prefilterDB builds the fixtures (testdata/vulndata, with
+// GHSA-2jv5-9r88-3w3p for python-multipart < 0.0.7) and opens the result
 // with grype's provider behind a call counter.
 func prefilterDB(t *testing.T) (*dbProvider, *countingProvider) {
 	t.Helper()
-	py := t.TempDir()
-	if err := os.WriteFile(filepath.Join(py, "GHSA-2jv5-9r88-3w3p.json"), []byte(pythonAdvisory), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	cfg := fixtureConfig(t.TempDir(), time.Now())
-	cfg.GHSADirs = append(cfg.GHSADirs, py)
 	if _, err := Build(context.Background(), cfg, testLogger(t)); err != nil {
 		t.Fatal(err)
 	}
