@@ -42,8 +42,9 @@ const (
 	ResultError        = "error"
 )
 
-// Store records a delivery and enqueues its job atomically. It returns false
-// when a delivery with the same key was stored before.
+// Store keeps a delivery durably before it is acknowledged (the bot's is
+// bot/inbox). It returns false when a delivery with the same key is kept
+// already.
 type Store interface {
 	Accept(ctx context.Context, d ledger.Delivery) (bool, error)
 }
