@@ -87,7 +87,7 @@ func Acquire(ctx context.Context, in Input, o Options) (*Image, error) {
 		}
 		img.Image = layerImage(img.Image, blobs)
 	case KindOCILayout: // already on disk: only the faster gunzip
-		img.Image = layerImage(configDiffIDs{img.Image}, "")
+		img.Image = layerImage(img.Image, "")
 	}
 	// A docker archive is left alone: its layers are usually uncompressed
 	// tars that go-containerregistry would gzip only for us to gunzip.

@@ -98,33 +98,3 @@ func splitRef(ref string) (repo, tag string) {
 	}
 	return ref, ""
 }
-
-// configDiffIDs gives each layer of an OCI layout image the DiffID its
-// config lists. go-containerregistry's layout layers cannot say it, so
-// asking (as its cache does before decompressing) gunzipped the whole layer
-// once more only to hash it: a third of a cold scan's CPU on the benchmark
-// image. A registry image's layers take it from the config just the same.
-type configDiffIDs struct{ v1.Image }
-
-func (i configDiffIDs) Layers() ([]v1.Layer, error) {
-	ls, err := i.Image.Layers()
-	if err != nil {
-		return nil, err
-	}
-	cf, err := i.ConfigFile()
-	if err != nil || len(cf.RootFS.DiffIDs) != len(ls) {
-		return ls, nil // go-containerregistry computes them
-	}
-	out := make([]v1.Layer, len(ls))
-	for k, l := range ls {
-		out[k] = diffIDLayer{l, cf.RootFS.DiffIDs[k]}
-	}
-	return out, nil
-}
-
-type diffIDLayer struct {
-	v1.Layer
-	diffID v1.Hash
-}
-
-func (l diffIDLayer) DiffID() (v1.Hash, error) { return l.diffID, nil }
