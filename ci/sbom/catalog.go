@@ -56,31 +56,30 @@ func FromImage(ctx context.Context, img *image.Image, tool, version string) (*Re
 		meta = append(meta, stereoimage.WithPlatform(img.Platform))
 	}
 	simg := stereoimage.New(img.Image, tmp, contentDir, meta...)
+	cfg := config(tool, version)
 	// syft builds its license scanner (~0.7 s of CPU compiling license
-	// texts into one automaton) before any cataloger runs; built while the
-	// layers are read instead, it costs no wall time.
-	type scannerCtx struct {
-		ctx context.Context
-		err error
-	}
-	licenses := make(chan scannerCtx, 1)
+	// texts into one automaton) before any cataloger runs, unless the
+	// context holds one; built while the layers are read, it costs no wall
+	// time.
+	var scanCtx context.Context
+	var scanErr error
+	scanner := make(chan struct{})
 	go func() {
-		c, err := syft.SetContextLicenseScanner(ctx, config(tool, version).Licenses)
-		licenses <- scannerCtx{c, err}
+		scanCtx, scanErr = syft.SetContextLicenseScanner(ctx, cfg.Licenses)
+		close(scanner)
 	}()
 	err = simg.Read(ctx)
-	lc := <-licenses
+	<-scanner
 	if err != nil {
 		return nil, fmt.Errorf("read image %s: %w", img.Input, err)
 	}
 	defer simg.Cleanup()
-	if lc.err != nil {
-		return nil, fmt.Errorf("license scanner: %w", lc.err)
+	if scanErr != nil {
+		return nil, fmt.Errorf("license scanner: %w", scanErr)
 	}
-	ctx = lc.ctx
 	ref := img.Repository + "@" + img.Digest
 	src := stereoscopesource.New(simg, stereoscopesource.ImageConfig{Reference: ref})
-	return create(ctx, src, tool, version)
+	return create(scanCtx, src, cfg)
 }
 
 // FromDir catalogs a directory tree.
@@ -92,12 +91,12 @@ func FromDir(ctx context.Context, path, tool, version string) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scan directory %s: %w", path, err)
 	}
-	return create(ctx, src, tool, version)
+	return create(ctx, src, config(tool, version))
 }
 
-func create(ctx context.Context, src source.Source, tool, version string) (*Result, error) {
+func create(ctx context.Context, src source.Source, cfg *syft.CreateSBOMConfig) (*Result, error) {
 	defer src.Close()
-	s, err := syft.CreateSBOM(ctx, src, config(tool, version))
+	s, err := syft.CreateSBOM(ctx, src, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("catalog packages: %w", err)
 	}
