@@ -111,7 +111,7 @@ func TestCrashMidIngestConvergesAfterRestart(t *testing.T) {
 				case <-w.done:
 					died = true
 				case <-time.After(50 * time.Millisecond):
-					if w.idle(ctx) && !d.isDead() {
+					if idle, err := w.bot.idle(ctx); err == nil && idle && !d.isDead() {
 						w.stop()
 						<-w.done
 						died = true
@@ -187,14 +187,4 @@ func TestAcknowledgedDeliveryOutlivesACrash(t *testing.T) {
 	if n := len(w.gl.Issues(w.project.ID)); n != 3 {
 		t.Errorf("after the restart: %d issues, want 3", n)
 	}
-}
-
-// idle reports whether nothing waits in the bot's inbox or queue.
-func (w *world) idle(ctx context.Context) bool {
-	inboxed, err := w.bot.inbox.Count(ctx)
-	if err != nil || inboxed > 0 {
-		return false
-	}
-	n, err := w.bot.queue.Depth(ctx)
-	return err == nil && n == 0
 }

@@ -197,22 +197,14 @@ func (s *Service) Close() error {
 // Sweep asks for an SLA sweep now, besides the periodic one.
 func (s *Service) Sweep(ctx context.Context) error { return s.queue.EnqueueSweep(ctx) }
 
-// WaitIdle blocks until no delivery waits in the inbox and no job is
-// waiting, scheduled or running, or ctx ends.
+// WaitIdle blocks until the service is idle, or ctx ends.
 func (s *Service) WaitIdle(ctx context.Context) error {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	for {
-		// The inbox first: a delivery leaves it only once its job is queued.
-		n, err := s.inbox.Count(ctx)
-		if err == nil && n == 0 {
-			n, err = s.queue.Depth(ctx)
-		}
-		if err != nil {
+		idle, err := s.idle(ctx)
+		if err != nil || idle {
 			return err
-		}
-		if n == 0 {
-			return nil
 		}
 		select {
 		case <-ctx.Done():
@@ -220,6 +212,18 @@ func (s *Service) WaitIdle(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// idle reports whether no delivery waits in the inbox and no job is
+// waiting, scheduled or running. The inbox is read first: a delivery leaves
+// it only once its job is queued.
+func (s *Service) idle(ctx context.Context) (bool, error) {
+	n, err := s.inbox.Count(ctx)
+	if err != nil || n > 0 {
+		return false, err
+	}
+	n, err = s.queue.Depth(ctx)
+	return n == 0, err
 }
 
 // wantJob reports whether a job's artifacts should be read.
