@@ -22,17 +22,7 @@ import (
 func TestDemoImageFindings(t *testing.T) {
 	ctx := context.Background()
 	root, _ := filepath.Abs("../..")
-	vd := filepath.Join(root, "testdata", "vulndata")
-	db := t.TempDir()
-	_, err := vulndb.Build(ctx, vulndb.BuildConfig{
-		OSVDirs: []string{filepath.Join(vd, "osv")}, OSDirs: []string{filepath.Join(vd, "os")}, GHSADirs: []string{filepath.Join(vd, "ghsa")},
-		KEVFile: filepath.Join(vd, "kev", "known_exploited_vulnerabilities.json"), EPSSFile: filepath.Join(vd, "epss", "epss_scores.csv"),
-		Out: db,
-	}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	vp, _, err := vulndb.Open(ctx, vulndb.OpenOptions{Dir: db})
+	vp, _, err := vulndb.Open(ctx, vulndb.OpenOptions{Dir: testdataDB(t, root)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,4 +127,20 @@ func TestFindingsMergeOneCVEFromTwoRecords(t *testing.T) {
 			t.Errorf("merged finding lacks %s: %v", id, ids)
 		}
 	}
+}
+
+// testdataDB builds a DB from the hand-written records in testdata/vulndata.
+func testdataDB(t *testing.T, root string) string {
+	t.Helper()
+	vd := filepath.Join(root, "testdata", "vulndata")
+	db := t.TempDir()
+	_, err := vulndb.Build(context.Background(), vulndb.BuildConfig{
+		OSVDirs: []string{filepath.Join(vd, "osv")}, OSDirs: []string{filepath.Join(vd, "os")}, GHSADirs: []string{filepath.Join(vd, "ghsa")},
+		KEVFile: filepath.Join(vd, "kev", "known_exploited_vulnerabilities.json"), EPSSFile: filepath.Join(vd, "epss", "epss_scores.csv"),
+		Out: db,
+	}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

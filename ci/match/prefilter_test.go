@@ -3,7 +3,6 @@ package match
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"path/filepath"
 	"testing"
 
@@ -26,16 +25,7 @@ import (
 func TestMatchThroughPrefilter(t *testing.T) {
 	ctx := context.Background()
 	root, _ := filepath.Abs("../..")
-	vd := filepath.Join(root, "testdata", "vulndata")
-	db := t.TempDir()
-	_, err := vulndb.Build(ctx, vulndb.BuildConfig{
-		OSVDirs: []string{filepath.Join(vd, "osv")}, GHSADirs: []string{filepath.Join(vd, "ghsa")},
-		KEVFile: filepath.Join(vd, "kev", "known_exploited_vulnerabilities.json"), EPSSFile: filepath.Join(vd, "epss", "epss_scores.csv"),
-		Out: db,
-	}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := testdataDB(t, root)
 	filtered, _, err := vulndb.Open(ctx, vulndb.OpenOptions{Dir: db})
 	if err != nil {
 		t.Fatal(err)
