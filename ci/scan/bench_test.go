@@ -2,7 +2,6 @@ package scan
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/anchore/syft/syft/pkg"
 	syftsbom "github.com/anchore/syft/syft/sbom"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"gitlab.com/vigil-vm/vigil/ci/image"
@@ -190,20 +188,9 @@ func BenchmarkColdScan(b *testing.B) {
 	}
 }
 
-// pushLayout pushes the only image of an OCI layout to ref.
+// pushLayout pushes the image of an OCI layout to ref.
 func pushLayout(dir, ref string) error {
-	idx, err := layout.ImageIndexFromPath(dir)
-	if err != nil {
-		return err
-	}
-	m, err := idx.IndexManifest()
-	if err != nil {
-		return err
-	}
-	if len(m.Manifests) != 1 {
-		return fmt.Errorf("%s holds %d manifests, want 1", dir, len(m.Manifests))
-	}
-	img, err := idx.Image(m.Manifests[0].Digest)
+	img, err := image.Acquire(context.Background(), image.Input{Kind: image.KindOCILayout, Ref: dir}, image.Options{})
 	if err != nil {
 		return err
 	}
@@ -211,5 +198,5 @@ func pushLayout(dir, ref string) error {
 	if err != nil {
 		return err
 	}
-	return remote.Write(r, img)
+	return remote.Write(r, img.Image)
 }
