@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"gitlab.com/vigil-vm/vigil/ci/image"
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
 	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
@@ -67,7 +68,7 @@ func TestVerifyBaseImageBump(t *testing.T) {
 		{Vulnerability: findings.Vulnerability{ID: "CVE-2024-0727"}, Package: findings.Package{Name: "openssl"}},
 		{Vulnerability: findings.Vulnerability{ID: "CVE-2023-5678"}, Package: findings.Package{Name: "libssl3"}},
 	}
-	v := &Verifier{DB: vulndb.OpenOptions{Dir: db}}
+	v := &Verifier{DB: vulndb.OpenOptions{Dir: db}, Image: image.Options{CacheDir: t.TempDir()}}
 	defer v.Close()
 	before, after, err := v.Verify(ctx, host+"/base:12.1", host+"/base:12.2", claimed)
 	if err != nil {
