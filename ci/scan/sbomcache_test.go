@@ -5,10 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,9 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
 
 // blobCounter serves a registry and counts GETs of each layer blob.
@@ -82,13 +77,7 @@ func TestRepeatScanOfSameDigestReadsNoLayer(t *testing.T) {
 		d, _ := l.Digest()
 		counter.layers[d.String()] = 0
 	}
-	srv := httptest.NewServer(counter.wrap(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
-	defer srv.Close()
-	ref := strings.TrimPrefix(srv.URL, "http://") + "/group/cached:1.0"
-	r, _ := name.ParseReference(ref)
-	if err := remote.Write(r, demoImg); err != nil {
-		t.Fatal(err)
-	}
+	ref := registrytest.New(t, counter.wrap).Push(t, "group/cached:1.0", demoImg)
 	counter.reset()
 
 	cacheDir := t.TempDir()
