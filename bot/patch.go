@@ -2,19 +2,39 @@ package bot
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
+	"gitlab.com/vigil-vm/vigil/bot/patch/dockerfile"
+	"gitlab.com/vigil-vm/vigil/bot/patch/ecosystems"
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/bot/tracker"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
+// newPatchEngine is the production wiring: every ecosystem's patcher,
+// the engine alone turning the disabled ones off, and base-image tags
+// listed through the scanner's registry access.
+func newPatchEngine(gl *gitlab.Client, mro mr.Options, o options, log *slog.Logger) *mr.Engine {
+	ps := ecosystems.All(ecosystems.Options{Logger: log,
+		Dockerfile: dockerfile.Options{Verifier: o.verifier, Registry: o.registry}})
+	if o.patch.Retry != (mr.Retry{}) {
+		mro.Retry = o.patch.Retry
+	}
+	return mr.New(gl, ps, nil, mro, log)
+}
+
 // patch keeps the project's fix merge requests in step with a scan that was
-// just reconciled. A patch failure does not fail the delivery: the issues
-// are already true, and the next scan retries the merge requests (the
-// engine is idempotent), so one broken manifest cannot block ingestion.
-func (s *Service) patch(ctx context.Context, projectID int64, path string, scan tracker.Scan) {
+// just reconciled. A patcher that cannot fix a manifest is an outcome, not
+// an error; a GitLab write that still fails after the engine's retries
+// fails the delivery, so the queue runs it again (the issues are already
+// true, and the engine is idempotent: a branch left without its merge
+// request gets it then).
+func (s *Service) patch(ctx context.Context, projectID int64, path string, scan tracker.Scan) error {
 	if s.patcher == nil {
-		return
+		return nil
 	}
 	var active []findings.Finding
 	issues := map[string][]int{}
@@ -37,7 +57,7 @@ func (s *Service) patch(ctx context.Context, projectID int64, path string, scan 
 	if err != nil {
 		s.log.Warn("patch merge requests", "project", path, "err", err.Error())
 		s.metrics.patches.WithLabelValues("error").Inc()
-		return
+		return fmt.Errorf("patch merge requests of %s: %w", path, err)
 	}
 	for _, o := range res.Outcomes {
 		s.metrics.patches.WithLabelValues(string(o.Action)).Inc()
@@ -45,4 +65,5 @@ func (s *Service) patch(ctx context.Context, projectID int64, path string, scan 
 			s.log.Info("patch merge request", "project", path, "package", o.Package, "to", o.To, "action", string(o.Action), "mr", o.MR)
 		}
 	}
+	return nil
 }

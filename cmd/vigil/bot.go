@@ -44,7 +44,7 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
 			}
 			log := bot.NewLogger(os.Stderr, cfg.LogLevel)
 			defer v.Close()
-			svc, err := bot.New(cmd.Context(), cfg, log, bot.WithVerifier(v))
+			svc, err := bot.New(cmd.Context(), cfg, log, bot.WithVerifier(v), bot.WithRegistry(v.Image.Registry()))
 			if err != nil {
 				return err
 			}

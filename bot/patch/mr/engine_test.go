@@ -160,9 +160,10 @@ func TestReconcileEndToEnd(t *testing.T) {
 	if got := string(w.srv.Files(w.project.ID, pipMR.SourceBranch)["requirements/dev.txt"]); got != "pytest==8.0.0\njinja2==2.11.3\n" {
 		t.Errorf("requirements/dev.txt on the branch = %q", got)
 	}
-	notes := w.srv.Notes(w.project.ID, 4)
-	if len(notes) != 1 || !strings.Contains(notes[0].Body, "no fixed version") {
-		t.Errorf("issue #4 notes = %+v, want one note saying no fix is known", notes)
+	// No fix is known for libssl3, which the issue's labels already say:
+	// nothing for a person to do, so no note.
+	if notes := w.srv.Notes(w.project.ID, 4); len(notes) != 0 {
+		t.Errorf("issue #4 notes = %+v, want none", notes)
 	}
 
 	// The branch builds with the real go command from its own go.sum.

@@ -73,21 +73,21 @@ func (Patcher) Extract(ctx context.Context, dir string) ([]patch.Dependency, err
 
 // Update rewrites the pinned version of fix.Package in every requirements
 // file that pins it below fix.To. pip has no lock file to regenerate.
-func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Change, error) {
+func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Result, error) {
 	files, err := requirementFiles(dir)
 	if err != nil {
-		return patch.Change{}, err
+		return patch.Result{}, err
 	}
 	c := patch.Change{Files: map[string][]byte{}}
 	current := false
 	for _, rel := range files {
 		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
 		if err != nil {
-			return patch.Change{}, fmt.Errorf("read %s: %w", rel, err)
+			return patch.Result{}, fmt.Errorf("read %s: %w", rel, err)
 		}
 		out, hashed := rewrite(data, fix.Package, fix.To)
 		if hashed {
-			return patch.Change{Skipped: fmt.Sprintf("%s pins %s with --hash; regenerate it with pip-compile --generate-hashes", rel, fix.Package)}, nil
+			return patch.Block("%s pins %s with --hash; regenerate it with pip-compile --generate-hashes", rel, fix.Package), nil
 		}
 		if string(out) != string(data) {
 			c.Files[rel] = out
@@ -97,10 +97,10 @@ func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Cha
 		}
 	}
 	if c.Empty() && current {
-		return patch.Change{Current: true}, nil
+		return patch.Result{Status: patch.Current}, nil
 	}
 	if c.Empty() {
-		return patch.Change{Skipped: fmt.Sprintf("no requirements file pins %s below %s", fix.Package, fix.To)}, nil
+		return patch.Result{Status: patch.Absent}, nil
 	}
-	return c, nil
+	return patch.Propose(c), nil
 }
