@@ -36,6 +36,11 @@ func (s *Service) patch(ctx context.Context, projectID int64, path string, scan 
 	if s.patcher == nil {
 		return nil
 	}
+	// A job's scan arrives twice, by its Job Hook and its Pipeline Hook;
+	// the second reconciliation would find nothing new.
+	if last, ok := s.patched.Load(projectID); ok && last == scan.JobID {
+		return nil
+	}
 	var active []findings.Finding
 	issues := map[string][]int{}
 	for _, r := range scan.Reports {
@@ -59,6 +64,7 @@ func (s *Service) patch(ctx context.Context, projectID int64, path string, scan 
 		s.metrics.patches.WithLabelValues("error").Inc()
 		return fmt.Errorf("patch merge requests of %s: %w", path, err)
 	}
+	s.patched.Store(projectID, scan.JobID)
 	for _, o := range res.Outcomes {
 		s.metrics.patches.WithLabelValues(string(o.Action)).Inc()
 		if o.Action != mr.Unchanged {

@@ -71,6 +71,7 @@ type Service struct {
 	gl       *gitlab.Client
 	tracker  *tracker.Tracker
 	patcher  *mr.Engine // nil when merge requests are off
+	patched  sync.Map   // project id → the last job whose scan the engine reconciled
 	fetcher  *ingest.Fetcher
 	receiver *webhook.Receiver
 	metrics  *metrics
