@@ -17,6 +17,9 @@ type Patcher interface {
 	Name() string
 	// Handles reports whether this patcher can fix the finding's package.
 	Handles(f findings.Finding) bool
+	// Manifests are the globs of the files it reads (see Match); the
+	// engine runs it only on a repository that has one.
+	Manifests() []string
 	// Update edits the files under dir so that fix.Package is at fix.To.
 	// Whatever the repository or the fix prevents is a Result, not an
 	// error; an error is a failure of the machinery (a tool that would

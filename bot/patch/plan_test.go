@@ -10,6 +10,7 @@ import (
 
 type fakePatcher struct{ name, typ string }
 
+func (fakePatcher) Manifests() []string                                 { return nil }
 func (f fakePatcher) Name() string                                      { return f.name }
 func (f fakePatcher) Handles(x findings.Finding) bool                   { return x.Package.Type == f.typ }
 func (fakePatcher) Update(context.Context, string, Fix) (Result, error) { return Result{}, nil }

@@ -58,6 +58,9 @@ func New(opts Options) *Patcher {
 	return &Patcher{opts: opts}
 }
 
+// Manifests: Dockerfiles and Containerfiles by the usual names.
+func (*Patcher) Manifests() []string { return containerfile.Globs }
+
 // Name is "dockerfile".
 func (*Patcher) Name() string { return "dockerfile" }
 

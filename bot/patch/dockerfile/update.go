@@ -16,7 +16,7 @@ import (
 // candidate has fewer of the claimed findings. The fix's From and To are
 // package versions and are not used: images are compared as images.
 func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Result, error) {
-	files, err := patch.FindFiles(dir, containerfile.IsDockerfile)
+	files, err := patch.FindFiles(dir, containerfile.Globs...)
 	if err != nil {
 		return patch.Result{}, err
 	}

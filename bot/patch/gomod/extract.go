@@ -13,7 +13,7 @@ import (
 
 // Extract lists the requirements of every go.mod under dir.
 func (p *Patcher) Extract(ctx context.Context, dir string) ([]patch.Dependency, error) {
-	mods, err := patch.FindFiles(dir, func(name string) bool { return name == "go.mod" })
+	mods, err := patch.FindFiles(dir, p.Manifests()...)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,9 @@ func New(opts Options) *Patcher {
 	return &Patcher{opts: opts}
 }
 
+// Manifests: every go.mod.
+func (*Patcher) Manifests() []string { return []string{"go.mod"} }
+
 // Name is "gomod".
 func (*Patcher) Name() string { return "gomod" }
 

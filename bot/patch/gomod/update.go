@@ -43,7 +43,7 @@ func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.
 // replace or a major version blocks the fix, the fixed version is already
 // required (Current), or no module requires the package (Absent).
 func (p *Patcher) targets(dir, pkg, to string) ([]string, *patch.Result, error) {
-	mods, err := patch.FindFiles(dir, func(name string) bool { return name == "go.mod" })
+	mods, err := patch.FindFiles(dir, p.Manifests()...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -24,6 +24,9 @@ var _ patch.Patcher = Patcher{}
 // New returns a Go toolchain patcher.
 func New() Patcher { return Patcher{} }
 
+// Manifests: go.mod files and the Dockerfiles that pick a golang image.
+func (Patcher) Manifests() []string { return append([]string{"go.mod"}, containerfile.Globs...) }
+
 // Name is "gotoolchain".
 func (Patcher) Name() string { return "gotoolchain" }
 
@@ -40,7 +43,7 @@ var (
 // Extract lists go and toolchain directives and golang builder images.
 func (Patcher) Extract(ctx context.Context, dir string) ([]patch.Dependency, error) {
 	var deps []patch.Dependency
-	mods, err := patch.FindFiles(dir, func(n string) bool { return n == "go.mod" })
+	mods, err := patch.FindFiles(dir, "go.mod")
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +59,7 @@ func (Patcher) Extract(ctx context.Context, dir string) ([]patch.Dependency, err
 			deps = append(deps, patch.Dependency{Manifest: rel, Name: "toolchain", Version: f.Toolchain.Name})
 		}
 	}
-	dfs, err := patch.FindFiles(dir, containerfile.IsDockerfile)
+	dfs, err := patch.FindFiles(dir, containerfile.Globs...)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +88,7 @@ func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Res
 	}
 	minor := m[1]
 	c := patch.Change{Files: map[string][]byte{}}
-	mods, err := patch.FindFiles(dir, func(n string) bool { return n == "go.mod" })
+	mods, err := patch.FindFiles(dir, "go.mod")
 	if err != nil {
 		return patch.Result{}, err
 	}
@@ -100,7 +103,7 @@ func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Res
 			c.Files[rel] = out
 		}
 	}
-	dfs, err := patch.FindFiles(dir, containerfile.IsDockerfile)
+	dfs, err := patch.FindFiles(dir, containerfile.Globs...)
 	if err != nil {
 		return patch.Result{}, err
 	}

@@ -49,6 +49,10 @@ func (r *run) update(ctx context.Context, fix patch.Fix) (patch.Result, error) {
 	if pt == nil {
 		return patch.Result{}, fmt.Errorf("no patcher named %s", fix.Ecosystem)
 	}
+	// No manifest of the ecosystem: nothing to patch, no tool to run.
+	if found, err := patch.FindFiles(r.base, pt.Manifests()...); err != nil || len(found) == 0 {
+		return patch.Result{Status: patch.Absent}, err
+	}
 	dir, err := r.fetch()
 	if err != nil {
 		return patch.Result{}, err

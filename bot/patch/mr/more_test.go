@@ -114,6 +114,7 @@ func TestReconcileSupersedes(t *testing.T) {
 type boom struct{}
 
 func (boom) Name() string                    { return "boom" }
+func (boom) Manifests() []string             { return []string{"requirements.txt"} }
 func (boom) Handles(f findings.Finding) bool { return f.Package.Type == "boom" }
 func (boom) Update(context.Context, string, patch.Fix) (patch.Result, error) {
 	return patch.Result{}, errors.New("resolver exploded")

@@ -69,7 +69,7 @@ func readJSON(dir, rel string, v any) error {
 }
 
 func manifests(dir string) ([]string, error) {
-	return patch.FindFiles(dir, func(name string) bool { return name == "package.json" })
+	return patch.FindFiles(dir, "package.json")
 }
 
 // Extract lists, for every package.json, the packages its lock file

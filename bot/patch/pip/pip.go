@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
@@ -20,6 +19,9 @@ var _ patch.Patcher = Patcher{}
 // New returns a pip requirements patcher.
 func New() Patcher { return Patcher{} }
 
+// Manifests: requirements*.txt, and any .txt in a requirements/ directory.
+func (Patcher) Manifests() []string { return []string{"requirements*.txt", "requirements/*.txt"} }
+
 // Name is "pip".
 func (Patcher) Name() string { return "pip" }
 
@@ -28,28 +30,8 @@ func (Patcher) Handles(f findings.Finding) bool {
 	return f.Package.Type == "python" || strings.HasPrefix(f.Package.PURL, "pkg:pypi/")
 }
 
-// isRequirements matches requirements.txt, requirements-dev.txt, … and
-// any .txt under a requirements/ directory.
-func isRequirements(rel string) bool {
-	base := path.Base(rel)
-	if !strings.HasSuffix(base, ".txt") {
-		return false
-	}
-	return strings.HasPrefix(base, "requirements") || path.Base(path.Dir(rel)) == "requirements"
-}
-
 func requirementFiles(dir string) ([]string, error) {
-	all, err := patch.FindFiles(dir, func(name string) bool { return strings.HasSuffix(name, ".txt") })
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, rel := range all {
-		if isRequirements(rel) {
-			out = append(out, rel)
-		}
-	}
-	return out, nil
+	return patch.FindFiles(dir, Patcher{}.Manifests()...)
 }
 
 // Extract lists the pinned requirements of every requirements file.
