@@ -30,29 +30,6 @@ func TestHandles(t *testing.T) {
 	}
 }
 
-func TestExtract(t *testing.T) {
-	for _, tc := range []struct {
-		fixture string
-		want    patch.Dependency
-	}{
-		{"direct", patch.Dependency{Manifest: "go.mod", Name: "golang.org/x/text", Version: "v0.3.5"}},
-		{"indirect", patch.Dependency{Manifest: "go.mod", Name: "golang.org/x/text", Version: "v0.3.7", Indirect: true}},
-	} {
-		t.Run(tc.fixture, func(t *testing.T) {
-			deps, err := New(Options{}).Extract(context.Background(), filepath.Join("testdata", tc.fixture))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range deps {
-				if d == tc.want {
-					return
-				}
-			}
-			t.Errorf("Extract = %+v, want it to contain %+v", deps, tc.want)
-		})
-	}
-}
-
 func TestNeedsBump(t *testing.T) {
 	for _, tc := range []struct {
 		name, gomod, to string

@@ -40,8 +40,8 @@ var (
 	golangTag = regexp.MustCompile(`^(1\.\d+)(?:\.(\d+))?((?:-\S*)?)$`)
 )
 
-// Extract lists go and toolchain directives and golang builder images.
-func (Patcher) Extract(ctx context.Context, dir string) ([]patch.Dependency, error) {
+// extract lists go and toolchain directives and golang builder images.
+func extract(dir string) ([]patch.Dependency, error) {
 	var deps []patch.Dependency
 	mods, err := patch.FindFiles(dir, "go.mod")
 	if err != nil {
@@ -219,7 +219,7 @@ func golangFroms(df *containerfile.File) []containerfile.From {
 // alreadyAt reports whether a toolchain directive or golang image is
 // already at or past to on its minor line.
 func alreadyAt(ctx context.Context, dir, minor, to string) bool {
-	deps, err := Patcher{}.Extract(ctx, dir)
+	deps, err := extract(dir)
 	if err != nil {
 		return false
 	}

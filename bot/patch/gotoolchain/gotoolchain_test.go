@@ -20,8 +20,8 @@ func TestHandles(t *testing.T) {
 	}
 }
 
-func TestExtract(t *testing.T) {
-	deps, err := New().Extract(context.Background(), "testdata/repo")
+func TestExtractVersions(t *testing.T) {
+	deps, err := extract("testdata/repo")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,25 +34,6 @@ func requirementFiles(dir string) ([]string, error) {
 	return patch.FindFiles(dir, Patcher{}.Manifests()...)
 }
 
-// Extract lists the pinned requirements of every requirements file.
-func (Patcher) Extract(ctx context.Context, dir string) ([]patch.Dependency, error) {
-	files, err := requirementFiles(dir)
-	if err != nil {
-		return nil, err
-	}
-	var deps []patch.Dependency
-	for _, rel := range files {
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", rel, err)
-		}
-		for _, p := range parse(data) {
-			deps = append(deps, patch.Dependency{Manifest: rel, Name: p.name, Version: p.version})
-		}
-	}
-	return deps, nil
-}
-
 // Update rewrites the pinned version of fix.Package in every requirements
 // file that pins it below fix.To. pip has no lock file to regenerate.
 func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Result, error) {

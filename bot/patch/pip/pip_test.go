@@ -11,27 +11,6 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/patch/patchtest"
 )
 
-func TestExtract(t *testing.T) {
-	deps, err := New().Extract(context.Background(), "testdata/repo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []patch.Dependency{
-		{Manifest: "requirements/dev.txt", Name: "pytest", Version: "7.0.0"},
-		{Manifest: "requirements/dev.txt", Name: "jinja2", Version: "2.11.2"},
-		{Manifest: "requirements.txt", Name: "requests", Version: "2.25.0"},
-		{Manifest: "requirements.txt", Name: "Jinja2", Version: "2.11.2"},
-	}
-	if len(deps) != len(want) {
-		t.Fatalf("Extract = %+v, want %+v", deps, want)
-	}
-	for i := range want {
-		if deps[i] != want[i] {
-			t.Errorf("dependency %d = %+v, want %+v", i, deps[i], want[i])
-		}
-	}
-}
-
 func TestRewrite(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, pkg, to, want string
