@@ -22,6 +22,10 @@ func TestReconcileGoTransitiveBuilds(t *testing.T) {
 		t.Skip("no go command")
 	}
 	ctx := context.Background()
+	before := goRun(t, cleanCopyWith(t, "testdata/gin", map[string][]byte{}), "list", "-m", "all")
+	if left := stillAffected(t, before, []string{"GO-2025-3595", "GO-2024-3321"}); len(left) != 2 {
+		t.Fatalf("the unpatched service should be affected by both; the check found %v", left)
+	}
 	w := newWorldFiles(t, readFixture(t, "testdata/gin"))
 	const netOld, cryptoOld = "v0.0.0-20200822124328-c89045814202", "v0.0.0-20200622213623-75b288015ac9"
 	req := w.request(
@@ -40,6 +44,12 @@ func TestReconcileGoTransitiveBuilds(t *testing.T) {
 		dir := cleanCopyWith(t, "testdata/gin", w.srv.Files(w.project.ID, o.Branch))
 		goRun(t, dir, "build", "./...")
 		graph := goRun(t, dir, "list", "-m", "all")
+		// Rescan what the merge request builds with the real Go
+		// vulnerability data: the findings it claims are gone.
+		claimed := map[string][]string{"golang.org/x/net": {"GO-2025-3595"}, "golang.org/x/crypto": {"GO-2024-3321"}}[o.Package]
+		if left := stillAffected(t, graph, claimed); len(left) > 0 {
+			t.Errorf("%s: the rebuilt module graph is still affected by %v", o.Branch, left)
+		}
 		if o.Package == "golang.org/x/net" {
 			if strings.Contains(graph, "golang.org/x/net "+netOld) {
 				t.Errorf("%s: the built graph still has x/net %s", o.Branch, netOld)
