@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
@@ -108,7 +109,7 @@ func (e *Engine) Reconcile(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	key := steadyKey(fixes, unfixable, r.byBranch)
-	if res, ok := e.steady.unchanged(p.Path, key); ok {
+	if res, ok := e.steady.unchanged(p.Path, key, e.opts.Recheck); ok {
 		return res, nil
 	}
 	scratch, err := os.MkdirTemp("", "vigil-patch-")
@@ -128,6 +129,17 @@ func (e *Engine) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	}
 	e.steady.remember(p.Path, steadyKey(fixes, unfixable, r.byBranch), res)
 	return res, nil
+}
+
+// retryable reports whether a result must be tried again even when nothing
+// changes: a patcher's machinery failed.
+func retryable(res *Result) bool {
+	for _, o := range res.Outcomes {
+		if o.Action == Failed {
+			return true
+		}
+	}
+	return false
 }
 
 // project fills in the path and default branch, read once per engine.
@@ -210,6 +222,7 @@ type steadyState struct {
 type steadyEntry struct {
 	key string
 	res Result
+	at  time.Time
 }
 
 func (s *steadyState) project(id string) (Project, bool) {
@@ -226,12 +239,14 @@ func (s *steadyState) setProject(id string, p Project) {
 }
 
 // unchanged returns the last result, every write marked done, when the
-// project's fixes and merge requests are what they were after it.
-func (s *steadyState) unchanged(project, key string) (*Result, bool) {
+// project's fixes and merge requests are what they were after it, and it
+// is more recent than recheck: what the engine cannot see from GitLab (a
+// base image tag published since) is looked at again that often.
+func (s *steadyState) unchanged(project, key string, recheck time.Duration) (*Result, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	last, ok := s.last[project]
-	if !ok || last.key != key {
+	if !ok || last.key != key || time.Since(last.at) >= recheck {
 		return nil, false
 	}
 	res := &Result{Unfixable: last.res.Unfixable}
@@ -248,5 +263,9 @@ func (s *steadyState) unchanged(project, key string) (*Result, bool) {
 func (s *steadyState) remember(project, key string, res *Result) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.last[project] = steadyEntry{key: key, res: *res}
+	if retryable(res) {
+		delete(s.last, project)
+		return
+	}
+	s.last[project] = steadyEntry{key: key, res: *res, at: time.Now()}
 }

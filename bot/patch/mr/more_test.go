@@ -111,12 +111,13 @@ func TestReconcileSupersedes(t *testing.T) {
 }
 
 // boom is a patcher whose machinery always fails.
-type boom struct{}
+type boom struct{ runs *int }
 
 func (boom) Name() string                    { return "boom" }
 func (boom) Manifests() []string             { return []string{"requirements.txt"} }
 func (boom) Handles(f findings.Finding) bool { return f.Package.Type == "boom" }
-func (boom) Update(context.Context, string, patch.Fix) (patch.Result, error) {
+func (b boom) Update(context.Context, string, patch.Fix) (patch.Result, error) {
+	*b.runs++
 	return patch.Result{}, errors.New("resolver exploded")
 }
 
@@ -125,9 +126,15 @@ func (boom) Update(context.Context, string, patch.Fix) (patch.Result, error) {
 func TestReconcileFailureIsNotANote(t *testing.T) {
 	w := newWorld(t)
 	req := w.request(finding("fp-text-1", "CVE-1", "boom", "thing", "1.0.0", findings.High, "1.0.1"))
-	res, err := mr.New(w.client, []patch.Patcher{boom{}}, nil, mr.Options{}, nil).Reconcile(context.Background(), req)
+	runs := 0
+	e := mr.New(w.client, []patch.Patcher{boom{&runs}}, nil, mr.Options{}, nil)
+	res, err := e.Reconcile(context.Background(), req)
 	if err != nil {
 		t.Fatalf("a patcher failure stopped the run: %v", err)
+	}
+	// Nothing changed, but a failure is not a state to keep: tried again.
+	if _, err := e.Reconcile(context.Background(), req); err != nil || runs != 2 {
+		t.Errorf("second run: %d patcher runs in all, err %v; want the failed fix tried again", runs, err)
 	}
 	if len(res.Outcomes) != 1 || res.Outcomes[0].Action != mr.Failed || !strings.Contains(res.Outcomes[0].Reason, "resolver exploded") {
 		t.Errorf("outcomes = %+v", res.Outcomes)

@@ -2,6 +2,7 @@ package mr
 
 import (
 	"slices"
+	"time"
 
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
@@ -25,6 +26,10 @@ type Options struct {
 	DryRun bool
 	// Retry governs repeated branch, commit, note and merge request writes.
 	Retry Retry
+	// Recheck is how long an unchanged project is taken at GitLab's word
+	// (one merge request list) before its patchers run again, to see what
+	// only they can (a new base image tag); 24h when zero.
+	Recheck time.Duration
 }
 
 // Defaults: at most 10 open merge requests, label "vigil", every severity,
@@ -38,6 +43,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxOpen <= 0 {
 		o.MaxOpen = d.MaxOpen
+	}
+	if o.Recheck <= 0 {
+		o.Recheck = 24 * time.Hour
 	}
 	return o
 }

@@ -64,7 +64,9 @@ func stillAffected(t *testing.T, graph string, ids []string) []string {
 
 // inRanges applies OSV SEMVER events: introduced opens a range, fixed
 // closes it.
-func inRanges(v string, ranges []struct{ Events []struct{ Introduced, Fixed string } }) bool {
+func inRanges(v string, ranges []struct {
+	Events []struct{ Introduced, Fixed string }
+}) bool {
 	for _, r := range ranges {
 		in := false
 		for _, e := range r.Events {
