@@ -42,7 +42,15 @@ func (n *issueNotes) post(ctx context.Context, iid int, text string) error {
 	}
 	if !strings.Contains(bodies, mark) {
 		body := text + "\n\n" + mark
+		tried := false
 		err := n.e.write(ctx, fmt.Sprintf("comment on #%d", iid), func() (*gitlab.Response, error) {
+			if tried { // the last answer was lost or failed: did the note land?
+				delete(n.read, iid)
+				if b, err := n.bodies(ctx, iid); err != nil || strings.Contains(b, mark) {
+					return nil, permanentIf(err)
+				}
+			}
+			tried = true
 			_, resp, err := n.e.client.Notes.CreateIssueNote(n.p.ID, int64(iid), &gitlab.CreateIssueNoteOptions{Body: gitlab.Ptr(body)}, gitlab.WithContext(ctx))
 			return resp, err
 		})

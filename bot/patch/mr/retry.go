@@ -35,6 +35,14 @@ type permanent struct{ error }
 
 func (p permanent) Unwrap() error { return p.error }
 
+// permanentIf marks err, when there is one, as beyond retrying.
+func permanentIf(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanent{err}
+}
+
 // write runs one GitLab write, again on transient failures. Every write
 // here is safe to repeat: a commit restarts its branch from the default
 // branch, and a merge request created twice is found by its branch. The

@@ -71,3 +71,18 @@ func convergesUnderFaults(t *testing.T, retry mr.Retry) {
 	}
 	t.Logf("converged after %d attempts", attempts)
 }
+
+// A note whose answer is lost is not posted twice.
+func TestNoteWithLostAnswerIsPostedOnce(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	w.srv.SetFault("POST /projects/:id/issues/:issue_iid/notes", gitlabdouble.Fault{LoseRate: 1})
+	f := finding("fp-text-1", "CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", findings.High, "1.0.0") // a new major: worth a note
+	e := mr.New(w.client, ecosystems.All(ecosystems.Options{}), nil, mr.Options{Retry: mr.Retry{Attempts: 3, Backoff: time.Millisecond}}, nil)
+	if _, err := e.Reconcile(ctx, w.request(f)); err != nil {
+		t.Fatal(err)
+	}
+	if notes := w.srv.Notes(w.project.ID, 1); len(notes) != 1 {
+		t.Errorf("issue #1 has %d notes, want 1", len(notes))
+	}
+}
