@@ -15,15 +15,16 @@ import (
 )
 
 // newPatchEngine is the production wiring: every ecosystem's patcher,
-// the engine alone turning the disabled ones off, and base-image tags
-// listed through the scanner's registry access.
-func newPatchEngine(gl *gitlab.Client, mro mr.Options, o options, log *slog.Logger) *mr.Engine {
+// the engine alone turning the disabled ones off, base-image tags listed
+// through the scanner's registry access, and the ledger remembering what
+// was declined and said.
+func newPatchEngine(gl *gitlab.Client, mem mr.Memory, mro mr.Options, o options, log *slog.Logger) *mr.Engine {
 	ps := ecosystems.All(ecosystems.Options{Logger: log,
 		Dockerfile: dockerfile.Options{Verifier: o.verifier, Registry: o.registry}})
 	if o.patch.Retry != (mr.Retry{}) {
 		mro.Retry = o.patch.Retry
 	}
-	return mr.New(gl, ps, nil, mro, log)
+	return mr.New(gl, ps, mem, mro, log)
 }
 
 // patch keeps the project's fix merge requests in step with a scan that was

@@ -125,7 +125,7 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 	s.tracker = tracker.New(s.gl, s.ledger, policies, s.log, tracker.Options{Now: s.now})
 	s.fetcher = ingest.NewFetcher(s.gl, s.cfg.MaxArtifactBytes, s.cfg.Artifacts)
 	if s.cfg.Patch {
-		s.patcher = newPatchEngine(s.gl, s.cfg.MergeRequests, o, s.log)
+		s.patcher = newPatchEngine(s.gl, s.ledger.PatchMemory(), s.cfg.MergeRequests, o, s.log)
 	}
 	s.queue, err = queue.New(ctx, s.db, worker{s}, queue.Options{
 		Workers: s.cfg.Workers, MaxAttempts: s.cfg.MaxAttempts, SweepInterval: s.cfg.SweepInterval,
