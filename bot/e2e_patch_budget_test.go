@@ -164,3 +164,32 @@ func TestPatchFailureRetriesTheDelivery(t *testing.T) {
 		t.Errorf("after a failed commit: %d commit attempts, %d merge requests; want a retry and exactly one", attempts, len(mrs))
 	}
 }
+
+// A replace directive pins the module: its issue is told once; neither a
+// rescan nor a restarted bot says it again, nor reads the issue's notes
+// to find out (the ledger remembers).
+func TestPatchReplaceNotedOnce(t *testing.T) {
+	w := newWorldRepo(t, map[string][]byte{
+		"go.mod":  []byte("module example.com/app\n\ngo 1.22\n\nrequire golang.org/x/text v0.3.5\n\nreplace golang.org/x/text => ./third_party/text\n"),
+		"main.go": goApp["main.go"],
+	})
+	cfg := w.config()
+	cfg.Patch = true
+	w.start(cfg)
+	w.scan(report("sha256:aaaa", xText))
+	w.scan(report("sha256:bbbb", xText))
+	w.shutdown()
+	w.start(cfg)
+	w.gl.ResetCalls()
+	w.scan(report("sha256:cccc", xText))
+	for _, c := range w.gl.Calls() {
+		if strings.Contains(c.Route, "/notes") {
+			t.Errorf("restarted bot: %s %s", c.Method, c.Path)
+		}
+	}
+	issue := w.issue("CVE-2022-32149 in golang.org/x/text 0.3.5")
+	notes := w.userNotes(issue.IID)
+	if len(notes) != 1 || !strings.Contains(notes[0], "replace directive") {
+		t.Errorf("issue notes = %q, want exactly one about the replace directive", notes)
+	}
+}
