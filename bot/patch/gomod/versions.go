@@ -34,7 +34,7 @@ func (p *Patcher) versions(ctx context.Context, rel string, before, after []byte
 		}
 		v := patch.VersionChange{Manifest: rel, Name: path, From: was[path], To: now[path]}
 		if path != asked {
-			v.Why = "required by " + asked + " " + now[asked]
+			v.Why = "raised by `go get " + asked + "@" + now[asked] + "` (a requirement of the new version)"
 		}
 		out = append(out, v)
 	}
