@@ -232,18 +232,21 @@ func (e *Engine) assignees(ctx context.Context, p Project, issues []int) []int64
 	return out
 }
 
+// closeMR closes a merge request, then says why. Closing is repeated until
+// it lands (it is idempotent); the note is tried once, as a lost answer
+// would otherwise post it twice and a missing one hides nothing.
 func (e *Engine) closeMR(ctx context.Context, p Project, iid int64, note string) error {
-	err := e.write(ctx, fmt.Sprintf("comment on !%d", iid), func() (*gitlab.Response, error) {
-		_, resp, err := e.client.Notes.CreateMergeRequestNote(p.ID, iid, &gitlab.CreateMergeRequestNoteOptions{Body: gitlab.Ptr(note)}, gitlab.WithContext(ctx))
+	err := e.write(ctx, fmt.Sprintf("close !%d", iid), func() (*gitlab.Response, error) {
+		_, resp, err := e.client.MergeRequests.UpdateMergeRequest(p.ID, iid, &gitlab.UpdateMergeRequestOptions{StateEvent: gitlab.Ptr("close")}, gitlab.WithContext(ctx))
 		return resp, err
 	})
 	if err != nil {
 		return err
 	}
-	return e.write(ctx, fmt.Sprintf("close !%d", iid), func() (*gitlab.Response, error) {
-		_, resp, err := e.client.MergeRequests.UpdateMergeRequest(p.ID, iid, &gitlab.UpdateMergeRequestOptions{StateEvent: gitlab.Ptr("close")}, gitlab.WithContext(ctx))
-		return resp, err
-	})
+	if _, _, err := e.client.Notes.CreateMergeRequestNote(p.ID, iid, &gitlab.CreateMergeRequestNoteOptions{Body: gitlab.Ptr(note)}, gitlab.WithContext(ctx)); err != nil {
+		e.log.WarnContext(ctx, "comment on closed merge request", "project", p.Path, "mr", iid, "err", err)
+	}
+	return nil
 }
 
 // autoMerge sets "merge when the pipeline succeeds"; a refusal (no
