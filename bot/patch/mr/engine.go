@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sync"
-	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
@@ -131,17 +129,6 @@ func (e *Engine) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	return res, nil
 }
 
-// retryable reports whether a result must be tried again even when nothing
-// changes: a patcher's machinery failed.
-func retryable(res *Result) bool {
-	for _, o := range res.Outcomes {
-		if o.Action == Failed {
-			return true
-		}
-	}
-	return false
-}
-
 // project fills in the path and default branch, read once per engine.
 func (e *Engine) project(ctx context.Context, p Project) (Project, error) {
 	if p.ID == nil {
@@ -209,63 +196,4 @@ func (r *run) reconcile(ctx context.Context, fixes []patch.Fix, unfixable []patc
 		}
 	}
 	return r.res, nil
-}
-
-// steadyState remembers, per project, what the last reconciliation saw
-// and did, so that an unchanged scan costs one merge request list.
-type steadyState struct {
-	mu       sync.Mutex
-	projects map[string]Project
-	last     map[string]steadyEntry
-}
-
-type steadyEntry struct {
-	key string
-	res Result
-	at  time.Time
-}
-
-func (s *steadyState) project(id string) (Project, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.projects[id]
-	return p, ok
-}
-
-func (s *steadyState) setProject(id string, p Project) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.projects[id] = p
-}
-
-// unchanged returns the last result, every write marked done, when the
-// project's fixes and merge requests are what they were after it, and it
-// is more recent than recheck: what the engine cannot see from GitLab (a
-// base image tag published since) is looked at again that often.
-func (s *steadyState) unchanged(project, key string, recheck time.Duration) (*Result, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	last, ok := s.last[project]
-	if !ok || last.key != key || time.Since(last.at) >= recheck {
-		return nil, false
-	}
-	res := &Result{Unfixable: last.res.Unfixable}
-	for _, o := range last.res.Outcomes {
-		switch o.Action {
-		case Opened, Rebuilt, Updated:
-			o.Action, o.Reason = Unchanged, ""
-		}
-		res.Outcomes = append(res.Outcomes, o)
-	}
-	return res, true
-}
-
-func (s *steadyState) remember(project, key string, res *Result) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if retryable(res) {
-		delete(s.last, project)
-		return
-	}
-	s.last[project] = steadyEntry{key: key, res: *res, at: time.Now()}
 }

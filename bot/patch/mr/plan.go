@@ -1,14 +1,8 @@
 package mr
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
-	"sort"
-	"strings"
-
-	gitlab "gitlab.com/gitlab-org/api/client-go"
 
 	"gitlab.com/vigil-vm/vigil/bot/patch"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
@@ -72,35 +66,4 @@ func planned(fixes []patch.Fix, unfixable []patch.Unfixable) *Result {
 		res.Outcomes = append(res.Outcomes, o)
 	}
 	return res
-}
-
-// steadyKey sums up what a reconciliation depends on: the fixes with their
-// findings and issues, the notes owed, and vigil's open merge requests as
-// GitLab reports them (head, conflicts, labels). Equal keys mean nothing
-// to do.
-func steadyKey(fixes []patch.Fix, unfixable []patch.Unfixable, open map[string]*gitlab.BasicMergeRequest) string {
-	h := sha256.New()
-	for _, f := range fixes {
-		fmt.Fprintf(h, "fix %s %s %s %s %v\n", f.Ecosystem, f.Package, f.From, f.To, f.Issues)
-		for _, fd := range f.Findings {
-			fmt.Fprintf(h, " %s %s %s %s\n", fd.Fingerprint, fd.Key(), fd.Package.Version, fd.Vulnerability.Severity)
-		}
-	}
-	for _, u := range unfixable {
-		if u.Actionable {
-			fmt.Fprintf(h, "note %v %s\n", u.Issues, u.Reason)
-		}
-	}
-	branches := make([]string, 0, len(open))
-	for b := range open {
-		branches = append(branches, b)
-	}
-	sort.Strings(branches)
-	for _, b := range branches {
-		m := open[b]
-		labels := slices.Clone(m.Labels)
-		sort.Strings(labels)
-		fmt.Fprintf(h, "mr %d %s %s %v %s %s\n", m.IID, b, m.SHA, m.HasConflicts, strings.Join(labels, ","), m.Title)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
