@@ -11,6 +11,7 @@ import (
 	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
+
 	"gitlab.com/vigil-vm/vigil/bot/patch"
 )
 
