@@ -83,7 +83,7 @@ func TestUpdate(t *testing.T) {
 		wantNote string
 	}{
 		{"verified", Options{Verifier: verifier(map[string]int{cand: 0})}, "FROM " + cand + " AS run\n", "from 2 to 0"},
-		{"candidate still vulnerable", Options{Verifier: verifier(map[string]int{cand: 2})}, "", "no base image fixes them yet"},
+		{"candidate still vulnerable", Options{Verifier: verifier(map[string]int{cand: 2})}, "", "does not fix these findings yet"},
 		{"unverified", Options{}, "FROM " + cand + " AS run\n", "not scanned"},
 		{"digest pinned", Options{PinDigest: true}, "FROM " + cand + "@sha256:", "not scanned"},
 	} {

@@ -105,7 +105,9 @@ func (p *Patcher) pick(ctx context.Context, repo, tag, current string, fix patch
 	}
 	p.opts.Logger.InfoContext(ctx, "verified base image", "current", current, "candidate", cand, "before", before, "after", after)
 	if after >= before {
-		return "", "", fmt.Sprintf("vigil scanned `%s`, the newest tag of the line: it still has %d of these findings (the current image: %d), so no base image fixes them yet", cand, after, before), nil
+		// Said once per candidate: the counts stay out of the sentence, so a
+		// rescan with one finding more or less does not say it again.
+		return "", "", fmt.Sprintf("vigil scanned `%s`, the newest tag of the line, and it does not fix these findings yet; vigil proposes a tag once one does", cand), nil
 	}
 	return next, fmt.Sprintf("vigil scanned `%s`: the findings this merge request claims went from %d to %d", cand, before, after), "", nil
 }
