@@ -17,6 +17,9 @@ import (
 // and raises the go line; the change must carry every hash the build
 // needs and say every version it moves.
 func TestUpdateTransitive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fetches modules or packages from the registries")
+	}
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}

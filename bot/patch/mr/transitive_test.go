@@ -18,6 +18,9 @@ import (
 // longer has the vulnerable versions; the body names every module and
 // the go line it moves, and the build that was checked.
 func TestReconcileGoTransitiveBuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fetches modules or packages from the registries")
+	}
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}
@@ -70,6 +73,9 @@ func TestReconcileGoTransitiveBuilds(t *testing.T) {
 // (minimist under mkdirp, through overrides): npm ci on each merge
 // request's files succeeds and installs the fixed version.
 func TestReconcileNPMInstalls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fetches modules or packages from the registries")
+	}
 	if _, err := exec.LookPath("npm"); err != nil {
 		t.Skip("no npm command")
 	}
