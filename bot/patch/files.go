@@ -125,6 +125,32 @@ func (before Snapshot) Into(after Snapshot, c *Change) {
 	}
 }
 
+// Restore writes the snapshot back under root and removes the files under
+// subs (the paths it was taken of) that it does not hold.
+func (before Snapshot) Restore(root string, subs ...string) error {
+	now, err := Take(root, subs...)
+	if err != nil {
+		return err
+	}
+	for p := range now {
+		if _, ok := before[p]; !ok {
+			if err := os.Remove(filepath.Join(root, filepath.FromSlash(p))); err != nil {
+				return fmt.Errorf("restore %s: %w", p, err)
+			}
+		}
+	}
+	for p, b := range before {
+		target := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return fmt.Errorf("restore %s: %w", p, err)
+		}
+		if err := os.WriteFile(target, b, 0o644); err != nil {
+			return fmt.Errorf("restore %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
 // Join is path.Join for the slash-separated paths of a Change, "." dropped.
 func Join(elem ...string) string {
 	return strings.TrimPrefix(path.Join(elem...), "./")

@@ -62,6 +62,19 @@ func (p *Patcher) verify(ctx context.Context, dir, rel string) (check, failed st
 	return fmt.Sprintf("`go build ./...` with %s, GOWORK=off and GOTOOLCHAIN=local passed for `%s`", flags, rel), ""
 }
 
+// baseline says whether the unpatched module builds here, so that a person
+// reading a failed build knows whether the bump or the environment (cgo,
+// a private module) is at fault. It restores before into dir to find out.
+func (p *Patcher) baseline(ctx context.Context, dir, rel string, before patch.Snapshot, watched []string) string {
+	if err := before.Restore(dir, watched...); err != nil {
+		return ""
+	}
+	if _, failed := p.verify(ctx, dir, rel); failed != "" {
+		return "\n\nThe default branch does not build here either, so the cause is not this bump; vigil proposes it once the module builds."
+	}
+	return "\n\nThe default branch builds, so the bump breaks the build: the code needs a change for the new version."
+}
+
 func vendored(modDir string) bool {
 	fi, err := os.Stat(filepath.Join(modDir, "vendor"))
 	return err == nil && fi.IsDir()

@@ -66,7 +66,8 @@ func TestUpdateTransitive(t *testing.T) {
 }
 
 // A candidate that does not build is not proposed; the reason carries the
-// compiler's first lines for the person who must fix it.
+// compiler's first lines for the person who must fix it, and says that
+// the default branch fails too, so the bump is not to blame.
 func TestUpdateBuildFails(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
@@ -76,7 +77,8 @@ func TestUpdateBuildFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Status != patch.Blocked || !strings.Contains(r.Reason, "does not build") || !strings.Contains(r.Reason, "main.go:6") {
+	if r.Status != patch.Blocked || !strings.Contains(r.Reason, "does not build") || !strings.Contains(r.Reason, "main.go:6") ||
+		!strings.Contains(r.Reason, "default branch does not build here either") {
 		t.Errorf("Update = %v %q, want blocked with the build error", r.Status, r.Reason)
 	}
 }

@@ -119,7 +119,7 @@ func (p *Patcher) updateModule(ctx context.Context, dir, rel, pkg, to string, c 
 	}
 	check, failed := p.verify(ctx, dir, rel)
 	if failed != "" {
-		r := patch.Block("%s", failed)
+		r := patch.Block("%s%s", failed, p.baseline(ctx, dir, rel, before, watched))
 		return &r, nil
 	}
 	after, err := patch.Take(dir, watched...)
