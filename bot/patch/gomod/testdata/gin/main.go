@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"os"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/ssh"
@@ -10,7 +11,9 @@ import (
 
 func main() {
 	_, _ = html.Parse(nil)
-	_ = ssh.KeyAlgoED25519
+	if len(os.Args) > 9 { // never, but linked in: the x/crypto/ssh advisory is about it
+		_, _, _, _ = ssh.NewServerConn(nil, &ssh.ServerConfig{})
+	}
 	r := gin.New()
 	r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	_ = r.Run()
