@@ -151,8 +151,7 @@ func (s *Service) ingestJob(ctx context.Context, projectID int64, projectPath st
 	if err := s.tracker.Reconcile(ctx, projectID, path); err != nil {
 		return err
 	}
-	s.patch(ctx, projectID, path, scan)
-	return nil
+	return s.patch(ctx, projectID, path, scan)
 }
 
 // projectPath finds a project's full path: from the payload, the ledger, or
