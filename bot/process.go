@@ -86,10 +86,15 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 		if err := decode(d.Event, d.Body, &h); err != nil {
 			return fmt.Errorf("%w: %v", errBadPayload, err)
 		}
+		path, err := s.projectPath(ctx, h.Project.ID, h.Project.PathWithNamespace)
+		if err != nil {
+			return err
+		}
 		defer s.locks.lock(h.Project.ID)()
+		conf := h.ObjectAttributes.Confidential
 		return s.tracker.HandleIssueEvent(ctx, tracker.IssueEvent{
-			ProjectID: h.Project.ID, ProjectPath: h.Project.PathWithNamespace, IID: h.ObjectAttributes.IID,
-			Action: h.ObjectAttributes.Action, State: h.ObjectAttributes.State, Username: h.User.Username,
+			ProjectID: h.Project.ID, ProjectPath: path, IID: h.ObjectAttributes.IID,
+			Action: h.ObjectAttributes.Action, State: h.ObjectAttributes.State, Public: conf != nil && !*conf,
 		})
 	case "Note Hook", "Confidential Note Hook":
 		var h noteHook
@@ -103,15 +108,14 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 		if pid == 0 {
 			pid = h.Project.ID
 		}
-		authorID := h.ObjectAttributes.AuthorID
-		if authorID == 0 {
-			authorID = h.User.ID
+		path, err := s.projectPath(ctx, pid, h.Project.PathWithNamespace)
+		if err != nil {
+			return err
 		}
 		defer s.locks.lock(pid)()
 		return s.tracker.HandleNote(ctx, tracker.NoteEvent{
-			ProjectID: pid, ProjectPath: h.Project.PathWithNamespace, IID: h.Issue.IID,
-			NoteableType: h.ObjectAttributes.NoteableType, Body: h.ObjectAttributes.Note,
-			AuthorID: authorID, Username: h.User.Username,
+			ProjectID: pid, ProjectPath: path, IID: h.Issue.IID,
+			NoteID: h.ObjectAttributes.ID, NoteableType: h.ObjectAttributes.NoteableType,
 		})
 	}
 	return nil // Merge Request Hook and the rest: the patch engine's business
@@ -155,15 +159,27 @@ func (s *Service) ingestJob(ctx context.Context, projectID int64, projectPath st
 	return nil
 }
 
-// projectPath finds a project's full path: from the payload, the ledger, or
-// the API (Job Hooks carry only the id).
+// projectPath finds a project's full path, from the ledger or the API,
+// and checks it against the path a payload names: a payload naming one
+// project's path with another's id is refused, so a secret scoped to a path
+// cannot act on another project.
 func (s *Service) projectPath(ctx context.Context, projectID int64, fromHook string) (string, error) {
-	if fromHook != "" {
-		return fromHook, nil
+	known, err := s.ledger.ProjectPath(ctx, projectID)
+	if err != nil {
+		return "", err
 	}
-	if p, err := s.ledger.ProjectPath(ctx, projectID); err != nil || p != "" {
-		return p, err
+	if known == "" || (fromHook != "" && fromHook != known) {
+		if known, err = s.apiProjectPath(ctx, projectID); err != nil { // a rename, or a lie
+			return "", err
+		}
 	}
+	if fromHook != "" && fromHook != known {
+		return "", fmt.Errorf("%w: project %d is %s in GitLab, not %q", errBadPayload, projectID, known, fromHook)
+	}
+	return known, nil
+}
+
+func (s *Service) apiProjectPath(ctx context.Context, projectID int64) (string, error) {
 	p, resp, err := s.gl.Projects.GetProject(projectID, nil, gitlab.WithContext(ctx))
 	if err != nil {
 		if resp != nil && resp.StatusCode == 404 {
