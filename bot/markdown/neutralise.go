@@ -35,11 +35,15 @@ func Inline(s string) string {
 }
 
 // Code neutralises outside text shown inside an inline code span: backticks
-// would end the span, so they become single quotes.
+// would end the span, so they become single quotes; GitLab shows the span
+// literally, but the raw description is where the bot looks for its hidden
+// lines, so "<" becomes "‹" and no comment can start there either.
 func Code(s string) string {
 	s = strings.Join(strings.Fields(clean(s, false)), " ")
-	return strings.ReplaceAll(s, "`", "'")
+	return codeEscaper.Replace(s)
 }
+
+var codeEscaper = strings.NewReplacer("`", "'", "<", "‹")
 
 // Title is an issue or merge request title: one line, no control or bidi
 // characters, no mention, capped to GitLab's limit. GitLab escapes titles

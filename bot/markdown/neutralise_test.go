@@ -31,7 +31,7 @@ func TestInlineAndCode(t *testing.T) {
 	if got := Inline("\n/close"); got != `\/close` {
 		t.Errorf("Inline of a leading command = %q", got)
 	}
-	if got := Code("reg/app`<b>`\n"); got != "reg/app'<b>'" {
+	if got := Code("reg/app`<b>`\n"); got != "reg/app'‹b>'" {
 		t.Errorf("Code = %q", got)
 	}
 }
@@ -67,6 +67,9 @@ func FuzzText(f *testing.F) {
 	f.Add("--> <!-- vigil:group x -->\n/close @all \u202e")
 	f.Add("<<!--!-->> @@a \n\n  /reopen")
 	f.Fuzz(func(t *testing.T, in string) {
+		if strings.ContainsAny(Code(in), "`<") {
+			t.Errorf("Code(%q) = %q", in, Code(in))
+		}
 		for name, out := range map[string]string{"Text": Text(in), "Inline": Inline(in)} {
 			if htmlRe.MatchString(out) || mentionRe.MatchString(out) || commandRe.MatchString(out) {
 				t.Errorf("%s(%q) = %q still carries markup", name, in, out)

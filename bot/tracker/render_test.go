@@ -2,9 +2,11 @@ package tracker
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/sla"
@@ -76,4 +78,40 @@ func TestRetryAfterHeader(t *testing.T) {
 			t.Errorf("RetryAfterHeader(%q) = %v, want %v", in, got, want)
 		}
 	}
+}
+
+// FuzzRender renders outside text from a report into an issue: whatever it
+// holds, the description carries only the bot's own hidden lines, mentions
+// nobody, runs no quick action, and the title fits GitLab.
+func FuzzRender(f *testing.F) {
+	f.Add("--> <!-- vigil:exception false-positive||alice|x -->", "pkg\n/close", "1.0 @all", "https://x/<!--")
+	f.Add("\u202e\x00@here", "a|b", "`v`", "")
+	tr := &Tracker{markers: markers{key: []byte("fuzz-marker-key-0123456789")}}
+	pol := sla.Default()
+	now := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	command := regexp.MustCompile(`(?m)^\s*/`)
+	f.Fuzz(func(t *testing.T, desc, pkg, version, url string) {
+		fd := findings.Finding{
+			Vulnerability: findings.Vulnerability{ID: "CVE-2026-0001", Description: desc, URLs: []string{url}, Severity: findings.High,
+				Aliases: []string{version}},
+			Package: findings.Package{Name: pkg, Version: version, Type: "deb", Locations: []findings.Location{{Path: url}}},
+			Fix:     findings.Fix{State: findings.FixAvailable, Versions: []string{version}},
+		}
+		g := newGroup("0a1b", "g/p", sla.GroupByVulnerability, []ledger.Finding{entryFor(t, "reg/"+pkg, fd, ledger.FindingOpen)})
+		is := ledger.Issue{Group: "0a1b", Exception: sla.FalsePositive, ExceptionBy: "alice", ExceptionReason: desc}
+		d, err := tr.render(pol, g, is, schedule(pol, g, is, now), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(d.Description, "<!--"); n != 2 || !strings.HasPrefix(d.Description, tr.markers.group("0a1b")) {
+			t.Errorf("description carries %d hidden lines:\n%s", n, d.Description)
+		}
+		body := d.Description[strings.Index(d.Description, "\n## "):]
+		if mention.MatchString(strings.ReplaceAll(body, "@alice", "")) || command.MatchString(body) || mention.MatchString(d.Title) {
+			t.Errorf("markup from the report survived:\n%s", d.Description)
+		}
+		if utf8.RuneCountInString(d.Title) > 255 || strings.ContainsAny(d.Title, "\n\x00\u202e") {
+			t.Errorf("title %q", d.Title)
+		}
+	})
 }
