@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
@@ -47,7 +48,13 @@ type Config struct {
 	SweepInterval    time.Duration `yaml:"sweep_interval"`
 	PollInterval     time.Duration `yaml:"poll_interval"`
 	ShutdownTimeout  time.Duration `yaml:"shutdown_timeout"`
-	LogLevel         string        `yaml:"log_level"`
+	// JobTimeout is the ceiling of one job's run; a delivery's own budget
+	// grows with its work within it.
+	JobTimeout time.Duration `yaml:"job_timeout"`
+	// DeliveryRetention is how long processed delivery bodies are kept;
+	// their keys stay for deduplication.
+	DeliveryRetention time.Duration `yaml:"delivery_retention"`
+	LogLevel          string        `yaml:"log_level"`
 	// Patch opens merge requests for findings with a known fix, with the
 	// merge-request policy in MergeRequests (flags only).
 	Patch         bool       `yaml:"patch"`
@@ -57,21 +64,23 @@ type Config struct {
 // DefaultConfig is the configuration before any file, environment or flag.
 func DefaultConfig() *Config {
 	return &Config{
-		Listen:           ":8080",
-		GitLabURL:        "https://gitlab.com",
-		Data:             "vigil-bot.db",
-		JobNames:         []string{"vigil-scan", "vigil", "container_scanning", "dependency_scanning", "gemnasium-dependency_scanning"},
-		Artifacts:        append([]string(nil), ingest.DefaultArtifacts...),
-		MaxBodyBytes:     25 << 20,
-		MaxArtifactBytes: findings.MaxReportBytes,
-		Workers:          4,
-		MaxAttempts:      10,
-		SweepInterval:    time.Hour,
-		PollInterval:     time.Second,
-		ShutdownTimeout:  30 * time.Second,
-		LogLevel:         "info",
-		Patch:            true,
-		MergeRequests:    mr.Defaults(),
+		Listen:            ":8080",
+		GitLabURL:         "https://gitlab.com",
+		Data:              "vigil-bot.db",
+		JobNames:          []string{"vigil-scan", "vigil", "container_scanning", "dependency_scanning", "gemnasium-dependency_scanning"},
+		Artifacts:         append([]string(nil), ingest.DefaultArtifacts...),
+		MaxBodyBytes:      25 << 20,
+		MaxArtifactBytes:  findings.MaxReportBytes,
+		Workers:           4,
+		MaxAttempts:       10,
+		SweepInterval:     time.Hour,
+		PollInterval:      time.Second,
+		ShutdownTimeout:   30 * time.Second,
+		JobTimeout:        time.Hour,
+		DeliveryRetention: ledger.DefaultDeliveryRetention,
+		LogLevel:          "info",
+		Patch:             true,
+		MergeRequests:     mr.Defaults(),
 	}
 }
 
@@ -128,7 +137,8 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 	if len(secrets) > 0 {
 		c.WebhookSecrets = secrets
 	}
-	for name, dst := range map[string]*time.Duration{"VIGIL_SWEEP_INTERVAL": &c.SweepInterval, "VIGIL_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout} {
+	for name, dst := range map[string]*time.Duration{"VIGIL_SWEEP_INTERVAL": &c.SweepInterval, "VIGIL_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
+		"VIGIL_JOB_TIMEOUT": &c.JobTimeout, "VIGIL_DELIVERY_RETENTION": &c.DeliveryRetention} {
 		if v, ok := lookup(name); ok && v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -188,6 +198,8 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often the SLA sweep applies Near Breach and Breached labels (VIGIL_SWEEP_INTERVAL); 0 disables it")
 	fs.DurationVar(&c.PollInterval, "poll-interval", c.PollInterval, "how often workers look for new jobs")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to let running jobs finish on shutdown (VIGIL_SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, "longest one job may run, however large its report (VIGIL_JOB_TIMEOUT)")
+	fs.DurationVar(&c.DeliveryRetention, "delivery-retention", c.DeliveryRetention, "how long processed webhook bodies are kept in the ledger; their keys stay for deduplication (VIGIL_DELIVERY_RETENTION); 0 keeps them forever")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (VIGIL_LOG_LEVEL)")
 	fs.BoolVar(&c.Patch, "patch", c.Patch, "open merge requests that fix findings with a known fix (VIGIL_PATCH); the flags below shape them")
 	c.MergeRequests.AddFlags(fs)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
@@ -33,23 +35,62 @@ func (w worker) HandleDelivery(ctx context.Context, key string) error {
 		return nil
 	}
 	err = s.process(ctx, d)
+	// The outcome is recorded even when the job's own time ran out.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	var rejected *ingest.RejectedError
 	switch {
 	case err == nil:
 		s.metrics.jobs.WithLabelValues(d.Event, "processed").Inc()
-		return s.ledger.FinishDelivery(ctx, key, ledger.DeliveryProcessed, "", s.now())
-	case errors.As(err, &rejected), errors.Is(err, errBadPayload):
+		return s.ledger.FinishDelivery(rctx, key, ledger.DeliveryProcessed, "", s.now())
+	case errors.As(err, &rejected), errors.Is(err, errBadPayload), permanent(err):
 		s.metrics.jobs.WithLabelValues(d.Event, "rejected").Inc()
 		s.log.Warn("delivery rejected", "event", d.Event, "key", key, "reason", err.Error())
-		return s.ledger.FinishDelivery(ctx, key, ledger.DeliveryFailed, err.Error(), s.now())
+		return s.ledger.FinishDelivery(rctx, key, ledger.DeliveryFailed, err.Error(), s.now())
 	default:
 		s.metrics.jobs.WithLabelValues(d.Event, "error").Inc()
 		s.log.Warn("delivery failed; will retry", "event", d.Event, "key", key, "err", err.Error())
-		if ferr := s.ledger.FinishDelivery(ctx, key, ledger.DeliveryQueued, err.Error(), s.now()); ferr != nil {
+		if ferr := s.ledger.FinishDelivery(rctx, key, ledger.DeliveryQueued, err.Error(), s.now()); ferr != nil {
 			s.log.Warn("record delivery failure", "key", key, "err", ferr)
 		}
 		return err
 	}
+}
+
+// recordTimeout bounds the write of a delivery's outcome.
+const recordTimeout = 10 * time.Second
+
+// permanent reports whether err is GitLab's final answer to a request:
+// 400, 403, 404 or 422 come back the same however often they are asked,
+// so retrying them only repeats the writes that came before. Several
+// errors (one per issue group) are permanent only when all of them are.
+func permanent(err error) bool {
+	if err == gitlab.ErrNotFound { // client-go's answer to every 404
+		return true
+	}
+	switch e := err.(type) {
+	case *gitlab.ErrorResponse:
+		return e.Response != nil && permanentStatus(e.Response.StatusCode)
+	case interface{ Unwrap() []error }:
+		errs := e.Unwrap()
+		for _, x := range errs {
+			if !permanent(x) {
+				return false
+			}
+		}
+		return len(errs) > 0
+	case interface{ Unwrap() error }:
+		return permanent(e.Unwrap())
+	}
+	return false
+}
+
+func permanentStatus(code int) bool {
+	switch code {
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity:
+		return true
+	}
+	return false
 }
 
 var errBadPayload = errors.New("unusable webhook payload")

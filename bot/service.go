@@ -122,7 +122,7 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 	}
 	s.queue, err = queue.New(ctx, s.db, worker{s}, queue.Options{
 		Workers: s.cfg.Workers, MaxAttempts: s.cfg.MaxAttempts, SweepInterval: s.cfg.SweepInterval,
-		PollInterval: s.cfg.PollInterval, RecoverRunning: true,
+		PollInterval: s.cfg.PollInterval, JobTimeout: s.cfg.JobTimeout, RecoverRunning: true,
 	}, s.log)
 	if err != nil {
 		return err
