@@ -142,7 +142,12 @@ func (w *world) shutdown() {
 // settle waits until every webhook is delivered and every job is done.
 func (w *world) settle() {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	w.settleWithin(30 * time.Second)
+}
+
+func (w *world) settleWithin(d time.Duration) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	for range 3 { // a job's writes send hooks, whose jobs may write again
 		if err := w.gl.WaitDeliveries(ctx); err != nil {
@@ -169,11 +174,16 @@ func (w *world) scan(rep findings.Report) {
 
 func (w *world) scanArtifacts(files map[string][]byte) {
 	w.t.Helper()
+	w.scanArtifactsWithin(files, 30*time.Second)
+}
+
+func (w *world) scanArtifactsWithin(files map[string][]byte, d time.Duration) {
+	w.t.Helper()
 	w.gl.FinishPipeline(w.project.ID, gitlabdouble.PipelineSpec{Jobs: []gitlabdouble.JobSpec{
 		{Name: "build", Stage: "build"},
 		{Name: "vigil-scan", Stage: "test", Artifacts: files},
 	}})
-	w.settle()
+	w.settleWithin(d)
 }
 
 func (w *world) issue(title string) gitlabdouble.Issue {

@@ -165,14 +165,3 @@ func (q *Queue) Depth(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
-
-// Idle reports whether no delivery job is waiting or running.
-func (q *Queue) Idle(ctx context.Context) (bool, error) {
-	var n int
-	err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = ? AND state IN ('available', 'scheduled', 'retryable', 'running', 'pending')`,
-		DeliveryArgs{}.Kind()).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("count queued jobs: %w", err)
-	}
-	return n == 0, nil
-}
