@@ -160,7 +160,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.respond(w, event, http.StatusBadRequest, ResultMalformed, reply{Status: "error", Error: "body is not a JSON object"})
 		return
 	}
-	if !grant.covers(obj) {
+	if !grant.covers(body) {
 		// Refused like a wrong token: a secret scoped to other projects
 		// says nothing about this one, and nothing is stored.
 		r.respond(w, event, http.StatusUnauthorized, ResultUnauthorized, reply{Status: "error", Error: "X-Gitlab-Token is not valid for this project"})

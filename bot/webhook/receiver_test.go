@@ -163,5 +163,12 @@ func FuzzReceiver(f *testing.F) {
 		if len(store.seen) > 0 && w.Code != http.StatusAccepted {
 			t.Errorf("stored a delivery answered %d", w.Code)
 		}
+		// What the scoped secret let in is about a project in its scope.
+		if len(store.seen) > 0 && token == "a" {
+			var p scopeFields // as the bot reads it
+			if json.Unmarshal(body, &p) != nil || !strings.HasPrefix(p.Project.Path, "team-a/") {
+				t.Errorf("scoped secret let in %q", body)
+			}
+		}
 	})
 }

@@ -57,41 +57,42 @@ func (r *Receiver) authorize(token string) grant {
 	return g
 }
 
+// scopeFields are the fields that say which project a payload is about,
+// decoded the way the bot decodes payloads (encoding/json into structs:
+// keys match case-insensitively, the last duplicate wins), so the receiver
+// and the bot cannot read two different projects out of one body.
+type scopeFields struct {
+	ProjectID *int64 `json:"project_id"`
+	Project   struct {
+		ID   int64  `json:"id"`
+		Path string `json:"path_with_namespace"`
+	} `json:"project"`
+	ObjectAttributes struct {
+		ProjectID *int64 `json:"project_id"`
+	} `json:"object_attributes"`
+}
+
 // covers reports whether a scoped grant covers the project a payload is
 // about. Every project id the payload names must be the id of its project
 // object, so a payload cannot name a project in scope and act on another;
 // the bot then checks through the API that the id has that path.
-func (g grant) covers(obj map[string]json.RawMessage) bool {
+func (g grant) covers(body []byte) bool {
 	if g.all {
 		return true
 	}
-	var p struct {
-		ID   int64  `json:"id"`
-		Path string `json:"path_with_namespace"`
-	}
-	if json.Unmarshal(obj["project"], &p) != nil || p.ID == 0 || p.Path == "" {
+	var f scopeFields
+	if json.Unmarshal(body, &f) != nil || f.Project.ID == 0 || f.Project.Path == "" {
 		return false
 	}
-	if !sameID(obj["project_id"], p.ID) {
-		return false
-	}
-	var attrs map[string]json.RawMessage
-	if raw, ok := obj["object_attributes"]; ok && json.Unmarshal(raw, &attrs) == nil && !sameID(attrs["project_id"], p.ID) {
-		return false
+	for _, id := range []*int64{f.ProjectID, f.ObjectAttributes.ProjectID} {
+		if id != nil && *id != f.Project.ID {
+			return false
+		}
 	}
 	for _, scope := range g.scopes {
-		if sla.Matches(scope, p.Path) {
+		if sla.Matches(scope, f.Project.Path) {
 			return true
 		}
 	}
 	return false
-}
-
-// sameID reports whether an optional id field is absent or equal to id.
-func sameID(raw json.RawMessage, id int64) bool {
-	if len(raw) == 0 || string(raw) == "null" {
-		return true
-	}
-	var v int64
-	return json.Unmarshal(raw, &v) == nil && v == id
 }

@@ -27,6 +27,10 @@ func TestScopedSecrets(t *testing.T) {
 		{"path of A, id of B", "secret-a", strings.Replace(hookBody(1, "team-a/app", ""), `"project_id":1`, `"project_id":2`, 1), 401},
 		{"path of A, attributes of B", "secret-a", hookBody(1, "team-a/app", `,"object_attributes":{"project_id":2}`), 401},
 		{"no project", "secret-a", `{"object_kind":"note"}`, 401},
+		// encoding/json matches keys case-insensitively and keeps the last:
+		// the project the bot would read is B's.
+		{"second project under another case", "secret-a", strings.TrimSuffix(hookBody(1, "team-a/app", ""), "}") +
+			`,"Project":{"id":2,"path_with_namespace":"team-b/app"},"PROJECT_ID":2}`, 401},
 		{"shared secret, any project", "shared", hookBody(2, "team-b/app", ""), 202},
 	}
 	for _, tt := range tests {
