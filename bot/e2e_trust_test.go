@@ -252,3 +252,47 @@ func TestSecretOfProjectAIsRefusedForProjectB(t *testing.T) {
 		t.Error("project A's scan opened no issue")
 	}
 }
+
+// Where the policy allows public issues, a person may make one public.
+func TestPublicAllowedByPolicyStaysPublic(t *testing.T) {
+	w := newWorld(t)
+	cfg := w.config()
+	cfg.PolicyFile = filepath.Join(t.TempDir(), "sla.yml")
+	if err := os.WriteFile(cfg.PolicyFile, []byte("projects:\n  - match: \"group/**\"\n    policy:\n      confidential: false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.start(cfg)
+	w.scan(report("sha256:aaaa", xText))
+	if is := w.issue(textTitle); is.Confidential {
+		t.Fatal("the policy asked for public issues")
+	}
+	w.gl.ResetCalls()
+	changed := xText
+	changed.Fix.Versions = []string{"0.3.8", "0.4.0"}
+	w.scan(report("sha256:bbbb", changed))
+	if w.gl.CallCount("PUT /projects/:id/issues/:issue_iid") == 0 {
+		t.Fatal("the changed fix versions were not written")
+	}
+	if is := w.issue(textTitle); is.Confidential {
+		t.Error("the bot made an issue confidential that its policy keeps public")
+	}
+}
+
+// An Issue Hook claiming a close or a publication GitLab does not show
+// changes nothing.
+func TestForgedIssueHookIsIgnored(t *testing.T) {
+	w := newWorld(t)
+	w.start(nil)
+	w.scan(report("sha256:aaaa", xText))
+	is := w.issue(textTitle)
+	notes := len(w.userNotes(is.IID))
+	w.sendHook("Confidential Issue Hook", map[string]any{
+		"object_kind": "issue", "user": map[string]any{"id": 2, "username": "alice"},
+		"project":           map[string]any{"id": w.project.ID, "path_with_namespace": "group/app"},
+		"object_attributes": map[string]any{"iid": is.IID, "action": "close", "state": "closed", "confidential": false},
+	})
+	after := w.issue(textTitle)
+	if after.State != "opened" || !after.Confidential || hasLabel(after, "Vulnerability Management::Process Deviation") || len(w.userNotes(is.IID)) != notes {
+		t.Errorf("forged close: state %s confidential %v labels %v notes %q", after.State, after.Confidential, after.Labels, w.userNotes(is.IID)[notes:])
+	}
+}
