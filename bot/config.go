@@ -48,9 +48,10 @@ type Config struct {
 	SweepInterval    time.Duration `yaml:"sweep_interval"`
 	PollInterval     time.Duration `yaml:"poll_interval"`
 	ShutdownTimeout  time.Duration `yaml:"shutdown_timeout"`
-	// JobTimeout is the ceiling of one job's run; a delivery's own budget
-	// grows with its work within it.
+	// JobTimeout is the ceiling of one job's run; a delivery starts with
+	// JobBudget and its budget grows with the work it finds, within it.
 	JobTimeout time.Duration `yaml:"job_timeout"`
+	JobBudget  time.Duration `yaml:"job_budget"`
 	// DeliveryRetention is how long processed delivery bodies are kept;
 	// their keys stay for deduplication.
 	DeliveryRetention time.Duration `yaml:"delivery_retention"`
@@ -77,6 +78,7 @@ func DefaultConfig() *Config {
 		PollInterval:      time.Second,
 		ShutdownTimeout:   30 * time.Second,
 		JobTimeout:        time.Hour,
+		JobBudget:         5 * time.Minute,
 		DeliveryRetention: ledger.DefaultDeliveryRetention,
 		LogLevel:          "info",
 		Patch:             true,
@@ -138,7 +140,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 		c.WebhookSecrets = secrets
 	}
 	for name, dst := range map[string]*time.Duration{"VIGIL_SWEEP_INTERVAL": &c.SweepInterval, "VIGIL_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
-		"VIGIL_JOB_TIMEOUT": &c.JobTimeout, "VIGIL_DELIVERY_RETENTION": &c.DeliveryRetention} {
+		"VIGIL_JOB_TIMEOUT": &c.JobTimeout, "VIGIL_JOB_BUDGET": &c.JobBudget, "VIGIL_DELIVERY_RETENTION": &c.DeliveryRetention} {
 		if v, ok := lookup(name); ok && v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -199,6 +201,7 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.PollInterval, "poll-interval", c.PollInterval, "how often workers look for new jobs")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to let running jobs finish on shutdown (VIGIL_SHUTDOWN_TIMEOUT)")
 	fs.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, "longest one job may run, however large its report (VIGIL_JOB_TIMEOUT)")
+	fs.DurationVar(&c.JobBudget, "job-budget", c.JobBudget, "time a delivery starts with; each issue group it reconciles adds a second, up to --job-timeout (VIGIL_JOB_BUDGET)")
 	fs.DurationVar(&c.DeliveryRetention, "delivery-retention", c.DeliveryRetention, "how long processed webhook bodies are kept in the ledger; their keys stay for deduplication (VIGIL_DELIVERY_RETENTION); 0 keeps them forever")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (VIGIL_LOG_LEVEL)")
 	fs.BoolVar(&c.Patch, "patch", c.Patch, "open merge requests that fix findings with a known fix (VIGIL_PATCH); the flags below shape them")

@@ -131,7 +131,8 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 		if err != nil {
 			return err
 		}
-		defer s.locks.lock(h.Project.ID)()
+		ctx, unlock := s.lockWork(ctx, h.Project.ID)
+		defer unlock()
 		conf := h.ObjectAttributes.Confidential
 		return s.tracker.HandleIssueEvent(ctx, tracker.IssueEvent{
 			ProjectID: h.Project.ID, ProjectPath: path, IID: h.ObjectAttributes.IID,
@@ -153,7 +154,8 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 		if err != nil {
 			return err
 		}
-		defer s.locks.lock(pid)()
+		ctx, unlock := s.lockWork(ctx, pid)
+		defer unlock()
 		return s.tracker.HandleNote(ctx, tracker.NoteEvent{
 			ProjectID: pid, ProjectPath: path, IID: h.Issue.IID,
 			NoteID: h.ObjectAttributes.ID, NoteableType: h.ObjectAttributes.NoteableType,
@@ -164,7 +166,8 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 
 // ingestJob reads a finished job's reports and reconciles the project.
 func (s *Service) ingestJob(ctx context.Context, projectID int64, projectPath string, pipelineID, jobID int64) error {
-	defer s.locks.lock(projectID)()
+	ctx, unlock := s.lockWork(ctx, projectID)
+	defer unlock()
 	path, err := s.projectPath(ctx, projectID, projectPath)
 	if err != nil {
 		return err

@@ -10,10 +10,15 @@ import (
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
+	"gitlab.com/vigil-vm/vigil/bot/budget"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/markdown"
 	"gitlab.com/vigil-vm/vigil/bot/sla"
 )
+
+// perGroup is the time a job's budget grows by for each group it
+// reconciles: a few GitLab writes, with room for rate limits.
+const perGroup = time.Second
 
 // Issue states as GitLab names them.
 const (
@@ -29,6 +34,8 @@ func (t *Tracker) Reconcile(ctx context.Context, projectID int64, projectPath st
 	if err != nil {
 		return err
 	}
+	// Each group may cost a few writes: the job's time grows with them.
+	budget.Extend(ctx, time.Duration(len(groups))*perGroup)
 	var errs []error
 	for _, g := range groups {
 		if err := t.reconcileGroup(ctx, projectID, projectPath, g); err != nil {
