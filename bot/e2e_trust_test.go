@@ -246,6 +246,17 @@ func TestSecretOfProjectAIsRefusedForProjectB(t *testing.T) {
 	if n, _ := w.bot.inbox.Count(t.Context()); n != 0 {
 		t.Errorf("%d refused deliveries stored", n)
 	}
+	// A's secret on a Job Hook that names A's path with B's id: the
+	// receiver lets it in, the bot finds out from GitLab and refuses it.
+	job := w.gl.Jobs(b.ID)[0]
+	w.sendHook("Job Hook", map[string]any{
+		"object_kind": "build", "build_id": job.ID, "build_name": "vigil-scan", "build_status": "success",
+		"pipeline_id": job.Pipeline.ID, "project_id": b.ID,
+		"project": map[string]any{"id": b.ID, "path_with_namespace": "group/app"},
+	})
+	if n := len(w.gl.Issues(b.ID)); n != 0 {
+		t.Errorf("a Job Hook naming A's path with B's id opened %d issues in B", n)
+	}
 	// Project A's own deliveries still work.
 	w.scan(report("sha256:aaaa", xText))
 	if len(w.gl.Issues(w.project.ID)) != 1 {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -96,6 +97,9 @@ func permanentStatus(code int) bool {
 var errBadPayload = errors.New("unusable webhook payload")
 
 func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
+	if err := s.confirmProject(ctx, d); err != nil {
+		return err
+	}
 	switch d.Event {
 	case "Job Hook":
 		var h jobHook
@@ -201,6 +205,26 @@ func (s *Service) ingestJob(ctx context.Context, projectID int64, projectPath st
 	}
 	s.patch(ctx, projectID, path, scan)
 	return nil
+}
+
+// confirmProject checks that the project a payload names, by id and path,
+// is one project in GitLab: the receiver let a scoped secret in for the
+// path, the bot acts on the id. The answer is kept in the ledger, so this
+// costs one API call per project.
+func (s *Service) confirmProject(ctx context.Context, d ledger.Delivery) error {
+	var ref struct {
+		ProjectID int64       `json:"project_id"`
+		Project   hookProject `json:"project"`
+	}
+	if err := decode(d.Event, d.Body, &ref); err != nil {
+		return fmt.Errorf("%w: %v", errBadPayload, err)
+	}
+	id := cmp.Or(ref.Project.ID, ref.ProjectID)
+	if ref.Project.PathWithNamespace == "" || id == 0 {
+		return nil // nothing named; whatever the event acts on is read from GitLab
+	}
+	_, err := s.projectPath(ctx, id, ref.Project.PathWithNamespace)
+	return err
 }
 
 // projectPath finds a project's full path, from the ledger or the API,
