@@ -101,9 +101,11 @@ const mentionBreak = "@\u200b"
 
 // escaper turns what GitLab would read as markup into text: < and > into
 // entities (no HTML, no comment, hence no hidden vigil marker), & so an
-// entity in the input stays text, @ so no one is mentioned. References
-// (#1, !1, ~label) only link, so they stay.
-var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "@", mentionBreak)
+// entity in the input stays text, @ so no one is mentioned, ` (and \, so
+// the escape cannot be undone) escaped so outside text can neither open a
+// code span nor close one of the bot's, which would let the text after it
+// out of the span. References (#1, !1, ~label) only link, so they stay.
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "@", mentionBreak, "`", "\\`", "\\", "\\\\")
 
 func escape(s string) string { return escaper.Replace(s) }
 

@@ -16,6 +16,8 @@ func TestText(t *testing.T) {
 		{"a\x00b\u202ec\u2066d\u200be", "abcde"},
 		{"<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"},
 		{"&lt;!-- stays text", "&amp;lt;!-- stays text"},
+		{"a ` b", "a \\` b"},
+		{`C:\dir\` + "`x", `C:\\dir\\\` + "`x"},
 	}
 	for _, tt := range tests {
 		if got := Text(tt.in); got != tt.want {
@@ -71,7 +73,7 @@ func FuzzText(f *testing.F) {
 			t.Errorf("Code(%q) = %q", in, Code(in))
 		}
 		for name, out := range map[string]string{"Text": Text(in), "Inline": Inline(in)} {
-			if htmlRe.MatchString(out) || mentionRe.MatchString(out) || commandRe.MatchString(out) {
+			if htmlRe.MatchString(out) || mentionRe.MatchString(out) || commandRe.MatchString(out) || openBacktick(out) {
 				t.Errorf("%s(%q) = %q still carries markup", name, in, out)
 			}
 			if !utf8.ValidString(out) || strings.ContainsAny(out, "\x00\u202e\u2066") {
@@ -82,4 +84,22 @@ func FuzzText(f *testing.F) {
 			t.Errorf("Title(%q) = %q", in, title)
 		}
 	})
+}
+
+// openBacktick reports a backtick Markdown would read as a code span
+// delimiter: one preceded by an even number of backslashes.
+func openBacktick(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '`' {
+			continue
+		}
+		n := 0
+		for j := i - 1; j >= 0 && s[j] == '\\'; j-- {
+			n++
+		}
+		if n%2 == 0 {
+			return true
+		}
+	}
+	return false
 }
