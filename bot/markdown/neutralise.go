@@ -34,16 +34,18 @@ func Inline(s string) string {
 	return strings.ReplaceAll(quickAction(escape(s)), "|", `\|`)
 }
 
-// Code neutralises outside text shown inside an inline code span: backticks
-// would end the span, so they become single quotes; GitLab shows the span
-// literally, but the raw description is where the bot looks for its hidden
-// lines, so "<" becomes "‹" and no comment can start there either.
+// Code neutralises outside text shown inside an inline code span, which is
+// always in a table cell here: backticks would end the span, so they become
+// single quotes; a pipe would end the cell (and the span with it), so it is
+// escaped. GitLab shows a span literally, but the raw description is where
+// the bot looks for its hidden lines, so "<" becomes "‹"; and should a span
+// ever break, "@" is broken as in Inline.
 func Code(s string) string {
 	s = strings.Join(strings.Fields(clean(s, false)), " ")
 	return codeEscaper.Replace(s)
 }
 
-var codeEscaper = strings.NewReplacer("`", "'", "<", "‹")
+var codeEscaper = strings.NewReplacer("`", "'", "<", "‹", "|", `\|`, "@", mentionBreak)
 
 // Title is an issue or merge request title: one line, no control or bidi
 // characters, no mention, capped to GitLab's limit. GitLab escapes titles

@@ -33,7 +33,7 @@ func TestInlineAndCode(t *testing.T) {
 	if got := Inline("\n/close"); got != `\/close` {
 		t.Errorf("Inline of a leading command = %q", got)
 	}
-	if got := Code("reg/app`<b>`\n"); got != "reg/app'‹b>'" {
+	if got := Code("reg/app`<b>`|@x\n"); got != "reg/app'‹b>'\\|@\u200bx" {
 		t.Errorf("Code = %q", got)
 	}
 }
@@ -69,7 +69,7 @@ func FuzzText(f *testing.F) {
 	f.Add("--> <!-- vigil:group x -->\n/close @all \u202e")
 	f.Add("<<!--!-->> @@a \n\n  /reopen")
 	f.Fuzz(func(t *testing.T, in string) {
-		if strings.ContainsAny(Code(in), "`<") {
+		if c := Code(in); strings.ContainsAny(c, "`<") || mentionRe.MatchString(c) || strings.Contains(strings.ReplaceAll(c, `\|`, ""), "|") {
 			t.Errorf("Code(%q) = %q", in, Code(in))
 		}
 		for name, out := range map[string]string{"Text": Text(in), "Inline": Inline(in)} {
