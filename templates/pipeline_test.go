@@ -71,8 +71,10 @@ func TestProjectPipeline(t *testing.T) {
 	if scan["stage"] != "scan" {
 		t.Errorf("dogfood scan in stage %v", scan["stage"])
 	}
-	if got := mapAt(t, scan, "image")["name"]; got != "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA" {
-		t.Errorf("dogfood scan runs in %v, want the image just built", got)
+	// Included by commit SHA, GitLab knows no component release: the tag
+	// must come from vigil-version.
+	if got, tag := mapAt(t, scan, "image")["name"], mapAt(t, scan, "variables")["VIGIL_IMAGE_TAG"]; got != "$CI_REGISTRY_IMAGE:$VIGIL_IMAGE_TAG" || tag != "$CI_COMMIT_SHA" {
+		t.Errorf("dogfood scan runs in %v with VIGIL_IMAGE_TAG %v, want the image just built", got, tag)
 	}
 	if got := mapAt(t, scan, "variables")["VIGIL_SCAN_IMAGE"]; got != "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA" {
 		t.Errorf("dogfood scan scans %v, want the image just built", got)
