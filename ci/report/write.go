@@ -24,6 +24,9 @@ type Options struct {
 	// Image is the scanned reference as the user gave it; it names the image
 	// in GitLab's report and the summary. The asset stands in when empty.
 	Image string
+	// MinSeverity is the lowest severity GitLab's container-scanning report
+	// lists (GitLab's CS_SEVERITY_THRESHOLD); the zero value lists all.
+	MinSeverity findings.Severity
 }
 
 // Write writes the findings document, GitLab's container scanning report and
@@ -85,7 +88,7 @@ func render(rep *findings.Report, opts Options) ([]document, error) {
 	if err := findings.Validate(fj); err != nil {
 		return nil, fmt.Errorf("write %s: %w", FindingsFile, err)
 	}
-	gl, err := json.MarshalIndent(glreport.FromFindings(rep, opts.Image), "", "  ")
+	gl, err := json.MarshalIndent(glreport.FromFindings(listed(rep, opts.MinSeverity), opts.Image), "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", GitLabFile, err)
 	}
