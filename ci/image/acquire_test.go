@@ -209,23 +209,3 @@ func TestAcquireLayoutAndArchive(t *testing.T) {
 		t.Fatalf("archive: %s %v %s", got.Repository, got.Tags, got.Platform)
 	}
 }
-
-func TestParseInput(t *testing.T) {
-	for in, want := range map[string]Input{
-		"alpine:3.19":          {KindRegistry, "alpine:3.19"},
-		"oci-layout:./out":     {KindOCILayout, "./out"},
-		"docker-archive:a.tar": {KindDockerArchive, "a.tar"},
-		"dir:/src":             {KindDir, "/src"},
-		"sbom:bom.json":        {KindSBOM, "bom.json"},
-	} {
-		got, err := ParseInput(in)
-		if err != nil || got != want {
-			t.Errorf("ParseInput(%q) = %v, %v", in, got, err)
-		}
-	}
-	for _, bad := range []string{"", "dir:", "  "} {
-		if _, err := ParseInput(bad); err == nil {
-			t.Errorf("ParseInput(%q) accepted", bad)
-		}
-	}
-}

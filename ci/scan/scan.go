@@ -30,6 +30,7 @@ type Options struct {
 	Image       image.Options
 	DB          vulndb.OpenOptions
 	Gate        gate.Options
+	MinSeverity findings.Severity // lowest severity GitLab's report lists (CS_SEVERITY_THRESHOLD); zero lists all
 	Project     string // GitLab project path, for fingerprints
 	Version     string // vigil's version, recorded in reports
 	Progress    *Progress
@@ -126,7 +127,7 @@ func withDefaults(o Options) Options {
 
 func write(o Options, rep *findings.Report, inv *inventoryResult) ([]string, error) {
 	return writeAll(o.OutputDir, func(stage string) ([]string, error) {
-		files, err := report.Write(stage, rep, report.Options{Image: inv.imageRef})
+		files, err := report.Write(stage, rep, report.Options{Image: inv.imageRef, MinSeverity: o.MinSeverity})
 		if err != nil {
 			return nil, err
 		}
