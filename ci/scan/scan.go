@@ -31,8 +31,8 @@ type Options struct {
 	DB          vulndb.OpenOptions
 	Gate        gate.Options
 	MinSeverity findings.Severity // lowest severity GitLab's report lists (CS_SEVERITY_THRESHOLD); zero lists all
-	Project     string // GitLab project path, for fingerprints
-	Version     string // vigil's version, recorded in reports
+	Project     string            // GitLab project path, for fingerprints
+	Version     string            // vigil's version, recorded in reports
 	Progress    *Progress
 	Log         *slog.Logger
 }
