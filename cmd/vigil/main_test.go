@@ -205,7 +205,7 @@ func TestScanInGitHubActions(t *testing.T) {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	got, _ := os.ReadFile(outputs)
-	for _, want := range []string{"result<<", "fail", "high<<", "findings<<", filepath.Join(dir, "reports", "vigil-findings.json")} {
+	for _, want := range []string{"result<<", "fail", "high<<", "findings<<", filepath.Join(dir, "reports", "vigil-findings.json"), "sarif-file<<", filepath.Join(dir, "reports", "vigil.sarif")} {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("GITHUB_OUTPUT lacks %q:\n%s", want, got)
 		}
@@ -213,7 +213,12 @@ func TestScanInGitHubActions(t *testing.T) {
 	if s, _ := os.ReadFile(summary); !strings.Contains(string(s), "CVE-2022-32149") {
 		t.Errorf("job summary lacks the finding:\n%s", s)
 	}
-	_ = stdout
+	var log struct{ Version string }
+	readJSON(t, filepath.Join(dir, "reports", "vigil.sarif"), &log)
+	if log.Version != "2.1.0" {
+		t.Errorf("vigil.sarif version %q", log.Version)
+	}
+	_ = stdout // annotations go to the process's stdout; ci/actions tests them
 }
 
 // clearCIEnv keeps the developer's or CI's own environment out of the test.

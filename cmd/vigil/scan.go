@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -109,7 +110,7 @@ Exit status: 0 when no unsuppressed finding reaches --fail-on, 1 when one does, 
 				return err
 			}
 			if gha != nil {
-				if err := actions.Publish(gha, out.Report, out.Failing, reportPaths(out.Files)); err != nil {
+				if err := publishAction(gha, o.output.Dir, out); err != nil {
 					return err
 				}
 			}
@@ -196,6 +197,23 @@ func actionInputs(cmd *cobra.Command) (*githubactions.Action, error) {
 		}
 	}
 	return gha, nil
+}
+
+// publishAction writes the SARIF log code scanning reads, then the step's
+// outputs, summary and annotations.
+func publishAction(gha *githubactions.Action, dir string, out *scan.Outcome) error {
+	paths := reportPaths(out.Files)
+	sarifPath := filepath.Join(dir, actions.SARIFFile)
+	f, err := os.Create(sarifPath)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", sarifPath, err)
+	}
+	werr := report.SARIF(f, out.Report, "")
+	if err := errors.Join(werr, f.Close()); err != nil {
+		return fmt.Errorf("write %s: %w", sarifPath, err)
+	}
+	paths[actions.ReportSARIF] = sarifPath
+	return actions.Publish(gha, out.Report, out.Failing, paths)
 }
 
 // reportPaths names the written reports for the GitHub Action's outputs.
