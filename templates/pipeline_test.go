@@ -83,6 +83,15 @@ func TestProjectPipeline(t *testing.T) {
 		t.Errorf("dogfood scan report = %v", got)
 	}
 
+	// The GitHub Action's users name @v1 or @v1.2: a release moves those tags
+	// on the mirror and pushes the image tags the Action then runs.
+	if s := script("release:action-tags"); !strings.Contains(s, "refs/tags/v$major") || !strings.Contains(s, "refs/tags/v$minor") {
+		t.Errorf("release:action-tags does not move v<major> and v<major>.<minor>:\n%s", s)
+	}
+	if s := script("release:image"); !strings.Contains(s, `"$major"`) || !strings.Contains(s, `"$minor"`) {
+		t.Errorf("release:image does not push the <major> and <major>.<minor> image tags:\n%s", s)
+	}
+
 	release := mapAt(t, doc, "release")
 	if release["stage"] != "release" || mapAt(t, release, "release")["tag_name"] != "$CI_COMMIT_TAG" {
 		t.Errorf("release job must use the release: keyword for the tag: %v", release)
