@@ -221,7 +221,12 @@ func (p *project) runJobs(vars map[string]string, jobs ...string) (string, error
 // exit_codes says, while its summary marks an exit code outside exit_codes
 // FAIL (and an allowed one WARN), as GitLab does.
 func jobFailed(out, job string) bool {
-	return regexp.MustCompile(`(?m)^\s*FAIL\s+` + regexp.QuoteMeta(job) + `\s*$`).MatchString(out)
+	return regexp.MustCompile(`(?m)^\s*FAIL\s+` + regexp.QuoteMeta(job) + `(\s|$)`).MatchString(out)
+}
+
+// jobWarned tells whether job failed with an exit code allow_failure allows.
+func jobWarned(out, job string) bool {
+	return regexp.MustCompile(`(?m)^\s*WARN\s+` + regexp.QuoteMeta(job) + `(\s|$)`).MatchString(out)
 }
 
 func (p *project) buildDir(job string) string {
