@@ -32,7 +32,7 @@ db)
     esac
     prev=$a
   done
-  if [ "$2" = build ]; then mkdir -p "$out" && printf '%s\n' "$@" > "$out/vulnerability.db"; fi
+  case "$2" in build|mirror) mkdir -p "$out" && printf '%s\n' "$@" > "$out/vulnerability.db" ;; esac
   ;;
 patch)
   prev=

@@ -162,6 +162,7 @@ func TestInputRegexes(t *testing.T) {
 		{"patch", "vigil-version", []string{"", "1.2.3", "$CI_COMMIT_SHA"}, []string{"1.2:3"}},
 		{"db-mirror", "osv-ecosystems", []string{"", "Go", "Go,npm,PyPI,crates.io,Debian:12", "Go, npm", "$ECOSYSTEMS"}, []string{"Go,", "Go npm", ",Go"}},
 		{"db-mirror", "osv-base-url", []string{"https://osv-vulnerabilities.storage.googleapis.com", "http://mirror.internal:8080/osv", "https://mirror/", "$OSV_MIRROR", "${OSV_MIRROR}/osv/"}, []string{"mirror.internal", "ftp://mirror"}},
+		{"db-mirror", "grype-listing-url", []string{"https://grype.anchore.io/databases/v6/latest.json", "http://mirror.internal/grype/latest.json", "$GRYPE_LISTING"}, []string{"", "latest.json"}},
 		{"db-mirror", "kev-url", []string{"", "https://www.cisa.gov/kev.json", "$KEV_URL"}, []string{"kev.json"}},
 		{"db-mirror", "package-version", []string{"latest", "2026.11.26", "1.0.0+db6", "$CI_COMMIT_SHORT_SHA", "db-${CI_PIPELINE_IID}"}, []string{"", "a/b"}},
 		{"db-mirror", "vigil-version", []string{"", "1.2.3", "$CI_COMMIT_SHA"}, []string{"1.2:3"}},
