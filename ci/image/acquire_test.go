@@ -166,7 +166,7 @@ func TestAcquireErrors(t *testing.T) {
 		{Input{Kind: KindRegistry, Ref: "UPPER CASE"}, Options{}, "bad image reference"},
 		{Input{Kind: KindOCILayout, Ref: t.TempDir()}, Options{}, "read OCI layout"},
 		{Input{Kind: KindDockerArchive, Ref: filepath.Join(t.TempDir(), "nope.tar")}, Options{}, "docker archive"},
-		{Input{Kind: KindRegistry, Ref: host + "/x:v1"}, Options{Platform: "linux/amd64/v8/extra"}, "bad --platform"},
+		{Input{Kind: KindRegistry, Ref: host + "/x:v1"}, Options{Platform: "linux/amd64/v8/extra"}, "bad platform"},
 	} {
 		tc.opts.Env = env()
 		_, err := Acquire(context.Background(), tc.in, tc.opts)
