@@ -10,13 +10,20 @@
 ARG GO_IMAGE=docker.io/library/golang:1.26@sha256:3aff6657219a4d9c14e27fb1d8976c49c29fddb70ba835014f477e1c70636647
 ARG RUNTIME_IMAGE=docker.io/library/debian:trixie-slim@sha256:a29215f6a35e51e22adffa17f89e9d2ef06214e64a2bad10d765c46aea49f11f
 
-FROM ${GO_IMAGE} AS build
+# Multi-platform builds (buildah build --platform linux/amd64,linux/arm64):
+# vigil is cross-compiled on the build machine's own platform, no emulation.
+FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/vigil ./cmd/vigil
+ARG TARGETOS=linux
+ARG TARGETARCH=amd64
+RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/vigil ./cmd/vigil
+
+# The go command the patchers run, built for the image's platform.
+FROM ${GO_IMAGE} AS toolchain
 
 FROM ${RUNTIME_IMAGE} AS runtime
 ARG VERSION=dev
@@ -44,7 +51,7 @@ RUN apt-get update \
  && mkdir -p /var/lib/vigil \
  && chown 10001:10001 /var/lib/vigil
 # The gomod patcher runs the real go command (go get, go mod tidy).
-COPY --from=build /usr/local/go /usr/local/go
+COPY --from=toolchain /usr/local/go /usr/local/go
 COPY --from=build /out/vigil /usr/local/bin/vigil
 ENV PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/home/vigil \

@@ -106,16 +106,19 @@ func TestDockerfile(t *testing.T) {
 		if b := d.base(runtime); strings.HasPrefix(b, "golang") {
 			t.Errorf("runtime FROM %s: the Go build image is not a runtime", b)
 		}
-		var fromBuild []string
+		copied := map[string]string{} // path → stage it comes from
 		for _, c := range commands[*instructions.CopyCommand](runtime) {
-			if c.From == build.Name {
-				fromBuild = append(fromBuild, c.SourcePaths...)
+			for _, p := range c.SourcePaths {
+				copied[p] = c.From
 			}
 		}
-		for _, want := range []string{"/out/vigil", "/usr/local/go"} {
-			if !slices.Contains(fromBuild, want) {
-				t.Errorf("runtime does not copy %s from the builder (copies %v)", want, fromBuild)
-			}
+		if copied["/out/vigil"] != build.Name {
+			t.Errorf("runtime does not copy /out/vigil from the builder (copies %v)", copied)
+		}
+		// The builder runs on the build machine's platform; the go command the
+		// patchers run must be the image's own, from a stage of that platform.
+		if from := copied["/usr/local/go"]; from == "" || from == build.Name {
+			t.Errorf("runtime copies /usr/local/go from %q, want a stage of the target platform", from)
 		}
 		var runs string
 		for _, r := range commands[*instructions.RunCommand](runtime) {
@@ -138,6 +141,17 @@ func TestDockerfile(t *testing.T) {
 		ep := commands[*instructions.EntrypointCommand](runtime)
 		if len(ep) == 0 || ep[len(ep)-1].PrependShell || ep[len(ep)-1].CmdLine[0] != "/usr/local/bin/vigil" {
 			t.Errorf("ENTRYPOINT must be exec-form /usr/local/bin/vigil")
+		}
+	})
+
+	t.Run("multi-platform: vigil is cross-compiled", func(t *testing.T) {
+		if build.Platform != "$BUILDPLATFORM" {
+			t.Errorf("builder FROM --platform=%q, want $BUILDPLATFORM (no emulation for the Go build)", build.Platform)
+		}
+		for _, r := range commands[*instructions.RunCommand](build) {
+			if line := strings.Join(r.CmdLine, " "); strings.Contains(line, "go build") && !strings.Contains(line, "GOARCH=${TARGETARCH}") {
+				t.Errorf("go build ignores TARGETARCH: %s", line)
+			}
 		}
 	})
 

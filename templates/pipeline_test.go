@@ -1,6 +1,7 @@
 package templates_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -60,8 +61,12 @@ func TestProjectPipeline(t *testing.T) {
 		t.Errorf("build:binary must build ./cmd/vigil:\n%s", s)
 	}
 	img := mapAt(t, doc, "build:image")
-	if s := script("build:image"); stage("build:image") != "build" || !strings.Contains(s, "buildah build") || !strings.Contains(s, `buildah push "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"`) {
-		t.Errorf("build:image must build and push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA with buildah:\n%s", s)
+	if s := script("build:image"); stage("build:image") != "build" || !strings.Contains(s, "buildah build") || !strings.Contains(s, `buildah manifest push --all vigil "docker://$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"`) ||
+		!strings.Contains(s, `--platform "$VIGIL_IMAGE_PLATFORMS"`) {
+		t.Errorf("build:image must build every platform and push the manifest list $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA with buildah:\n%s", s)
+	}
+	if v := mapAt(t, img, "variables"); v["BUILDAH_FORMAT"] != "docker" || !strings.Contains(fmt.Sprint(v["VIGIL_IMAGE_PLATFORMS"]), "linux/arm64") {
+		t.Errorf("build:image variables %v: want Docker format (keeps HEALTHCHECK) and arm64 among the platforms", v)
 	}
 	if img["services"] != nil {
 		t.Errorf("build:image uses services (a Docker daemon): %v", img["services"])
