@@ -104,19 +104,29 @@ func TestSARIFValidates(t *testing.T) {
 
 // TestThresholdFiltersOnlyGitLabsReport: CS_SEVERITY_THRESHOLD decides what
 // GitLab's report lists; the findings document keeps everything.
+// CS_DEFAULT_BRANCH_IMAGE lands in every location.
 func TestThresholdFiltersOnlyGitLabsReport(t *testing.T) {
 	dir := t.TempDir()
 	rep := sample()
-	if _, err := Write(dir, rep, Options{MinSeverity: findings.High}); err != nil {
+	const main = "registry.example/group/app:main"
+	if _, err := Write(dir, rep, Options{MinSeverity: findings.High, DefaultBranchImage: main}); err != nil {
 		t.Fatal(err)
 	}
 	var gl struct {
-		Vulnerabilities []struct{ Severity string } `json:"vulnerabilities"`
+		Vulnerabilities []struct {
+			Severity string
+			Location struct {
+				DefaultBranchImage string `json:"default_branch_image"`
+			}
+		} `json:"vulnerabilities"`
 	}
 	readJSON(t, dir+"/"+GitLabFile, &gl)
 	for _, v := range gl.Vulnerabilities {
 		if v.Severity != "High" && v.Severity != "Critical" {
 			t.Errorf("GitLab report lists a %s finding below the threshold", v.Severity)
+		}
+		if v.Location.DefaultBranchImage != main {
+			t.Errorf("default_branch_image %q, want CS_DEFAULT_BRANCH_IMAGE's %q", v.Location.DefaultBranchImage, main)
 		}
 	}
 	if len(gl.Vulnerabilities) == 0 {

@@ -31,10 +31,12 @@ type Options struct {
 	DB          vulndb.OpenOptions
 	Gate        gate.Options
 	MinSeverity findings.Severity // lowest severity GitLab's report lists (CS_SEVERITY_THRESHOLD); zero lists all
-	Project     string            // GitLab project path, for fingerprints
-	Version     string            // vigil's version, recorded in reports
-	Progress    *Progress
-	Log         *slog.Logger
+	// DefaultBranchImage is GitLab's CS_DEFAULT_BRANCH_IMAGE, for the report's locations.
+	DefaultBranchImage string
+	Project            string // GitLab project path, for fingerprints
+	Version            string // vigil's version, recorded in reports
+	Progress           *Progress
+	Log                *slog.Logger
 }
 
 // Outcome is what a scan found and wrote.
@@ -127,7 +129,7 @@ func withDefaults(o Options) Options {
 
 func write(o Options, rep *findings.Report, inv *inventoryResult) ([]string, error) {
 	return writeAll(o.OutputDir, func(stage string) ([]string, error) {
-		files, err := report.Write(stage, rep, report.Options{Image: inv.imageRef, MinSeverity: o.MinSeverity})
+		files, err := report.Write(stage, rep, report.Options{Image: inv.imageRef, MinSeverity: o.MinSeverity, DefaultBranchImage: o.DefaultBranchImage})
 		if err != nil {
 			return nil, err
 		}

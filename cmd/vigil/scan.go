@@ -65,10 +65,12 @@ func (o *scanOptions) scanRun() (scan.Options, error) {
 		Image:       o.source.ImageOptions(),
 		DB:          o.db.OpenOptions(),
 		MinSeverity: min,
-		Project:     os.Getenv("CI_PROJECT_PATH"),
-		Version:     vigilVersion(),
-		Progress:    scan.NewProgress(os.Stderr, tty, o.output.Quiet || o.output.Print != options.PrintTable),
-		Log:         logger(),
+		// Only scan writes GitLab's report; sbom leaves the flag undefined.
+		DefaultBranchImage: o.output.DefaultBranchImage,
+		Project:            os.Getenv("CI_PROJECT_PATH"),
+		Version:            vigilVersion(),
+		Progress:           scan.NewProgress(os.Stderr, tty, o.output.Quiet || o.output.Print != options.PrintTable),
+		Log:                logger(),
 	}, nil
 }
 

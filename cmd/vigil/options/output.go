@@ -32,6 +32,8 @@ type Output struct {
 	// Threshold is GitLab's CS_SEVERITY_THRESHOLD: the lowest severity the
 	// container-scanning report lists. It never fails the job.
 	Threshold string
+	// DefaultBranchImage is GitLab's CS_DEFAULT_BRANCH_IMAGE.
+	DefaultBranchImage string
 }
 
 // DefaultOutput is Output before environment and flags.
@@ -39,7 +41,10 @@ func DefaultOutput() Output {
 	return Output{Dir: ".", SBOMFormats: []string{sbom.CycloneDX}, Print: PrintTable}
 }
 
-var outputEnv = []EnvBinding{{"severity-threshold", []string{"CS_SEVERITY_THRESHOLD"}}}
+var outputEnv = []EnvBinding{
+	{"severity-threshold", []string{"CS_SEVERITY_THRESHOLD"}},
+	{"default-branch-image", []string{"CS_DEFAULT_BRANCH_IMAGE"}},
+}
 
 // Env lists the environment variables that stand in for Output's flags.
 func (o *Output) Env() []EnvBinding { return outputEnv }
@@ -53,6 +58,7 @@ func (o *Output) AddFlags(fs *pflag.FlagSet, reportFlags bool) {
 	if reportFlags {
 		fs.StringVarP(&o.Print, "output", "o", o.Print, "what to print: "+strings.Join(PrintFormats, ", "))
 		fs.StringVar(&o.Threshold, "severity-threshold", o.Threshold, envHelp("lowest severity listed in GitLab's container-scanning report (a filter, never a gate)", "CS_SEVERITY_THRESHOLD"))
+		fs.StringVar(&o.DefaultBranchImage, "default-branch-image", o.DefaultBranchImage, envHelp("the image's name on the default branch, so GitLab tracks its vulnerabilities across branches", "CS_DEFAULT_BRANCH_IMAGE"))
 	}
 }
 
