@@ -25,7 +25,7 @@ func (d *DB) Env() []EnvBinding { return dbEnv }
 
 // AddFlags registers DB's flags.
 func (d *DB) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&d.Dir, "db", d.Dir, envHelp("local vulnerability DB directory (from `vigil db build`); never updated over the network. Default: grype's DB, updated online", "VIGIL_DB_DIR"))
+	fs.StringVar(&d.Dir, "db", d.Dir, envHelp("local vulnerability DB directory (from vigil db build or vigil db mirror); never updated over the network. Default: grype's DB, updated online", "VIGIL_DB_DIR"))
 	fs.DurationVar(&d.MaxAge, "db-max-age", d.MaxAge, "refuse a DB built longer ago than this")
 	fs.BoolVar(&d.AllowStale, "db-allow-stale", d.AllowStale, "scan with a DB older than --db-max-age")
 }
