@@ -170,6 +170,13 @@ func TestScanCLIHabits(t *testing.T) {
 			t.Errorf("vigil %v: exit %d, want 2", args, code)
 		}
 	}
+	sbomDir := t.TempDir()
+	if code, _ := vigil(t, "sbom", src, "--output-dir", sbomDir); code != 0 {
+		t.Errorf("vigil sbom IMAGE: exit %d", code)
+	}
+	if cdx, err := os.ReadFile(filepath.Join(sbomDir, "gl-sbom-demo.cdx.json")); err != nil || !strings.Contains(string(cdx), "gitlab:container_scanning:operating_system:name") {
+		t.Errorf("vigil sbom wrote no CycloneDX SBOM with GitLab's properties: %v", err)
+	}
 	if code, stdout := vigil(t, "--version"); code != 0 || !strings.HasPrefix(stdout, "vigil ") {
 		t.Errorf("vigil --version: exit %d, %q", code, stdout)
 	}
