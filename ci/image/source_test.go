@@ -1,11 +1,20 @@
 package image
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 func TestParseInput(t *testing.T) {
@@ -67,5 +76,66 @@ func TestDaemonWithoutEngine(t *testing.T) {
 	_, err := Acquire(context.Background(), in, Options{DaemonHost: sock})
 	if err == nil || !strings.Contains(err.Error(), "no Docker engine answers at "+sock) || !strings.Contains(err.Error(), "docker-archive:") {
 		t.Fatalf("error %v: want it to name the socket and the docker-archive: way out", err)
+	}
+}
+
+// fakeEngine speaks the part of the Docker Engine API go-containerregistry's
+// daemon package uses (ping, image inspect, image save) on a unix socket.
+func fakeEngine(t *testing.T, ref name.Tag, img v1.Image) string {
+	t.Helper()
+	var saved bytes.Buffer
+	if err := tarball.Write(ref, img, &saved); err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := img.ConfigName()
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", "1.47")
+		switch p := r.URL.Path; {
+		case strings.HasSuffix(p, "/_ping"):
+			_, _ = w.Write([]byte("OK"))
+		case strings.HasSuffix(p, "/images/get"):
+			_, _ = w.Write(saved.Bytes())
+		case strings.HasSuffix(p, "/images/"+ref.String()+"/json"):
+			_ = json.NewEncoder(w).Encode(map[string]any{"Id": id.String(), "RepoTags": []string{ref.String()},
+				"Os": cf.OS, "Architecture": cf.Architecture, "Config": map[string]any{}})
+		default:
+			http.NotFound(w, r)
+		}
+	})}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "unix://" + sock
+}
+
+// TestDaemonImage: docker:REF reads the image the engine has, under the name
+// it has there, without any registry.
+func TestDaemonImage(t *testing.T) {
+	img, err := random.Image(512, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := name.NewTag("registry.example/group/app:dev")
+	host := fakeEngine(t, ref, img)
+	in, _ := ParseInput("docker:registry.example/group/app:dev")
+	got, err := Acquire(context.Background(), in, Options{DaemonHost: host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := img.Digest()
+	if got.Digest != want.String() || got.Repository != "registry.example/group/app" || len(got.Tags) != 1 || got.Tags[0] != "dev" {
+		t.Errorf("got %s %s %v, want %s registry.example/group/app [dev]", got.Digest, got.Repository, got.Tags, want)
+	}
+	layers, err := got.Layers()
+	if err != nil || len(layers) != 2 {
+		t.Errorf("layers %d, %v", len(layers), err)
 	}
 }
