@@ -5,11 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
+	"gitlab.com/vigil-vm/vigil/bot/gitlabapi"
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/tracker"
@@ -44,7 +44,7 @@ func (w worker) HandleDelivery(ctx context.Context, key string) error {
 	case err == nil:
 		s.metrics.jobs.WithLabelValues(d.Event, "processed").Inc()
 		return s.ledger.FinishDelivery(rctx, key, ledger.DeliveryProcessed, "", s.now())
-	case errors.As(err, &rejected), errors.Is(err, errBadPayload), permanent(err):
+	case errors.As(err, &rejected), errors.Is(err, errBadPayload), gitlabapi.Permanent(err):
 		s.metrics.jobs.WithLabelValues(d.Event, "rejected").Inc()
 		s.log.Warn("delivery rejected", "event", d.Event, "key", key, "reason", err.Error())
 		return s.ledger.FinishDelivery(rctx, key, ledger.DeliveryFailed, err.Error(), s.now())
@@ -60,39 +60,6 @@ func (w worker) HandleDelivery(ctx context.Context, key string) error {
 
 // recordTimeout bounds the write of a delivery's outcome.
 const recordTimeout = 10 * time.Second
-
-// permanent reports whether err is GitLab's final answer to a request:
-// 400, 403, 404 or 422 come back the same however often they are asked,
-// so retrying them only repeats the writes that came before. Several
-// errors (one per issue group) are permanent only when all of them are.
-func permanent(err error) bool {
-	if err == gitlab.ErrNotFound { // client-go's answer to every 404
-		return true
-	}
-	switch e := err.(type) {
-	case *gitlab.ErrorResponse:
-		return e.Response != nil && permanentStatus(e.Response.StatusCode)
-	case interface{ Unwrap() []error }:
-		errs := e.Unwrap()
-		for _, x := range errs {
-			if !permanent(x) {
-				return false
-			}
-		}
-		return len(errs) > 0
-	case interface{ Unwrap() error }:
-		return permanent(e.Unwrap())
-	}
-	return false
-}
-
-func permanentStatus(code int) bool {
-	switch code {
-	case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity:
-		return true
-	}
-	return false
-}
 
 var errBadPayload = errors.New("unusable webhook payload")
 

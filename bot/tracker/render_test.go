@@ -65,21 +65,6 @@ func TestRenderGroupAcrossImages(t *testing.T) {
 	}
 }
 
-func TestRetryAfterHeader(t *testing.T) {
-	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
-	tests := map[string]time.Duration{
-		"":                              0,
-		"7":                             7 * time.Second,
-		"Mon, 02 Nov 2026 10:00:30 GMT": 30 * time.Second,
-		"soon":                          0,
-	}
-	for in, want := range tests {
-		if got := RetryAfterHeader(in, now); got != want {
-			t.Errorf("RetryAfterHeader(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
-
 // FuzzRender renders outside text from a report into an issue: whatever it
 // holds, the description carries only the bot's own hidden lines, mentions
 // nobody, runs no quick action, and the title fits GitLab.
