@@ -130,7 +130,7 @@ func (s *Service) ingestJob(ctx context.Context, projectID int64, projectPath st
 		in := ledger.Ingest{Key: fmt.Sprintf("%d/%d/%s", projectID, jobID, rejected.Artifact), ProjectID: projectID,
 			PipelineID: pipelineID, JobID: jobID, Artifact: rejected.Artifact, Status: ledger.IngestRejected,
 			Error: rejected.Error(), At: s.now()}
-		if perr := s.ledger.PutIngest(ctx, s.ledger.DB(), in, nil); perr != nil {
+		if perr := s.ledger.PutIngest(ctx, s.ledger.DB(), in); perr != nil {
 			return perr
 		}
 		return err

@@ -30,7 +30,7 @@ var descriptionTmpl = template.Must(template.New("description").Funcs(template.F
 		return d
 	},
 	"fixText": func(s string) string {
-		switch s {
+		switch findings.ParseFixState(s) {
 		case findings.FixAvailable:
 			return "available"
 		case findings.FixUnavailable:
