@@ -18,6 +18,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/inbox"
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/mrnote"
 	"gitlab.com/vigil-vm/vigil/bot/patch/dockerfile"
 	"gitlab.com/vigil-vm/vigil/bot/patch/ecosystems"
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
@@ -61,6 +62,7 @@ type Service struct {
 	tracker  *tracker.Tracker
 	patcher  *mr.Engine // nil when merge requests are off
 	fetcher  *ingest.Fetcher
+	mrNotes  *mrnote.Notes
 	receiver *webhook.Receiver
 	metrics  *metrics
 	locks    projectLocks
@@ -112,6 +114,7 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 	}
 	s.tracker = tracker.New(s.gl, s.ledger, policies, s.log, tracker.Options{Now: s.now})
 	s.fetcher = ingest.NewFetcher(s.gl, s.cfg.MaxArtifactBytes, s.cfg.Artifacts)
+	s.mrNotes = mrnote.New(s.gl)
 	if s.cfg.Patch {
 		ps := ecosystems.All(ecosystems.Options{Disabled: s.cfg.MergeRequests.Disabled, Logger: s.log,
 			Dockerfile: dockerfile.Options{Verifier: o.verifier}})
@@ -226,7 +229,7 @@ func (s *Service) idle(ctx context.Context) (bool, error) {
 	return n == 0, err
 }
 
-// wantJob reports whether a job's artifacts should be read.
+// wantJob reports whether the --job-name filter lets a job through.
 func (s *Service) wantJob(name string) bool {
-	return s.cfg.AnyJob || slices.Contains(s.cfg.JobNames, name)
+	return len(s.cfg.JobNames) == 0 || slices.Contains(s.cfg.JobNames, name)
 }

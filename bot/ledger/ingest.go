@@ -109,3 +109,27 @@ func (l *Ledger) IngestStatus(ctx context.Context, key string) (string, error) {
 	}
 	return s, rows.Err()
 }
+
+// JobIngested reports whether any report of a job was recorded complete: a
+// Job Hook and the Pipeline Hook of the same pipeline both name the job.
+func (l *Ledger) JobIngested(ctx context.Context, projectID, jobID int64) (bool, error) {
+	var n int
+	err := l.db.QueryRowContext(ctx, l.rebind(`SELECT COUNT(*) FROM vigil_ingests WHERE project_id = ? AND job_id = ? AND status = ?`),
+		projectID, jobID, IngestComplete).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read ingests of job %d: %w", jobID, err)
+	}
+	return n > 0, nil
+}
+
+// ScanRecorded reports whether a job of this name ever recorded a complete
+// report on ref: whether there is a scan to compare a merge request with.
+func (l *Ledger) ScanRecorded(ctx context.Context, projectID int64, jobName, ref string) (bool, error) {
+	var n int
+	err := l.db.QueryRowContext(ctx, l.rebind(`SELECT COUNT(*) FROM vigil_ingests WHERE project_id = ? AND job_name = ? AND ref = ? AND status = ?`),
+		projectID, jobName, ref, IngestComplete).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read scans of job %s on %s: %w", jobName, ref, err)
+	}
+	return n > 0, nil
+}

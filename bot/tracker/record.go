@@ -33,7 +33,10 @@ type Scan struct {
 // a finding of that scope it does not list is resolved.
 type ScanReport struct {
 	Artifact string
-	Report   *findings.Report
+	// Kind is glreport.TypeContainerScanning or TypeDependencyScanning; when
+	// empty it is read from the artifact name.
+	Kind   string
+	Report *findings.Report
 }
 
 // Scope names what a report is complete for: the project (implicit), the
@@ -44,11 +47,20 @@ func Scope(scan Scan, r ScanReport) string {
 	if scan.JobName == "" {
 		return legacyScope(r.Report.Asset.Repository)
 	}
-	kind := glreport.TypeContainerScanning
-	if r.Artifact == findings.DependencyScanningFile {
-		kind = glreport.TypeDependencyScanning
+	return JobScope(scan.JobName, scan.Ref, r.kind())
+}
+
+// JobScope is the scope of the reports of one kind a job writes on a ref.
+func JobScope(jobName, ref, kind string) string { return "job:" + jobName + "@" + ref + ":" + kind }
+
+func (r ScanReport) kind() string {
+	switch {
+	case r.Kind != "":
+		return r.Kind
+	case r.Artifact == findings.DependencyScanningFile:
+		return glreport.TypeDependencyScanning
 	}
-	return "job:" + scan.JobName + "@" + scan.Ref + ":" + kind
+	return glreport.TypeContainerScanning
 }
 
 // legacyScope is the scope of findings recorded before scopes had jobs and

@@ -1,0 +1,114 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"gitlab.com/vigil-vm/vigil/bot/ingest"
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
+)
+
+// scanJob is one finished job as the webhooks and the Jobs API describe it.
+type scanJob struct {
+	ProjectID     int64
+	ProjectPath   string
+	DefaultBranch string
+	PipelineID    int64
+	JobID         int64
+	JobName       string
+	Ref           string
+}
+
+// outcome turns the error of an ingest into its record. Skips and
+// rejections are final: they are logged at warn, counted by reason and kept
+// for GET /api/ingests; a skip then ends the delivery, a rejection fails it.
+// Any other error is returned for a retry.
+func (s *Service) outcome(ctx context.Context, j scanJob, err error) error {
+	reason := ingest.ReasonOf(err)
+	if reason == "" {
+		return err
+	}
+	key := fmt.Sprintf("%d/%d", j.ProjectID, j.JobID)
+	if j.JobID == 0 { // the pipeline could not be read at all
+		key = fmt.Sprintf("%d/pipeline/%d", j.ProjectID, j.PipelineID)
+	}
+	in := ledger.Ingest{
+		Key: key, ProjectID: j.ProjectID, PipelineID: j.PipelineID,
+		JobID: j.JobID, JobName: j.JobName, Ref: j.Ref, Status: ledger.IngestSkipped, Reason: string(reason),
+		Error: err.Error(), At: s.now(),
+	}
+	var rejected *ingest.RejectedError
+	if errors.As(err, &rejected) {
+		in.Status, in.Artifact = ledger.IngestRejected, rejected.Artifact
+	}
+	s.metrics.ingestSkips.WithLabelValues(string(reason)).Inc()
+	s.log.Warn("scan job not recorded", "reason", string(reason), "project_id", j.ProjectID, "project", j.ProjectPath,
+		"pipeline_id", j.PipelineID, "job_id", j.JobID, "job", j.JobName, "ref", j.Ref, "detail", err.Error())
+	if perr := s.ledger.PutIngest(ctx, s.ledger.DB(), in); perr != nil {
+		return perr
+	}
+	if in.Status == ledger.IngestRejected {
+		return err
+	}
+	return nil
+}
+
+// ingestView is one ingest as GET /api/ingests shows it.
+type ingestView struct {
+	ProjectID  int64  `json:"project_id"`
+	PipelineID int64  `json:"pipeline_id"`
+	JobID      int64  `json:"job_id"`
+	JobName    string `json:"job_name"`
+	Ref        string `json:"ref"`
+	Artifact   string `json:"artifact,omitempty"`
+	Status     string `json:"status"`
+	Reason     string `json:"reason,omitempty"`
+	Detail     string `json:"detail,omitempty"`
+	Findings   int    `json:"findings"`
+	At         string `json:"at"`
+}
+
+// serveIngests is GET /api/ingests?project=ID[&status=skipped][&limit=N]:
+// what became of each scan job, newest first, so a team can see why its
+// project has no issues. It lists job ids, names and reasons, never report
+// content.
+func (s *Service) serveIngests(w http.ResponseWriter, r *http.Request) {
+	var f ledger.IngestFilter
+	q := r.URL.Query()
+	for name, dst := range map[string]*int64{"project": &f.ProjectID} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				http.Error(w, name+" must be a project id", http.StatusBadRequest)
+				return
+			}
+			*dst = n
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || n > 1000 {
+			http.Error(w, "limit must be between 1 and 1000", http.StatusBadRequest)
+			return
+		}
+		f.Limit = n
+	}
+	f.Status = q.Get("status")
+	ins, err := s.ledger.Ingests(r.Context(), f)
+	if err != nil {
+		http.Error(w, "ledger unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	out := make([]ingestView, 0, len(ins))
+	for _, in := range ins {
+		out = append(out, ingestView{ProjectID: in.ProjectID, PipelineID: in.PipelineID, JobID: in.JobID, JobName: in.JobName,
+			Ref: in.Ref, Artifact: in.Artifact, Status: in.Status, Reason: in.Reason, Detail: in.Error, Findings: in.Findings,
+			At: in.At.UTC().Format("2006-01-02T15:04:05Z")})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"ingests": out})
+}

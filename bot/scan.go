@@ -1,0 +1,119 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
+	"gitlab.com/vigil-vm/vigil/bot/ingest"
+	"gitlab.com/vigil-vm/vigil/bot/tracker"
+)
+
+// handleJobHook ingests a finished job of a tracked ref. Jobs of other refs
+// wait for their pipeline's hook, which knows whether the pipeline belongs to
+// a merge request.
+func (s *Service) handleJobHook(ctx context.Context, body []byte) error {
+	var h jobHook
+	if err := decode(string(gitlab.EventTypeJob), body, &h); err != nil {
+		return fmt.Errorf("%w: %v", errBadPayload, err)
+	}
+	j := scanJob{ProjectID: h.ProjectID, ProjectPath: h.Project.PathWithNamespace, DefaultBranch: h.Project.DefaultBranch,
+		PipelineID: h.PipelineID, JobID: h.BuildID, JobName: h.BuildName, Ref: h.Ref}
+	if !s.wantJob(h.BuildName) {
+		return nil
+	}
+	switch h.BuildStatus {
+	case "success":
+	case "failed":
+		if ingest.LooksLikeScanner(h.BuildName) {
+			return s.outcome(ctx, j, ingest.Skip(ingest.JobFailed, "job %d (%s) failed; its reports prove nothing", h.BuildID, h.BuildName))
+		}
+		return nil
+	default:
+		return nil // created, running, canceled…: not finished, or not a result
+	}
+	if !s.refTracked(h.Ref, h.Project.DefaultBranch) {
+		s.log.Debug("job of an untracked ref; its pipeline's hook decides", "project_id", h.ProjectID, "job_id", h.BuildID, "ref", h.Ref)
+		return nil
+	}
+	return s.ingestJob(ctx, j, nil)
+}
+
+// ingestJob reads a finished job's reports and reconciles the project; job
+// is read from the API when nil.
+func (s *Service) ingestJob(ctx context.Context, j scanJob, job *gitlab.Job) error {
+	defer s.locks.lock(j.ProjectID)()
+	path, err := s.projectPath(ctx, j.ProjectID, j.ProjectPath)
+	if err != nil {
+		return s.outcome(ctx, j, err)
+	}
+	j.ProjectPath = path
+	reps, err := s.readJob(ctx, j, job)
+	if errors.Is(err, errNotAScan) {
+		return nil
+	}
+	if err != nil {
+		return s.outcome(ctx, j, err)
+	}
+	scan := tracker.Scan{ProjectID: j.ProjectID, ProjectPath: path, PipelineID: j.PipelineID, JobID: j.JobID,
+		JobName: j.JobName, Ref: j.Ref}
+	for _, r := range reps {
+		scan.Reports = append(scan.Reports, tracker.ScanReport{Artifact: r.Artifact, Kind: r.Kind, Report: r.Report})
+	}
+	if _, err := s.tracker.Record(ctx, scan); err != nil {
+		return err
+	}
+	if err := s.tracker.Reconcile(ctx, j.ProjectID, path); err != nil {
+		return err
+	}
+	s.patch(ctx, j.ProjectID, path, scan)
+	return nil
+}
+
+// readJob asks GitLab which reports the job has and reads them. A job that
+// is no scan is a *ingest.SkipError; one not named like a scanner is only
+// counted, so ordinary build jobs fill no records.
+func (s *Service) readJob(ctx context.Context, j scanJob, job *gitlab.Job) ([]ingest.Report, error) {
+	if job == nil {
+		var err error
+		if job, err = s.getJob(ctx, j); err != nil {
+			return nil, err
+		}
+	}
+	plan, err := ingest.PlanJob(job, s.now())
+	if err == nil {
+		var reps []ingest.Report
+		if reps, err = s.fetcher.FetchJob(ctx, j.ProjectID, job, plan); err == nil {
+			return reps, nil
+		}
+	}
+	if ingest.ReasonOf(err) == ingest.NotScanJob && !s.namedScanner(j.JobName) {
+		s.metrics.ingestSkips.WithLabelValues(string(ingest.NotScanJob)).Inc()
+		s.log.Debug("job is no scan", "project_id", j.ProjectID, "job_id", j.JobID, "job", j.JobName)
+		return nil, errNotAScan
+	}
+	return nil, err
+}
+
+// errNotAScan ends the ingest of an ordinary job without a record.
+var errNotAScan = errors.New("not a scan job")
+
+// namedScanner reports whether a job's name promises a scan: a template's
+// scanner job, or one the operator named with --job-name.
+func (s *Service) namedScanner(name string) bool {
+	return ingest.LooksLikeScanner(name) || (len(s.cfg.JobNames) > 0 && s.wantJob(name))
+}
+
+func (s *Service) getJob(ctx context.Context, j scanJob) (*gitlab.Job, error) {
+	job, resp, err := s.gl.Jobs.GetJob(j.ProjectID, j.JobID, gitlab.WithContext(ctx))
+	if err != nil {
+		if resp != nil && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden) {
+			return nil, ingest.Skip(ingest.ProjectNotVisible, "the bot cannot read job %d of project %d", j.JobID, j.ProjectID)
+		}
+		return nil, fmt.Errorf("read job %d of project %d: %w", j.JobID, j.ProjectID, err)
+	}
+	return job, nil
+}
