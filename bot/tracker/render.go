@@ -45,7 +45,19 @@ var descriptionTmpl = template.Must(template.New("description").Funcs(template.F
 		for _, l := range e.rec.Finding.Package.Locations {
 			out = append(out, "`"+l.Path+"`")
 		}
+		if len(out) == 0 { // GitLab's container scanning reports name no path
+			return "—"
+		}
 		return strings.Join(out, ", ")
+	},
+	"digest": func(d string) string {
+		if d == "" { // GitLab's reports name no digest
+			return "—"
+		}
+		if len(d) > 19 {
+			d = d[:19] + "…"
+		}
+		return "`" + d + "`"
 	},
 }).Parse(descriptionText))
 

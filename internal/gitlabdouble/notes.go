@@ -264,20 +264,3 @@ func (s *Server) editNote(r *request, p *projectState, on noteable) {
 	n.Body, n.UpdatedAt = body, s.now()
 	r.json(http.StatusOK, s.noteView(p, on, n))
 }
-
-// MergeRequestNotes returns a snapshot of a merge request's notes, oldest
-// first, system notes included.
-func (s *Server) MergeRequestNotes(projectID, iid int) []Note {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.mustProject(projectID)
-	out := []Note{}
-	for _, m := range p.mrs {
-		if m.IID == iid {
-			for _, n := range m.notes {
-				out = append(out, s.noteView(p, mrNoteable(m), n))
-			}
-		}
-	}
-	return out
-}
