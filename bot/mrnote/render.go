@@ -29,7 +29,7 @@ func Render(d Diff, pipelineID int64, defaultBranch string) string {
 		}
 		fmt.Fprintf(&b, "\n`%s` has no scan by %s yet: every finding of that job counts as introduced.\n", code(defaultBranch), strings.Join(names, ", "))
 	}
-	b.WriteString("\n_Edited in place on every pipeline of this merge request. Issues are opened only for the default branch._\n")
+	b.WriteString("\n_Edited in place on every pipeline of this merge request. Only pipelines of the default branch (and tracked refs) change issues._\n")
 	return b.String()
 }
 
