@@ -45,16 +45,29 @@ func (s *Service) outcome(ctx context.Context, j scanJob, err error) error {
 	if errors.As(err, &rejected) {
 		in.Status, in.Artifact = ledger.IngestRejected, rejected.Artifact
 	}
-	s.metrics.ingestSkips.WithLabelValues(string(reason)).Inc()
-	s.log.Warn("scan job not recorded", "reason", string(reason), "project_id", j.ProjectID, "project", j.ProjectPath,
-		"pipeline_id", j.PipelineID, "job_id", j.JobID, "job", j.JobName, "ref", j.Ref, "detail", err.Error())
-	if perr := s.ledger.PutIngest(ctx, s.ledger.DB(), in); perr != nil {
-		return perr
+	if err := s.noteOutcome(ctx, in); err != nil {
+		return err
 	}
 	if in.Status == ledger.IngestRejected {
 		return err
 	}
 	return nil
+}
+
+// noteOutcome logs, counts and records an outcome once: the Job Hook and the
+// Pipeline Hook of one pipeline, and retries, may reach the same verdict.
+func (s *Service) noteOutcome(ctx context.Context, in ledger.Ingest) error {
+	status, reason, err := s.ledger.IngestOutcome(ctx, in.Key)
+	if err != nil {
+		return err
+	}
+	if status == in.Status && reason == in.Reason {
+		return nil
+	}
+	s.metrics.ingestSkips.WithLabelValues(in.Reason).Inc()
+	s.log.Warn("scan job not recorded", "reason", in.Reason, "project_id", in.ProjectID,
+		"pipeline_id", in.PipelineID, "job_id", in.JobID, "job", in.JobName, "ref", in.Ref, "detail", in.Error)
+	return s.ledger.PutIngest(ctx, s.ledger.DB(), in)
 }
 
 // ingestView is one ingest as GET /api/ingests shows it.

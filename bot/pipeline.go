@@ -32,7 +32,7 @@ func (s *Service) handlePipelineHook(ctx context.Context, body []byte) error {
 		PipelineID: a.ID, Ref: a.Ref}
 	jobs, err := s.pipelineJobs(ctx, base)
 	if err != nil {
-		return s.outcome(ctx, base, err)
+		return s.pipelineUnread(ctx, base, h, err)
 	}
 	switch {
 	case a.Source == "merge_request_event" && h.MergeRequest != nil:
@@ -54,6 +54,22 @@ func (s *Service) handlePipelineHook(ctx context.Context, body []byte) error {
 	return nil
 }
 
+// pipelineUnread records why a pipeline's jobs could not be listed, under
+// each job the hook names, so the records meet those of the Job Hooks.
+func (s *Service) pipelineUnread(ctx context.Context, base scanJob, h pipelineHook, err error) error {
+	if ingest.ReasonOf(err) == "" || len(h.Builds) == 0 {
+		return s.outcome(ctx, base, err)
+	}
+	for _, b := range h.Builds {
+		j := base
+		j.JobID, j.JobName = b.ID, b.Name
+		if oerr := s.outcome(ctx, j, err); oerr != nil {
+			return oerr
+		}
+	}
+	return nil
+}
+
 // ingestJobs ingests every scan job of a pipeline. One job's rejected report
 // does not keep the others out; a passing failure is retried for all.
 func (s *Service) ingestJobs(ctx context.Context, base scanJob, jobs []*gitlab.Job) error {
@@ -64,7 +80,7 @@ func (s *Service) ingestJobs(ctx context.Context, base scanJob, jobs []*gitlab.J
 		}
 		// The job's own Job Hook usually came first and did the work; a
 		// retry of that hook, not this one, finishes what a crash left.
-		if done, err := s.ledger.JobIngested(ctx, base.ProjectID, job.ID); err != nil || done {
+		if done, err := s.ledger.JobHandled(ctx, base.ProjectID, job.ID); err != nil || done {
 			failed = append(failed, err)
 			continue
 		}

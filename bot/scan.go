@@ -74,8 +74,8 @@ func (s *Service) ingestJob(ctx context.Context, j scanJob, job *gitlab.Job) err
 }
 
 // readJob asks GitLab which reports the job has and reads them. A job that
-// is no scan is a *ingest.SkipError; one not named like a scanner is only
-// counted, so ordinary build jobs fill no records.
+// is no scan is a *ingest.SkipError when named like a scanner, errNotAScan
+// otherwise, so ordinary build jobs fill no records.
 func (s *Service) readJob(ctx context.Context, j scanJob, job *gitlab.Job) ([]ingest.Report, error) {
 	if job == nil {
 		var err error
@@ -91,7 +91,8 @@ func (s *Service) readJob(ctx context.Context, j scanJob, job *gitlab.Job) ([]in
 		}
 	}
 	if ingest.ReasonOf(err) == ingest.NotScanJob && !s.namedScanner(j.JobName) {
-		s.metrics.ingestSkips.WithLabelValues(string(ingest.NotScanJob)).Inc()
+		// An ordinary build or test job: not a skipped scan, so no record,
+		// no counter and no warning for every job of every pipeline.
 		s.log.Debug("job is no scan", "project_id", j.ProjectID, "job_id", j.JobID, "job", j.JobName)
 		return nil, errNotAScan
 	}

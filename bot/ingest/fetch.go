@@ -92,7 +92,10 @@ func (f *Fetcher) FetchJob(ctx context.Context, projectID int64, job *gitlab.Job
 		}
 		out = append(out, *rep)
 	}
-	if len(out) == 0 {
+	switch {
+	case len(out) == 0 && plan.SBOMOnly:
+		return nil, Skip(NoVulnerabilityReport, "job %d left a CycloneDX SBOM but no container or dependency scanning report", job.ID)
+	case len(out) == 0:
 		return nil, Skip(NotScanJob, "job %d (%s) has no security report among its artifacts", job.ID, job.Name)
 	}
 	return out, nil

@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -94,6 +96,19 @@ func (l *Ledger) Ingests(ctx context.Context, f IngestFilter) ([]Ingest, error) 
 	return out, rows.Err()
 }
 
+// IngestOutcome returns the status and reason recorded under key, empty
+// when there is none.
+func (l *Ledger) IngestOutcome(ctx context.Context, key string) (status, reason string, err error) {
+	err = l.db.QueryRowContext(ctx, l.rebind(`SELECT status, reason FROM vigil_ingests WHERE ingest_key = ?`), key).Scan(&status, &reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("read ingest %s: %w", key, err)
+	}
+	return status, reason, nil
+}
+
 // IngestStatus returns the status of an ingest, "" when it never ran.
 func (l *Ledger) IngestStatus(ctx context.Context, key string) (string, error) {
 	rows, err := l.db.QueryContext(ctx, l.rebind(`SELECT status FROM vigil_ingests WHERE ingest_key = ?`), key)
@@ -110,12 +125,12 @@ func (l *Ledger) IngestStatus(ctx context.Context, key string) (string, error) {
 	return s, rows.Err()
 }
 
-// JobIngested reports whether any report of a job was recorded complete: a
+// JobHandled reports whether a job has an ingest record of any outcome: a
 // Job Hook and the Pipeline Hook of the same pipeline both name the job.
-func (l *Ledger) JobIngested(ctx context.Context, projectID, jobID int64) (bool, error) {
+func (l *Ledger) JobHandled(ctx context.Context, projectID, jobID int64) (bool, error) {
 	var n int
-	err := l.db.QueryRowContext(ctx, l.rebind(`SELECT COUNT(*) FROM vigil_ingests WHERE project_id = ? AND job_id = ? AND status = ?`),
-		projectID, jobID, IngestComplete).Scan(&n)
+	err := l.db.QueryRowContext(ctx, l.rebind(`SELECT COUNT(*) FROM vigil_ingests WHERE project_id = ? AND job_id = ?`),
+		projectID, jobID).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("read ingests of job %d: %w", jobID, err)
 	}
