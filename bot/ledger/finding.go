@@ -91,6 +91,14 @@ func (l *Ledger) ScopeFindings(ctx context.Context, q Querier, projectID int64, 
 	return l.queryFindings(ctx, q, `WHERE project_id = ? AND status = ? AND scope IN (`+strings.Join(marks, ", ")+`) ORDER BY fingerprint`, args...)
 }
 
+// LegacyDependencyFindings returns the open findings of a project recorded
+// from dependency scans before findings had scopes: their identity still
+// held the manifest path, so no newer scan lists them again.
+func (l *Ledger) LegacyDependencyFindings(ctx context.Context, q Querier, projectID int64) ([]Finding, error) {
+	return l.queryFindings(ctx, q, `WHERE project_id = ? AND status = ? AND scope LIKE 'asset:%' AND data LIKE '%"asset":{"kind":"dir"%' ORDER BY fingerprint`,
+		projectID, FindingOpen)
+}
+
 // GroupFindings returns every finding of an issue group, open or resolved.
 func (l *Ledger) GroupFindings(ctx context.Context, group string) ([]Finding, error) {
 	return l.queryFindings(ctx, l.db, `WHERE group_key = ? ORDER BY asset, fingerprint`, group)

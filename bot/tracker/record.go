@@ -249,6 +249,17 @@ func (t *Tracker) resolveUnseen(ctx context.Context, tx *sql.Tx, scan Scan, asse
 	if err != nil {
 		return err
 	}
+	if strings.HasSuffix(scope, ":"+glreport.TypeDependencyScanning) {
+		// Dependency findings recorded before scopes: their fingerprints held
+		// the manifest path. The same findings now have new fingerprints in
+		// the same issue groups, so resolving the old rows closes nothing
+		// that is still detected.
+		legacy, err := t.ledger.LegacyDependencyFindings(ctx, tx, scan.ProjectID)
+		if err != nil {
+			return err
+		}
+		open = append(open, legacy...)
+	}
 	by := scanName(scan.PipelineID, scan.JobID, asset.Digest)
 	for _, f := range open {
 		if _, ok := seen[f.Fingerprint]; ok {
