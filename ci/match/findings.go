@@ -137,7 +137,6 @@ func merge(a, b findings.Finding) findings.Finding {
 	return a
 }
 
-
 func appendNew(list []string, s string) []string {
 	if s == "" || slices.Contains(list, s) {
 		return list
