@@ -23,8 +23,7 @@ type jobHook struct {
 	BuildID     int64       `json:"build_id"`
 	BuildName   string      `json:"build_name"`
 	BuildStatus string      `json:"build_status"`
-	Ref         string      `json:"ref"`
-	Tag         bool        `json:"tag"`
+	Ref         string      `json:"ref"` // branch or tag name
 	PipelineID  int64       `json:"pipeline_id"`
 	ProjectID   int64       `json:"project_id"`
 	Project     hookProject `json:"project"`
@@ -33,14 +32,12 @@ type jobHook struct {
 type pipelineHook struct {
 	ObjectAttributes struct {
 		ID     int64  `json:"id"`
-		Ref    string `json:"ref"`
-		Tag    bool   `json:"tag"`
+		Ref    string `json:"ref"`    // branch or tag name
 		Source string `json:"source"` // "merge_request_event" for merge request pipelines
 		Status string `json:"status"`
 	} `json:"object_attributes"`
 	MergeRequest *struct {
-		IID          int64  `json:"iid"`
-		TargetBranch string `json:"target_branch"`
+		IID int64 `json:"iid"`
 	} `json:"merge_request"`
 	Project hookProject `json:"project"`
 	Builds  []struct {
