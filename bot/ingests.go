@@ -78,6 +78,7 @@ type ingestView struct {
 	JobName    string `json:"job_name"`
 	Ref        string `json:"ref"`
 	Artifact   string `json:"artifact,omitempty"`
+	Asset      string `json:"asset,omitempty"` // the image, or the project for a dependency scan
 	Status     string `json:"status"`
 	Reason     string `json:"reason,omitempty"`
 	Detail     string `json:"detail,omitempty"`
@@ -119,7 +120,7 @@ func (s *Service) serveIngests(w http.ResponseWriter, r *http.Request) {
 	out := make([]ingestView, 0, len(ins))
 	for _, in := range ins {
 		out = append(out, ingestView{ProjectID: in.ProjectID, PipelineID: in.PipelineID, JobID: in.JobID, JobName: in.JobName,
-			Ref: in.Ref, Artifact: in.Artifact, Status: in.Status, Reason: in.Reason, Detail: in.Error, Findings: in.Findings,
+			Ref: in.Ref, Artifact: in.Artifact, Asset: in.Asset, Status: in.Status, Reason: in.Reason, Detail: in.Error, Findings: in.Findings,
 			At: in.At.UTC().Format("2006-01-02T15:04:05Z")})
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -92,6 +92,7 @@ func (f *Fetcher) FetchJob(ctx context.Context, projectID int64, job *gitlab.Job
 		}
 		out = append(out, *rep)
 	}
+	f.nameImage(ctx, projectID, job.ID, plan, out)
 	switch {
 	case len(out) == 0 && plan.SBOMOnly:
 		return nil, Skip(NoVulnerabilityReport, "job %d left a CycloneDX SBOM but no container or dependency scanning report", job.ID)

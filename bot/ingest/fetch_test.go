@@ -125,10 +125,41 @@ func TestFetchJob(t *testing.T) {
 					t.Errorf("%s: no findings", r.Artifact)
 				}
 			}
+
 			if strings.Join(got, ",") != strings.Join(tt.reports, ",") {
 				t.Fatalf("read %v, want %v", got, tt.reports)
 			}
 		})
+	}
+}
+
+// A clean container scanning report names no image; the CycloneDX SBOM
+// GitLab's analyzer writes beside it does, in GitLab's property taxonomy.
+func TestFetchJobNamesTheImageOfACleanReportFromItsSBOM(t *testing.T) {
+	clean, err := os.ReadFile("../../testdata/gitlab-reports/gcs-14-trivy-clean.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbom := []byte(`{"bomFormat":"CycloneDX","specVersion":"1.4","metadata":{"properties":[
+		{"name":"gitlab:meta:schema_version","value":"1"},
+		{"name":"gitlab:container_scanning:image:name","value":"registry.example/group/app"},
+		{"name":"gitlab:container_scanning:image:tag","value":"4f2a9c1"}]}}`)
+	j := job(findings.ContainerScanningFile)
+	j.Artifacts = append(j.Artifacts, gitlab.JobArtifact{FileType: FileTypeCycloneDX, Filename: "gl-sbom-report.cdx.json"})
+	f := NewFetcher(artifactServer(t, map[string][]byte{findings.ContainerScanningFile: clean, "gl-sbom-report.cdx.json": sbom}), 0, nil)
+	plan, err := PlanJob(j, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps, err := f.FetchJob(context.Background(), 1, j, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reps) != 1 || len(reps[0].Report.Findings) != 0 {
+		t.Fatalf("reports = %+v", reps)
+	}
+	if a := reps[0].Report.Asset; a.Repository != "registry.example/group/app" || len(a.Tags) != 1 || a.Tags[0] != "4f2a9c1" {
+		t.Errorf("asset = %+v, want the image the SBOM names", a)
 	}
 }
 

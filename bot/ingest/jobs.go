@@ -45,6 +45,9 @@ type Plan struct {
 	Probe []string
 	// SBOMOnly is set when the job declares only CycloneDX reports.
 	SBOMOnly bool
+	// SBOMs are the job's CycloneDX reports; they may name the scanned
+	// image when the vulnerability report cannot (a clean one).
+	SBOMs []string
 }
 
 // PlanJob decides from what GitLab says about a job which reports to read.
@@ -66,6 +69,9 @@ func PlanJob(job *gitlab.Job, now time.Time) (Plan, error) {
 			p.Artifacts = append(p.Artifacts, nameOr(a.Filename, findings.DependencyScanningFile))
 		case FileTypeCycloneDX:
 			hasSBOM = true
+			if a.Filename != "" {
+				p.SBOMs = append(p.SBOMs, a.Filename)
+			}
 		case "archive":
 			hasArchive = true
 		}
