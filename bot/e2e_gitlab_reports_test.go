@@ -82,22 +82,22 @@ func TestRealGitLabReportsOpenIssuesAndACleanReportClosesThem(t *testing.T) {
 		file, job, kind string
 		issues          int
 		// one issue checked in full
-		title, severity, fix string
+		title, severity, fix, due string
 	}{
 		{"gcs-14-grype-dotnet.json", "container_scanning", "container_scanning", 12,
-			"GHSA-ghhp-997w-qr28 in System.Text.Encodings.Web 4.4.0", "severity::1", "Fix Available"},
+			"GHSA-ghhp-997w-qr28 in System.Text.Encodings.Web 4.4.0", "severity::1", "Fix Available", "2026-12-02"},
 		{"gcs-14-grype-with-language.json", "container_scanning", "container_scanning", 25,
-			"GHSA-jfh8-c2jp-5v3q in log4j-core 2.11.1", "severity::1", "Fix Available"},
+			"GHSA-jfh8-c2jp-5v3q in log4j-core 2.11.1", "severity::1", "Fix Available", "2026-12-02"},
 		{"gcs-14-trivy-debian.json", "container_scanning", "container_scanning", 91,
-			"CVE-2018-12020 in gpgv 2.1.18-8~deb9u1", "severity::2", "Fix Available"},
+			"CVE-2018-12020 in gpgv 2.1.18-8~deb9u1", "severity::2", "Fix Available", "2026-12-02"},
 		{"gcs-14-trivy-with-language.json", "container_scanning", "container_scanning", 1,
-			"CVE-2021-44228 in org.apache.logging.log4j:log4j-api 2.14.1", "severity::1", "Fix Available"},
+			"CVE-2021-44228 in org.apache.logging.log4j:log4j-api 2.14.1", "severity::1", "Fix Available", "2026-12-02"},
 		{"gcs-15-trivy-alpine.json", "container_scanning", "container_scanning", 76,
-			"CVE-2018-14618 in curl 7.61.0-r0", "severity::1", "Fix Available"},
+			"CVE-2018-14618 in curl 7.61.0-r0", "severity::1", "Fix Available", "2026-12-02"},
 		{"gcs-15-trivy-ubuntu.json", "container_scanning", "container_scanning", 97,
-			"CVE-2022-3715 in bash 5.1-6ubuntu1", "severity::4", "Fix Unavailable"},
+			"CVE-2022-3715 in bash 5.1-6ubuntu1", "severity::4", "Fix Unavailable", "2027-05-01"},
 		{"sonatype-15-maven.json", "gemnasium-maven-dependency_scanning", "dependency_scanning", 28,
-			"sonatype-2024-0946 in bcprov-jdk15 140", "severity::1", "Fix Available"},
+			"sonatype-2024-0946 in bcprov-jdk15 140", "severity::1", "Fix Available", "2026-12-02"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			data := realGitLabReport(t, tc.file)
@@ -116,6 +116,9 @@ func TestRealGitLabReportsOpenIssuesAndACleanReportClosesThem(t *testing.T) {
 			is := w.issue(tc.title)
 			if !hasLabel(is, tc.severity) || !hasLabel(is, "Vulnerability::Vendor Package::"+tc.fix) {
 				t.Errorf("%q labels %q, want %s and %s", tc.title, is.Labels, tc.severity, tc.fix)
+			}
+			if is.DueDate == nil || is.DueDate.String() != tc.due { // first seen 2026-11-02 plus the SLA days of its severity
+				t.Errorf("%q due %v, want %s", tc.title, is.DueDate, tc.due)
 			}
 			if table := affectedImages(is.Description); strings.Contains(table, "| `` |") || strings.Contains(table, "| |") || !strings.Contains(table, "| detected ") {
 				t.Errorf("affected images table has an empty cell:\n%s", table)
