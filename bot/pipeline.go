@@ -74,14 +74,18 @@ func (s *Service) pipelineUnread(ctx context.Context, base scanJob, h pipelineHo
 // does not keep the others out; a passing failure is retried for all.
 func (s *Service) ingestJobs(ctx context.Context, base scanJob, jobs []*gitlab.Job) error {
 	var rejected, failed []error
+	handled := 0
 	for _, job := range jobs {
 		if !s.wantJob(job.Name) {
 			continue
 		}
-		// The job's own Job Hook usually came first and did the work; a
-		// retry of that hook, not this one, finishes what a crash left.
-		if done, err := s.ledger.JobHandled(ctx, base.ProjectID, job.ID); err != nil || done {
+		// The job's own Job Hook usually came first and did the work.
+		done, complete, err := s.ledger.JobHandled(ctx, base.ProjectID, job.ID)
+		if err != nil || done {
 			failed = append(failed, err)
+			if complete {
+				handled++
+			}
 			continue
 		}
 		j := base
@@ -96,6 +100,16 @@ func (s *Service) ingestJobs(ctx context.Context, base scanJob, jobs []*gitlab.J
 	}
 	if err := errors.Join(failed...); err != nil {
 		return err
+	}
+	if handled > 0 && base.ProjectPath != "" {
+		// A webhook that sends only pipeline events retries this hook after
+		// a crash: the jobs are recorded, but their issues may not be yet.
+		unlock := s.locks.lock(base.ProjectID)
+		err := s.tracker.Reconcile(ctx, base.ProjectID, base.ProjectPath)
+		unlock()
+		if err != nil {
+			return err
+		}
 	}
 	return errors.Join(rejected...)
 }

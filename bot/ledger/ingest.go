@@ -125,16 +125,17 @@ func (l *Ledger) IngestStatus(ctx context.Context, key string) (string, error) {
 	return s, rows.Err()
 }
 
-// JobHandled reports whether a job has an ingest record of any outcome: a
-// Job Hook and the Pipeline Hook of the same pipeline both name the job.
-func (l *Ledger) JobHandled(ctx context.Context, projectID, jobID int64) (bool, error) {
-	var n int
-	err := l.db.QueryRowContext(ctx, l.rebind(`SELECT COUNT(*) FROM vigil_ingests WHERE project_id = ? AND job_id = ?`),
-		projectID, jobID).Scan(&n)
+// JobHandled reports whether a job has an ingest record of any outcome, and
+// whether one is a complete report: a Job Hook and the Pipeline Hook of the
+// same pipeline both name the job.
+func (l *Ledger) JobHandled(ctx context.Context, projectID, jobID int64) (handled, complete bool, err error) {
+	var n, c int
+	err = l.db.QueryRowContext(ctx, l.rebind(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) FROM vigil_ingests WHERE project_id = ? AND job_id = ?`),
+		IngestComplete, projectID, jobID).Scan(&n, &c)
 	if err != nil {
-		return false, fmt.Errorf("read ingests of job %d: %w", jobID, err)
+		return false, false, fmt.Errorf("read ingests of job %d: %w", jobID, err)
 	}
-	return n > 0, nil
+	return n > 0, c > 0, nil
 }
 
 // ScanRecorded reports whether a job of this name ever recorded a complete

@@ -178,4 +178,13 @@ func TestIngestsNewestFirstByProject(t *testing.T) {
 	if st, _ := l.IngestStatus(ctx, "1/11"); st != IngestComplete {
 		t.Errorf("status after retry = %q", st)
 	}
+	for job, want := range map[int64][2]bool{10: {true, true}, 12: {false, false}, 99: {false, false}} {
+		handled, complete, err := l.JobHandled(ctx, 1, job)
+		if err != nil || handled != want[0] || complete != want[1] {
+			t.Errorf("JobHandled(1, %d) = %v, %v, %v; want %v", job, handled, complete, err, want)
+		}
+	}
+	if handled, complete, _ := l.JobHandled(ctx, 2, 12); !handled || complete {
+		t.Errorf("a skipped job is handled but not complete: %v %v", handled, complete)
+	}
 }
