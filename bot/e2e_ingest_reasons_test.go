@@ -43,7 +43,7 @@ func TestSkippedIngestsAreLoggedCountedAndListed(t *testing.T) {
 		{ingest.ProjectNotVisible, hidden.ID, gitlabdouble.PipelineSpec{Jobs: []gitlabdouble.JobSpec{report("container_scanning", cs)}}},
 		{ingest.RefNotTracked, w.project.ID, gitlabdouble.PipelineSpec{Ref: "v1.0", Jobs: []gitlabdouble.JobSpec{report("container_scanning", cs)}}},
 		{ingest.JobFailed, w.project.ID, gitlabdouble.PipelineSpec{Jobs: []gitlabdouble.JobSpec{
-			func() gitlabdouble.JobSpec { j := report("container_scanning", cs); j.Status = "failed"; return j }()}}},
+			{Name: "container_scanning", Status: "failed", AllowFailure: true}}}},
 		{ingest.NoVulnerabilityReport, w.project.ID, gitlabdouble.PipelineSpec{Jobs: []gitlabdouble.JobSpec{{Name: "dependency-scanning",
 			Artifacts: map[string][]byte{"gl-sbom-maven-maven.cdx.json": []byte(`{"bomFormat":"CycloneDX"}`)},
 			Reports:   map[string]string{"cyclonedx": "gl-sbom-maven-maven.cdx.json"}}}}},
@@ -77,6 +77,24 @@ func TestSkippedIngestsAreLoggedCountedAndListed(t *testing.T) {
 	}
 	if rej := w.ingests("project=1&status=rejected"); len(rej) != 1 || !strings.Contains(rej[0].Detail, "gemnasium from version 3") {
 		t.Errorf("rejected ingest = %+v, want the analyzer versions that write a supported schema", rej)
+	}
+}
+
+// vigil's gate fails the scan job after writing complete reports: those
+// findings are exactly the ones that must become issues.
+func TestFailedGateJobIsIngested(t *testing.T) {
+	w := newWorld(t)
+	w.start(nil)
+	w.gl.FinishPipeline(w.project.ID, gitlabdouble.PipelineSpec{Jobs: []gitlabdouble.JobSpec{
+		{Name: "vigil-scan", Status: "failed", AllowFailure: true,
+			Artifacts: map[string][]byte{"vigil-findings.json": mustJSON(t, report("sha256:aaaa", xText, zlib))}},
+	}})
+	w.settle()
+	if n := len(openIssues(w)); n != 2 {
+		t.Fatalf("%d issues from a failed gate, want 2: %q", n, titles(w.gl.Issues(w.project.ID)))
+	}
+	if got := w.ingests("project=1"); len(got) != 1 || got[0].Status != "complete" || got[0].Findings != 2 {
+		t.Errorf("ingests = %+v", got)
 	}
 }
 

@@ -21,6 +21,10 @@ type scanJob struct {
 	JobID         int64
 	JobName       string
 	Ref           string
+	// Failed is set for a job that did not succeed: its reports count when
+	// they are there and valid (vigil's gate fails the job after writing
+	// complete reports), otherwise the failure is the reason.
+	Failed bool
 }
 
 // outcome turns the error of an ingest into its record. Skips and

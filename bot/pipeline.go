@@ -40,15 +40,22 @@ func (s *Service) handlePipelineHook(ctx context.Context, body []byte) error {
 	case s.refTracked(a.Ref, h.Project.DefaultBranch):
 		return s.ingestJobs(ctx, base, jobs)
 	}
+	return s.untracked(ctx, base, jobs)
+}
+
+// untracked records the scan jobs of a pipeline whose ref changes no issue.
+// Failed jobs were recorded by their own Job Hooks.
+func (s *Service) untracked(ctx context.Context, base scanJob, jobs []*gitlab.Job) error {
 	for _, job := range jobs {
 		plan, err := ingest.PlanJob(job, s.now())
-		if s.wantJob(job.Name) && err == nil && (len(plan.Artifacts) > 0 || s.namedScanner(job.Name)) {
-			j := base
-			j.JobID, j.JobName = job.ID, job.Name
-			if err := s.outcome(ctx, j, ingest.Skip(ingest.RefNotTracked,
-				"pipelines on %s change no issue; only %s and --track-ref patterns do", a.Ref, h.Project.DefaultBranch)); err != nil {
-				return err
-			}
+		if job.Status == "failed" || !s.wantJob(job.Name) || err != nil || (len(plan.Artifacts) == 0 && !s.namedScanner(job.Name)) {
+			continue
+		}
+		j := base
+		j.JobID, j.JobName = job.ID, job.Name
+		if err := s.outcome(ctx, j, ingest.Skip(ingest.RefNotTracked,
+			"pipelines on %s change no issue; only %s and --track-ref patterns do", base.Ref, base.DefaultBranch)); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -89,7 +96,7 @@ func (s *Service) ingestJobs(ctx context.Context, base scanJob, jobs []*gitlab.J
 			continue
 		}
 		j := base
-		j.JobID, j.JobName = job.ID, job.Name
+		j.JobID, j.JobName, j.Failed = job.ID, job.Name, job.Status == "failed"
 		if err := s.ingestJob(ctx, j, job); err != nil {
 			if ingest.ReasonOf(err) != "" {
 				rejected = append(rejected, err)
@@ -114,13 +121,14 @@ func (s *Service) ingestJobs(ctx context.Context, base scanJob, jobs []*gitlab.J
 	return errors.Join(rejected...)
 }
 
-// pipelineJobs lists a pipeline's successful jobs with their artifacts.
+// pipelineJobs lists a pipeline's finished jobs, successful or failed (a
+// failing gate or allow_failure), with their artifacts.
 func (s *Service) pipelineJobs(ctx context.Context, j scanJob) ([]*gitlab.Job, error) {
 	var status *gitlab.Response
 	jobs, err := gitlab.ScanAndCollect(func(p gitlab.PaginationOptionFunc) ([]*gitlab.Job, *gitlab.Response, error) {
 		js, resp, err := s.gl.Jobs.ListPipelineJobs(j.ProjectID, j.PipelineID, &gitlab.ListJobsOptions{
 			ListOptions: gitlab.ListOptions{PerPage: 100},
-			Scope:       &[]gitlab.BuildStateValue{gitlab.Success},
+			Scope:       &[]gitlab.BuildStateValue{gitlab.Success, gitlab.Failed},
 		}, p, gitlab.WithContext(ctx))
 		status = resp
 		return js, resp, err
@@ -145,7 +153,7 @@ func (s *Service) noteMergeRequest(ctx context.Context, base scanJob, iid int64,
 			continue
 		}
 		j := base
-		j.JobID, j.JobName = job.ID, job.Name
+		j.JobID, j.JobName, j.Failed = job.ID, job.Name, job.Status == "failed"
 		reps, err := s.readJob(ctx, j, job)
 		switch {
 		case errors.Is(err, errNotAScan):

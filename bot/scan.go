@@ -28,14 +28,14 @@ func (s *Service) handleJobHook(ctx context.Context, body []byte) error {
 	switch h.BuildStatus {
 	case "success":
 	case "failed":
-		if ingest.LooksLikeScanner(h.BuildName) {
-			return s.outcome(ctx, j, ingest.Skip(ingest.JobFailed, "job %d (%s) failed; its reports prove nothing", h.BuildID, h.BuildName))
-		}
-		return nil
+		j.Failed = true
 	default:
 		return nil // created, running, canceled…: not finished, or not a result
 	}
 	if !s.refTracked(h.Ref, h.Project.DefaultBranch) {
+		if j.Failed && ingest.LooksLikeScanner(h.BuildName) {
+			return s.outcome(ctx, j, jobFailed(j))
+		}
 		s.log.Debug("job of an untracked ref; its pipeline's hook decides", "project_id", h.ProjectID, "job_id", h.BuildID, "ref", h.Ref)
 		return nil
 	}
@@ -90,6 +90,9 @@ func (s *Service) readJob(ctx context.Context, j scanJob, job *gitlab.Job) ([]in
 			return reps, nil
 		}
 	}
+	if ingest.ReasonOf(err) == ingest.NotScanJob && j.Failed && s.namedScanner(j.JobName) {
+		return nil, jobFailed(j)
+	}
 	if ingest.ReasonOf(err) == ingest.NotScanJob && !s.namedScanner(j.JobName) {
 		// An ordinary build or test job: not a skipped scan, so no record,
 		// no counter and no warning for every job of every pipeline.
@@ -97,6 +100,12 @@ func (s *Service) readJob(ctx context.Context, j scanJob, job *gitlab.Job) ([]in
 		return nil, errNotAScan
 	}
 	return nil, err
+}
+
+// jobFailed is the outcome of a scanner job that failed without leaving a
+// usable report.
+func jobFailed(j scanJob) error {
+	return ingest.Skip(ingest.JobFailed, "job %d (%s) failed without a security report", j.JobID, j.JobName)
 }
 
 // errNotAScan ends the ingest of an ordinary job without a record.
