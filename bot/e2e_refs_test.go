@@ -113,8 +113,14 @@ func TestFeatureBranchChangesNoIssueAndMergeRequestGetsOneEditedNote(t *testing.
 		}
 	}
 
-	// The next pipeline of the merge request edits the same note.
-	mrScan(dotnet)
+	// The next pipeline of the merge request edits the same note, even when
+	// the pipeline fails.
+	w.gl.FinishPipeline(w.project.ID, gitlabdouble.PipelineSpec{Ref: "feature", Source: "merge_request_event", Jobs: []gitlabdouble.JobSpec{
+		{Name: "container_scanning", Artifacts: map[string][]byte{"gl-container-scanning-report.json": dotnet},
+			Reports: map[string]string{"container_scanning": "gl-container-scanning-report.json"}},
+		{Name: "unit-tests", Status: "failed"},
+	}})
+	w.settle()
 	notes = w.gl.MRNotes(w.project.ID, int(mr.IID))
 	if len(notes) != 1 || !strings.Contains(notes[0].Body, "**0 introduced**, **0 fixed**, 12 unchanged") {
 		t.Fatalf("after the second pipeline: %d notes, %+v", len(notes), notes)

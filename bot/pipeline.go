@@ -25,7 +25,11 @@ func (s *Service) handlePipelineHook(ctx context.Context, body []byte) error {
 		return fmt.Errorf("%w: %v", errBadPayload, err)
 	}
 	a := h.ObjectAttributes
-	if a.Status != "success" {
+	isMR := a.Source == "merge_request_event" && h.MergeRequest != nil
+	// A merge request pipeline that failed (a failing gate, say) still gets
+	// its note: that is when it matters most. Elsewhere the Job Hooks of a
+	// failed pipeline said all there is.
+	if a.Status != "success" && !(isMR && a.Status == "failed") {
 		return nil
 	}
 	base := scanJob{ProjectID: h.Project.ID, ProjectPath: h.Project.PathWithNamespace, DefaultBranch: h.Project.DefaultBranch,
@@ -35,7 +39,7 @@ func (s *Service) handlePipelineHook(ctx context.Context, body []byte) error {
 		return s.pipelineUnread(ctx, base, h, err)
 	}
 	switch {
-	case a.Source == "merge_request_event" && h.MergeRequest != nil:
+	case isMR:
 		return s.noteMergeRequest(ctx, base, h.MergeRequest.IID, jobs)
 	case s.refTracked(a.Ref, h.Project.DefaultBranch):
 		return s.ingestJobs(ctx, base, jobs)
