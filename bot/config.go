@@ -22,9 +22,12 @@ import (
 // Config holds every knob of the bot. Values come from defaults, then a
 // YAML file (LoadConfig), then VIGIL_* environment variables, then flags.
 type Config struct {
-	Listen         string   `yaml:"listen"`
-	GitLabURL      string   `yaml:"gitlab_url"`
-	GitLabToken    string   `yaml:"-"` // from the environment or a flag only, never a file
+	Listen      string `yaml:"listen"`
+	GitLabURL   string `yaml:"gitlab_url"`
+	GitLabToken string `yaml:"-"` // from the environment or a flag only, never a file
+	// APIToken, when set, is the bearer token GET /api/ingests requires
+	// (from the environment only).
+	APIToken       string   `yaml:"-"`
 	WebhookSecrets []string `yaml:"-"`
 	Data           string   `yaml:"data"`
 	PolicyFile     string   `yaml:"policy_file"`
@@ -106,6 +109,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 	str("VIGIL_LISTEN", &c.Listen)
 	str("VIGIL_GITLAB_URL", &c.GitLabURL)
 	str("VIGIL_GITLAB_TOKEN", &c.GitLabToken)
+	str("VIGIL_API_TOKEN", &c.APIToken)
 	str("VIGIL_DATA", &c.Data)
 	str("VIGIL_POLICY", &c.PolicyFile)
 	str("VIGIL_LOG_LEVEL", &c.LogLevel)

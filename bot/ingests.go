@@ -2,11 +2,13 @@ package bot
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
@@ -90,11 +92,26 @@ type ingestView struct {
 	At         string `json:"at"`
 }
 
+// apiAllowed checks the bearer token VIGIL_API_TOKEN asks for; without one
+// configured the API is as open as /metrics.
+func (s *Service) apiAllowed(r *http.Request) bool {
+	if s.cfg.APIToken == "" {
+		return true
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.APIToken)) == 1
+}
+
 // serveIngests is GET /api/ingests?project=ID[&status=skipped][&limit=N]:
 // what became of each scan job, newest first, so a team can see why its
 // project has no issues. It lists job ids, names and reasons, never report
 // content.
 func (s *Service) serveIngests(w http.ResponseWriter, r *http.Request) {
+	if !s.apiAllowed(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="vigil"`)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
 	var f ledger.IngestFilter
 	q := r.URL.Query()
 	for name, dst := range map[string]*int64{"project": &f.ProjectID} {

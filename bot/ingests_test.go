@@ -20,3 +20,21 @@ func TestIngestsAPIRefusesBadQueries(t *testing.T) {
 		t.Errorf("a project never scanned lists %+v", got)
 	}
 }
+
+func TestIngestsAPITokenWhenConfigured(t *testing.T) {
+	w := newWorld(t)
+	cfg := w.config()
+	cfg.APIToken = "read-ingests"
+	w.start(cfg)
+	for auth, want := range map[string]int{"": 401, "Bearer nope": 401, "read-ingests": 401, "Bearer read-ingests": 200} {
+		req := httptest.NewRequest(http.MethodGet, "/api/ingests?project=1", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := httptest.NewRecorder()
+		w.bot.Handler().ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("Authorization %q: %d, want %d", auth, rec.Code, want)
+		}
+	}
+}
