@@ -45,6 +45,8 @@ type ingestCalls struct {
 	total, writes int
 	listPages     int // GET /projects/:id/issues pages
 	openIssues    int
+	patching      bool // the bot ran with merge requests on (the default)
+	notes         int  // comments on the project's issues after the ingest
 }
 
 // benchBot runs `vigil bot` as its own process against the GitLab double
@@ -63,32 +65,30 @@ func benchBot(ctx context.Context, o config, bins map[string]string, log *slog.L
 	gl.AddUser("alice", gitlabdouble.Maintainer)
 	p := gl.AddProject(gitlabdouble.ProjectSpec{Path: "group/app"})
 
-	botURL, stopBot, err := startBot(ctx, o, bins["vigil"], gl.URL(), token, log)
+	res := &botResult{rate: o.botRate, duration: o.botDuration, findings: o.botFindings}
+	all := benchFindings(o.botFindings)
+	// The same ingests with patching on (the default), on a project of
+	// its own and a bot of its own: what the merge request engine adds.
+	pp := gl.AddProject(gitlabdouble.ProjectSpec{Path: "group/app-patched"})
+	patchURL, stopPatchBot, err := startBot(ctx, o, bins["vigil"], gl.URL(), token, true, log)
+	if err != nil {
+		return nil, err
+	}
+	addBotHook(gl, pp.ID, patchURL)
+	err = ingestSteps(ctx, gl, pp.ID, patchURL, all, true, res, log)
+	stopPatchBot()
+	if err != nil {
+		return nil, err
+	}
+
+	botURL, stopBot, err := startBot(ctx, o, bins["vigil"], gl.URL(), token, false, log)
 	if err != nil {
 		return nil, err
 	}
 	defer stopBot()
-	gl.AddHook(p.ID, gitlabdouble.HookSpec{URL: botURL + "/webhooks/gitlab", Token: hookSecret, Events: []string{
-		"job_events", "pipeline_events", "issues_events", "confidential_issues_events", "note_events", "confidential_note_events",
-	}})
-
-	res := &botResult{rate: o.botRate, duration: o.botDuration, findings: o.botFindings}
-	all := benchFindings(o.botFindings)
-	for _, step := range []struct {
-		name string
-		fs   []findings.Finding
-	}{
-		{fmt.Sprintf("first ingest of %d findings", len(all)), all},
-		{"unchanged rescan", all},
-		{"one finding fixed", all[1:]},
-	} {
-		ic, err := ingest(ctx, gl, p.ID, botURL, step.fs)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", step.name, err)
-		}
-		ic.name = step.name
-		log.Info("ingest", "step", step.name, "calls", ic.total, "writes", ic.writes)
-		res.ingests = append(res.ingests, ic)
+	addBotHook(gl, p.ID, botURL)
+	if err := ingestSteps(ctx, gl, p.ID, botURL, all, false, res, log); err != nil {
+		return nil, err
 	}
 
 	log.Info("webhook load", "rate", o.botRate, "duration", o.botDuration)
@@ -113,22 +113,58 @@ func benchBot(ctx context.Context, o config, bins map[string]string, log *slog.L
 	return res, nil
 }
 
+func addBotHook(gl *gitlabdouble.Server, project int, botURL string) {
+	gl.AddHook(project, gitlabdouble.HookSpec{URL: botURL + "/webhooks/gitlab", Token: hookSecret, Events: []string{
+		"job_events", "pipeline_events", "issues_events", "confidential_issues_events", "note_events", "confidential_note_events",
+	}})
+}
+
+// ingestSteps runs the first ingest, an unchanged rescan and a rescan with
+// one finding fixed, recording each one's API calls.
+func ingestSteps(ctx context.Context, gl *gitlabdouble.Server, project int, botURL string, all []findings.Finding, patching bool, res *botResult, log *slog.Logger) error {
+	suffix := map[bool]string{true: " (patching on)", false: " (patching off)"}[patching]
+	for _, step := range []struct {
+		name string
+		fs   []findings.Finding
+	}{
+		{fmt.Sprintf("first ingest of %d findings", len(all)), all},
+		{"unchanged rescan", all},
+		{"one finding fixed", all[1:]},
+	} {
+		ic, err := ingest(ctx, gl, project, botURL, step.fs)
+		if err != nil {
+			return fmt.Errorf("%s%s: %w", step.name, suffix, err)
+		}
+		ic.name, ic.patching = step.name+suffix, patching
+		for _, is := range gl.Issues(project) {
+			for _, n := range gl.Notes(project, is.IID) {
+				if !n.System {
+					ic.notes++
+				}
+			}
+		}
+		log.Info("ingest", "step", ic.name, "calls", ic.total, "writes", ic.writes, "notes", ic.notes)
+		res.ingests = append(res.ingests, ic)
+	}
+	return nil
+}
+
 // startBot starts `vigil bot` on a free loopback port and waits until ready.
-func startBot(ctx context.Context, o config, vigil, gitlabURL, token string, log *slog.Logger) (string, func(), error) {
+func startBot(ctx context.Context, o config, vigil, gitlabURL, token string, patching bool, log *slog.Logger) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	data := filepath.Join(o.work, "bot")
+	data := filepath.Join(o.work, map[bool]string{true: "bot-patching", false: "bot"}[patching])
 	os.RemoveAll(data)
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		return "", nil, err
 	}
 	bctx, cancel := context.WithCancel(ctx)
 	cmd := exec.CommandContext(bctx, vigil, "bot", "--listen", addr, "--data", filepath.Join(data, "bot.db"),
-		"--patch=false", "--sweep-interval", "0", "--poll-interval", "50ms", "--log-level", "warn")
+		"--patch="+strconv.FormatBool(patching), "--sweep-interval", "0", "--poll-interval", "50ms", "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "VIGIL_GITLAB_URL="+gitlabURL, "VIGIL_GITLAB_TOKEN="+token, "VIGIL_WEBHOOK_SECRET="+hookSecret)
 	logf, err := os.Create(filepath.Join(data, "bot.log"))
 	if err != nil {

@@ -61,6 +61,9 @@ func (s *Service) ingestJob(ctx context.Context, j scanJob, job *gitlab.Job) err
 	scan := tracker.Scan{ProjectID: j.ProjectID, ProjectPath: path, PipelineID: j.PipelineID, JobID: j.JobID,
 		JobName: j.JobName, Ref: j.Ref}
 	for _, r := range reps {
+		// The project is a dependency scan's asset: the ledger and the patch
+		// engine then compute the same fingerprints.
+		r.Report.Asset = tracker.ReportAsset(path, r.Report)
 		scan.Reports = append(scan.Reports, tracker.ScanReport{Artifact: r.Artifact, Kind: r.Kind, Report: r.Report})
 	}
 	if _, err := s.tracker.Record(ctx, scan); err != nil {
@@ -69,8 +72,7 @@ func (s *Service) ingestJob(ctx context.Context, j scanJob, job *gitlab.Job) err
 	if err := s.tracker.Reconcile(ctx, j.ProjectID, path); err != nil {
 		return err
 	}
-	s.patch(ctx, j.ProjectID, path, scan)
-	return nil
+	return s.patch(ctx, j.ProjectID, path, scan)
 }
 
 // readJob asks GitLab which reports the job has and reads them. A job that

@@ -20,12 +20,12 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/mrnote"
 	"gitlab.com/vigil-vm/vigil/bot/patch/dockerfile"
-	"gitlab.com/vigil-vm/vigil/bot/patch/ecosystems"
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/bot/queue"
 	"gitlab.com/vigil-vm/vigil/bot/sla"
 	"gitlab.com/vigil-vm/vigil/bot/tracker"
 	"gitlab.com/vigil-vm/vigil/bot/webhook"
+	"gitlab.com/vigil-vm/vigil/internal/registry"
 )
 
 // Option adjusts a Service beyond its Config, for tests and embedding.
@@ -35,11 +35,22 @@ type options struct {
 	now       func() time.Time
 	transport http.RoundTripper
 	verifier  dockerfile.Verifier
+	registry  registry.Access
+	patch     mr.Options
 }
 
 // WithVerifier scans candidate base images before a Dockerfile bump is
 // proposed (ci/verify); without it bumps are proposed unverified.
 func WithVerifier(v dockerfile.Verifier) Option { return func(o *options) { o.verifier = v } }
+
+// WithRegistry is how base images' tags are listed: the same access the
+// verifier scans candidates with (credentials, insecure registries,
+// transport).
+func WithRegistry(a registry.Access) Option { return func(o *options) { o.registry = a } }
+
+// WithPatchRetry sets how the patch engine repeats failed GitLab writes
+// before the delivery is left to the queue (tests shorten the backoff).
+func WithPatchRetry(r mr.Retry) Option { return func(o *options) { o.patch.Retry = r } }
 
 // WithClock sets the clock used for first/last seen, due dates and the SLA sweep.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
@@ -61,6 +72,7 @@ type Service struct {
 	gl       *gitlab.Client
 	tracker  *tracker.Tracker
 	patcher  *mr.Engine // nil when merge requests are off
+	patched  sync.Map   // project id → the last job whose scan the engine reconciled
 	fetcher  *ingest.Fetcher
 	mrNotes  *mrnote.Notes
 	receiver *webhook.Receiver
@@ -116,9 +128,7 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 	s.fetcher = ingest.NewFetcher(s.gl, s.cfg.MaxArtifactBytes, s.cfg.Artifacts)
 	s.mrNotes = mrnote.New(s.gl)
 	if s.cfg.Patch {
-		ps := ecosystems.All(ecosystems.Options{Disabled: s.cfg.MergeRequests.Disabled, Logger: s.log,
-			Dockerfile: dockerfile.Options{Verifier: o.verifier}})
-		s.patcher = mr.New(s.gl, ps, nil, s.cfg.MergeRequests, s.log)
+		s.patcher = newPatchEngine(s.gl, s.ledger.PatchMemory(), s.cfg.MergeRequests, o, s.log)
 	}
 	s.queue, err = queue.New(ctx, s.db, worker{s}, queue.Options{
 		Workers: s.cfg.Workers, MaxAttempts: s.cfg.MaxAttempts, SweepInterval: s.cfg.SweepInterval,

@@ -20,10 +20,30 @@ func skipDir(name string) bool {
 	return false
 }
 
+// Match reports whether the slash-separated path rel matches one of the
+// manifest globs a patcher declares (Renovate's fileMatch, as globs): a
+// glob without a slash matches the base name ("go.mod", "dockerfile.*"),
+// one with slashes the path's last elements ("requirements/*.txt"). Case
+// is ignored, as Dockerfile and dockerfile are the same manifest.
+func Match(rel string, globs ...string) bool {
+	rel = strings.ToLower(rel)
+	parts := strings.Split(rel, "/")
+	for _, g := range globs {
+		n := strings.Count(g, "/") + 1
+		if n > len(parts) {
+			continue
+		}
+		if ok, _ := path.Match(strings.ToLower(g), strings.Join(parts[len(parts)-n:], "/")); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // FindFiles returns the slash-separated paths under dir, relative to it,
-// whose base name satisfies match. Vendored code, node_modules, testdata and
+// that match one of the globs. Vendored code, node_modules, testdata and
 // .git are not searched.
-func FindFiles(dir string, match func(name string) bool) ([]string, error) {
+func FindFiles(dir string, globs ...string) ([]string, error) {
 	var out []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -35,12 +55,15 @@ func FindFiles(dir string, match func(name string) bool) ([]string, error) {
 			}
 			return nil
 		}
-		if d.Type().IsRegular() && match(d.Name()) {
-			rel, err := filepath.Rel(dir, p)
-			if err != nil {
-				return err
-			}
-			out = append(out, filepath.ToSlash(rel))
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		if rel = filepath.ToSlash(rel); Match(rel, globs...) {
+			out = append(out, rel)
 		}
 		return nil
 	})
@@ -100,6 +123,32 @@ func (before Snapshot) Into(after Snapshot, c *Change) {
 			c.Deleted = append(c.Deleted, p)
 		}
 	}
+}
+
+// Restore writes the snapshot back under root and removes the files under
+// subs (the paths it was taken of) that it does not hold.
+func (before Snapshot) Restore(root string, subs ...string) error {
+	now, err := Take(root, subs...)
+	if err != nil {
+		return err
+	}
+	for p := range now {
+		if _, ok := before[p]; !ok {
+			if err := os.Remove(filepath.Join(root, filepath.FromSlash(p))); err != nil {
+				return fmt.Errorf("restore %s: %w", p, err)
+			}
+		}
+	}
+	for p, b := range before {
+		target := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return fmt.Errorf("restore %s: %w", p, err)
+		}
+		if err := os.WriteFile(target, b, 0o644); err != nil {
+			return fmt.Errorf("restore %s: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // Join is path.Join for the slash-separated paths of a Change, "." dropped.

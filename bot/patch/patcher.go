@@ -2,6 +2,7 @@ package patch
 
 import (
 	"context"
+	"fmt"
 
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
@@ -9,24 +10,27 @@ import (
 // Patcher fixes one ecosystem's dependencies in a scratch copy of a
 // repository. Like a Renovate manager it has three steps: extract the
 // dependencies from the manifests, update the manifest text, and regenerate
-// the artifacts (lock files, go.sum) with the ecosystem's real tool. Update
-// runs the last two.
+// the artifacts (lock files, go.sum) with the ecosystem's real tool, then
+// check the result builds or installs. Update runs the last steps.
 type Patcher interface {
 	// Name is the ecosystem's short name, used in branch names: "gomod", "npm", …
 	Name() string
 	// Handles reports whether this patcher can fix the finding's package.
 	Handles(f findings.Finding) bool
-	// Extract lists the dependencies declared under dir with their current versions.
-	Extract(ctx context.Context, dir string) ([]Dependency, error)
-	// Update edits the files under dir so that fix.Package is at fix.To and
-	// reports what changed. A fix that must not be applied (a replace
-	// directive, a major-version jump) is a Change with Skipped set, not an error.
-	Update(ctx context.Context, dir string, fix Fix) (Change, error)
+	// Manifests are the globs of the files it reads (see Match); the
+	// engine runs it only on a repository that has one.
+	Manifests() []string
+	// Update edits the files under dir so that fix.Package is at fix.To.
+	// Whatever the repository or the fix prevents is a Result, not an
+	// error; an error is a failure of the machinery (a tool that would
+	// not start, a file that cannot be written).
+	Update(ctx context.Context, dir string, fix Fix) (Result, error)
 }
 
 // Grouper is implemented by patchers whose fixes cover several packages at
 // once (a base image fixes every OS package in it). Findings with the same
-// group key become one Fix.
+// group key become one Fix, whose From and To are left to the patcher: the
+// packages' versions say nothing about the image tags.
 type Grouper interface {
 	Group(f findings.Finding) string
 }
@@ -49,20 +53,80 @@ type Fix struct {
 	Issues    []int              // tracking issues closed by the fix
 }
 
+// Status says what an Update came to.
+type Status int
+
+// Statuses. Only Proposed makes a merge request and only Blocked speaks:
+// the others have nothing a person could act on.
+const (
+	// Proposed: Result.Change holds the edits, checked by the real tool.
+	Proposed Status = iota
+	// Current: the repository already has the fixed version (the fix is
+	// merged, the image not rebuilt yet).
+	Current
+	// Absent: nothing in the repository declares the package (an OS
+	// package and no Dockerfile, a module only a binary brings).
+	Absent
+	// Blocked: the fix cannot be proposed until a person acts; Reason
+	// says on what (a replace pins the module, the candidate does not
+	// build, the base image has no fixing tag yet).
+	Blocked
+)
+
+func (s Status) String() string {
+	switch s {
+	case Proposed:
+		return "proposed"
+	case Current:
+		return "current"
+	case Absent:
+		return "absent"
+	case Blocked:
+		return "blocked"
+	}
+	return fmt.Sprintf("status(%d)", int(s))
+}
+
+// Result is the outcome of one Update.
+type Result struct {
+	Status Status
+	Reason string // Blocked: what stands in the way, as a sentence for the issue
+	Change Change // Proposed: what changed
+}
+
+// Propose is the Result of an Update that changed files.
+func Propose(c Change) Result { return Result{Status: Proposed, Change: c} }
+
+// Block is the Result of an Update a person must unblock.
+func Block(format string, args ...any) Result {
+	return Result{Status: Blocked, Reason: fmt.Sprintf(format, args...)}
+}
+
 // Change is what an Update did to the repository.
 type Change struct {
 	Files   map[string][]byte // path relative to the root → new content
 	Deleted []string          // paths relative to the root
 	Notes   []string          // facts the merge request must state, e.g. "requires go 1.22"
-	Skipped string            // non-empty: no merge request, and this is why
-	// Current says the repository already has the fixed version (the fix
-	// merged, the image not rebuilt yet): nothing to do and nothing to say.
-	Current bool
+	// Versions lists every version the change moves, the requested one
+	// and whatever the ecosystem's tool moved with it (indirect modules,
+	// the go line), so that the merge request hides nothing.
+	Versions []VersionChange
+	// Checks says how the result was verified, e.g. "`go build ./...` with
+	// -mod=readonly passed in `.`"; the merge request repeats it.
+	Checks []string
 
 	// From and To, when set, say the versions as the ecosystem writes them
 	// (v0.3.8, go1.22.5, a base image's tags); empty means the Fix's.
 	// Package may differ from the Fix's only for a Grouper (a base image).
 	Package, From, To string
+}
+
+// VersionChange is one version moved by a change.
+type VersionChange struct {
+	Manifest string // where, relative to the root
+	Name     string // a module, a package, "go", "toolchain"
+	From, To string // From empty: added; To empty: removed
+	Why      string // why it moved, when it was not asked for
 }
 
 // Empty reports whether the change touches no file.

@@ -7,11 +7,15 @@ import (
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
-// Unfixable is a finding no patcher can fix, and why; the tracking issue
-// gets the reason as a note.
+// Unfixable is a finding no patcher can fix, and why. Only an Actionable
+// reason (the fix is in a new major version) is worth a note on the
+// tracking issues; the others (no fix is known, no patcher for the
+// ecosystem) are what the issue's labels already say.
 type Unfixable struct {
-	Finding findings.Finding
-	Reason  string
+	Finding    findings.Finding
+	Reason     string
+	Actionable bool
+	Issues     []int // the finding's tracking issues
 }
 
 // Plan groups active findings into fixes: one per patcher and package (or
@@ -27,40 +31,48 @@ func Plan(fs []findings.Finding, patchers []Patcher, issues func(fingerprint str
 		if f.Suppression != nil {
 			continue
 		}
+		var is []int
+		if issues != nil {
+			is = issues(f.Fingerprint)
+		}
 		p := handler(patchers, f)
 		if p == nil {
-			unfixable = append(unfixable, Unfixable{f, fmt.Sprintf("no patcher handles %s packages", f.Package.Type)})
+			unfixable = append(unfixable, Unfixable{Finding: f, Reason: fmt.Sprintf("no patcher handles %s packages", f.Package.Type), Issues: is})
 			continue
 		}
 		if f.Fix.State != findings.FixAvailable || len(f.Fix.Versions) == 0 {
-			unfixable = append(unfixable, Unfixable{f, fmt.Sprintf("no fixed version of %s is known", f.Package.Name)})
+			unfixable = append(unfixable, Unfixable{Finding: f, Reason: fmt.Sprintf("no fixed version of %s is known", f.Package.Name), Issues: is})
 			continue
 		}
-		to, reason := FixVersion(f.Package.Version, f.Fix.Versions)
+		to, reason, actionable := FixVersion(f.Package.Version, f.Fix.Versions)
 		if reason != "" {
-			unfixable = append(unfixable, Unfixable{f, reason})
+			unfixable = append(unfixable, Unfixable{Finding: f, Reason: reason, Actionable: actionable, Issues: is})
 			continue
 		}
-		k := key{p.Name(), f.Package.Name}
-		if g, ok := p.(Grouper); ok {
+		k := key{eco: p.Name(), group: f.Package.Name}
+		g, grouped := p.(Grouper)
+		if grouped {
 			k.group = g.Group(f)
 		}
 		fix := byKey[k]
 		if fix == nil {
 			fix = &Fix{Ecosystem: p.Name(), Package: k.group, From: f.Package.Version, To: to}
+			if grouped {
+				// The packages' versions are not the group's: a base
+				// image's tags are found by its patcher.
+				fix.From, fix.To = "", ""
+			}
 			byKey[k] = fix
 			order = append(order, k)
 		}
-		if CompareVersions(to, fix.To) > 0 {
+		if !grouped && CompareVersions(to, fix.To) > 0 {
 			fix.To = to
 		}
-		if CompareVersions(f.Package.Version, fix.From) < 0 {
+		if !grouped && CompareVersions(f.Package.Version, fix.From) < 0 {
 			fix.From = f.Package.Version
 		}
 		fix.Findings = append(fix.Findings, f)
-		if issues != nil {
-			fix.Issues = appendUnique(fix.Issues, issues(f.Fingerprint)...)
-		}
+		fix.Issues = appendUnique(fix.Issues, is...)
 	}
 	out := make([]Fix, 0, len(order))
 	for _, k := range order {
@@ -72,8 +84,9 @@ func Plan(fs []findings.Finding, patchers []Patcher, issues func(fingerprint str
 }
 
 // FixVersion picks the lowest of the fixed versions above current in the
-// same major version. The reason is set when there is none.
-func FixVersion(current string, fixed []string) (string, string) {
+// same major version. The reason is set when there is none; actionable
+// when a person could take the fix (it is in a new major version).
+func FixVersion(current string, fixed []string) (to, reason string, actionable bool) {
 	var best, otherMajor string
 	for _, v := range fixed {
 		if CompareVersions(v, current) <= 0 {
@@ -91,11 +104,11 @@ func FixVersion(current string, fixed []string) (string, string) {
 	}
 	switch {
 	case best != "":
-		return best, ""
+		return best, "", false
 	case otherMajor != "":
-		return "", fmt.Sprintf("the fix (%s) is in a new major version; vigil does not cross major versions", otherMajor)
+		return "", fmt.Sprintf("the fix (%s) is in a new major version; vigil does not cross major versions, so upgrading is yours to plan", otherMajor), true
 	}
-	return "", fmt.Sprintf("no fixed version is newer than %s", current)
+	return "", fmt.Sprintf("no fixed version is newer than %s", current), false
 }
 
 // MaxSeverity is the highest severity among the fix's findings.

@@ -10,10 +10,14 @@ import (
 
 type fakePatcher struct{ name, typ string }
 
-func (f fakePatcher) Name() string                                        { return f.name }
-func (f fakePatcher) Handles(x findings.Finding) bool                     { return x.Package.Type == f.typ }
-func (fakePatcher) Extract(context.Context, string) ([]Dependency, error) { return nil, nil }
-func (fakePatcher) Update(context.Context, string, Fix) (Change, error)   { return Change{}, nil }
+func (fakePatcher) Manifests() []string                                 { return nil }
+func (f fakePatcher) Name() string                                      { return f.name }
+func (f fakePatcher) Handles(x findings.Finding) bool                   { return x.Package.Type == f.typ }
+func (fakePatcher) Update(context.Context, string, Fix) (Result, error) { return Result{}, nil }
+
+type groupingPatcher struct{ fakePatcher }
+
+func (groupingPatcher) Group(findings.Finding) string { return "base-image" }
 
 func finding(fp, typ, name, version string, sev findings.Severity, fixed ...string) findings.Finding {
 	f := findings.Finding{Fingerprint: fp, Package: findings.Package{Name: name, Version: version, Type: typ},
@@ -46,6 +50,33 @@ func TestPlan(t *testing.T) {
 	}
 	if len(unfixable) != 2 || !strings.Contains(unfixable[0].Reason, "no fixed version") || !strings.Contains(unfixable[1].Reason, "no patcher") {
 		t.Errorf("unfixable = %+v", unfixable)
+	}
+	for _, u := range unfixable {
+		if u.Actionable {
+			t.Errorf("%q is marked worth a note; nobody can act on it", u.Reason)
+		}
+	}
+}
+
+// Only a fix in a new major version is worth telling a person about.
+func TestPlanActionable(t *testing.T) {
+	ps := []Patcher{fakePatcher{"gomod", "go-module"}}
+	_, unfixable := Plan([]findings.Finding{finding("1", "go-module", "golang.org/x/text", "v0.3.5", findings.High, "1.0.0")}, ps, nil)
+	if len(unfixable) != 1 || !unfixable[0].Actionable || !strings.Contains(unfixable[0].Reason, "major version") {
+		t.Errorf("unfixable = %+v, want one actionable major-version reason", unfixable)
+	}
+}
+
+// A base image fix carries no package version as its target: the image's
+// tags are the patcher's to find.
+func TestPlanGroupHasNoPackageVersions(t *testing.T) {
+	ps := []Patcher{groupingPatcher{fakePatcher{"dockerfile", "deb"}}}
+	fixes, _ := Plan([]findings.Finding{
+		finding("1", "deb", "curl", "7.81.0-1ubuntu1.10", findings.High, "7.81.0-1ubuntu1.11"),
+		finding("2", "deb", "openssl", "3.0.2-0ubuntu1.10", findings.High, "3.0.2-0ubuntu1.12"),
+	}, ps, nil)
+	if len(fixes) != 1 || fixes[0].Package != "base-image" || fixes[0].From != "" || fixes[0].To != "" || len(fixes[0].Findings) != 2 {
+		t.Errorf("fixes = %+v, want one base-image fix without versions", fixes)
 	}
 }
 

@@ -38,7 +38,7 @@ func TestFixVersion(t *testing.T) {
 		{"1.2.5", []string{"2.0.0"}, "", "new major version"},
 		{"1.2.5", []string{"1.2.5"}, "", "no fixed version is newer"},
 	} {
-		got, reason := FixVersion(tc.current, tc.fixed)
+		got, reason, _ := FixVersion(tc.current, tc.fixed)
 		if got != tc.want || (tc.reason == "") != (reason == "") || !contains(reason, tc.reason) {
 			t.Errorf("FixVersion(%q, %v) = %q, %q; want %q, %q", tc.current, tc.fixed, got, reason, tc.want, tc.reason)
 		}

@@ -71,7 +71,7 @@ type Labels struct {
 	Colors           map[string]string `yaml:"colors"`
 }
 
-// Default is the policy of DESIGN.md, after GitLab's vulnerability-management standard.
+// Default follows GitLab's published vulnerability-management standard (the README's SLA table).
 func Default() Policy {
 	return Policy{
 		Days:           map[string]int{"critical": 30, "high": 30, "medium": 90, "low": 180},

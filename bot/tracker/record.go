@@ -139,19 +139,19 @@ func (t *Tracker) Record(ctx context.Context, scan Scan) (bool, error) {
 	return true, nil
 }
 
-// reportAsset is the asset findings of a report belong to. A dependency
+// ReportAsset is the asset findings of a report belong to. A dependency
 // scan's asset is the project itself: the manifest is a location, so a
 // finding keeps its identity when the set of manifests changes.
-func reportAsset(scan Scan, rep *findings.Report) findings.Asset {
+func ReportAsset(projectPath string, rep *findings.Report) findings.Asset {
 	asset := rep.Asset
 	if asset.Kind == "dir" && asset.Repository == "" {
-		asset.Repository = scan.ProjectPath
+		asset.Repository = projectPath
 	}
 	return asset
 }
 
 func (t *Tracker) recordReport(ctx context.Context, tx *sql.Tx, pol sla.Policy, scan Scan, r ScanReport, now time.Time) error {
-	asset := reportAsset(scan, r.Report)
+	asset := ReportAsset(scan.ProjectPath, r.Report)
 	scope := Scope(scan, r)
 	merged, err := t.mergeFindings(pol, scan, r.Report, asset, scope, now)
 	if err != nil {

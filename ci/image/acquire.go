@@ -15,7 +15,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"gitlab.com/vigil-vm/vigil/internal/registry"
 )
+
+// Getenv reads an environment variable; os.Getenv in production.
+type Getenv = registry.Getenv
 
 // DefaultPlatform is scanned when an index offers several platforms.
 const DefaultPlatform = "linux/amd64"
@@ -28,6 +33,12 @@ type Options struct {
 	Name      string // repository to report for layouts and archives
 	Env       Getenv // os.Getenv when nil
 	Transport http.RoundTripper
+}
+
+// Registry is the registry access the options describe, the same one the
+// base-image patcher uses.
+func (o Options) Registry() registry.Access {
+	return registry.Access{Insecure: o.Insecure, Transport: o.Transport, Env: o.Env}
 }
 
 // Image is an acquired image and what the reports say about it.
@@ -95,20 +106,13 @@ func Acquire(ctx context.Context, in Input, o Options) (*Image, error) {
 }
 
 func fromRegistry(ctx context.Context, in Input, plat v1.Platform, o Options) (*Image, error) {
-	var nameOpts []name.Option
-	if o.Insecure {
-		nameOpts = append(nameOpts, name.Insecure)
-	}
-	ref, err := name.ParseReference(in.Ref, nameOpts...)
+	access := o.Registry()
+	ref, err := access.Reference(in.Ref)
 	if err != nil {
-		return nil, fmt.Errorf("bad image reference %q: %w", in.Ref, err)
+		return nil, err
 	}
-	kc, authName := Keychain(ref, o.Env)
-	ropts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithPlatform(plat)}
-	if o.Transport != nil {
-		ropts = append(ropts, remote.WithTransport(o.Transport))
-	}
-	desc, err := remote.Get(ref, ropts...)
+	authName := access.AuthName(ref)
+	desc, err := remote.Get(ref, access.Remote(ctx, remote.WithPlatform(plat))...)
 	if err != nil {
 		return nil, registryError(ref, authName, err)
 	}

@@ -2,8 +2,6 @@ package scan
 
 import (
 	"context"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -12,11 +10,10 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
 
 // Every input kind of the same image finds the same vulnerabilities.
@@ -62,25 +59,21 @@ func scanKeys(t *testing.T, target string) []string {
 func TestScanCorruptLayer(t *testing.T) {
 	layers, _ := demoImg.Layers()
 	bad, _ := layers[0].Digest()
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/blobs/"+bad.String()) {
-			rec := httptest.NewRecorder()
-			reg.ServeHTTP(rec, r)
-			body := rec.Body.Bytes()
-			body[len(body)/2] ^= 0xff
-			w.WriteHeader(rec.Code)
-			w.Write(body)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	ref := strings.TrimPrefix(srv.URL, "http://") + "/group/demo:1.0"
-	r, _ := name.ParseReference(ref)
-	if err := remote.Write(r, demoImg); err != nil {
-		t.Fatal(err)
+	corrupt := func(reg http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/blobs/"+bad.String()) {
+				rec := httptest.NewRecorder()
+				reg.ServeHTTP(rec, r)
+				body := rec.Body.Bytes()
+				body[len(body)/2] ^= 0xff
+				w.WriteHeader(rec.Code)
+				w.Write(body)
+				return
+			}
+			reg.ServeHTTP(w, r)
+		})
 	}
+	ref := registrytest.New(t, corrupt).Push(t, "group/demo:1.0", demoImg)
 	o := options(t, ref)
 	_, err := Run(context.Background(), o)
 	if err == nil {

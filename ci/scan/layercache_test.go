@@ -2,20 +2,14 @@ package scan
 
 import (
 	"context"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
 
 // TestRebuiltImageReusesCachedLayers scans an image, then a rebuild of it
@@ -28,9 +22,7 @@ func TestRebuiltImageReusesCachedLayers(t *testing.T) {
 		d, _ := l.Digest()
 		counter.layers[d.String()] = 0
 	}
-	srv := httptest.NewServer(counter.wrap(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
+	reg := registrytest.New(t, counter.wrap)
 	cfg, _ := demoImg.ConfigFile()
 	cfg = cfg.DeepCopy()
 	cfg.Config.Labels = map[string]string{"rebuilt": "yes"}
@@ -39,16 +31,13 @@ func TestRebuiltImageReusesCachedLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for tag, img := range map[string]v1.Image{"1.0": demoImg, "1.1": rebuilt} {
-		r, _ := name.ParseReference(host + "/group/app:" + tag)
-		if err := remote.Write(r, img); err != nil {
-			t.Fatal(err)
-		}
+		reg.Push(t, "group/app:"+tag, img)
 	}
 	counter.reset()
 	cacheDir := t.TempDir()
 	var got [][]string
 	for _, tag := range []string{"1.0", "1.1"} {
-		o := options(t, host+"/group/app:"+tag)
+		o := options(t, reg.Host+"/group/app:"+tag)
 		o.Image.CacheDir = cacheDir
 		out, err := Run(context.Background(), o)
 		if err != nil {

@@ -3,22 +3,17 @@ package scan
 import (
 	"context"
 	"fmt"
-	"io"
 	"log"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
 	"gitlab.com/vigil-vm/vigil/internal/demoimage"
+	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
 
 // Shared by every test in the package: built once, they are the slow part.
@@ -49,11 +44,9 @@ func run(m *testing.M) int {
 	if demoImg, err = demoimage.Image(ctx, root); err != nil {
 		log.Fatal(err)
 	}
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer srv.Close()
-	demoRef = strings.TrimPrefix(srv.URL, "http://") + "/group/demo:1.0"
-	ref, _ := name.ParseReference(demoRef)
-	if err := remote.Write(ref, demoImg); err != nil {
+	reg := registrytest.Start()
+	defer reg.Close()
+	if demoRef, err = reg.Write("group/demo:1.0", demoImg); err != nil {
 		log.Fatal(err)
 	}
 	return m.Run()

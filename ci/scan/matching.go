@@ -11,11 +11,13 @@ import (
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
-// matched is what the findings are built from.
+// matched is what matching an SBOM against one DB gave: what the findings
+// are built from, and what the cache keeps so a repeat scan needs neither the
+// SBOM nor the matcher.
 type matched struct {
-	Matches []models.Match
-	Aliases map[string][]string
-	Distro  *findings.Distro
+	Matches []models.Match      `json:"matches"`
+	Aliases map[string][]string `json:"aliases"`
+	Distro  *findings.Distro    `json:"distro,omitempty"`
 }
 
 // matchInventory matches the inventory against the DB. An image whose SBOM
@@ -27,11 +29,7 @@ func matchInventory(ctx context.Context, o Options, inv *inventoryResult, p vuln
 	var dbID string
 	if inv.cache != nil && st.Path != "" {
 		dbID = dbIdentity(st)
-		if c, ok := inv.cache.loadMatch(inv.key, dbID); ok {
-			m := &matched{Matches: c.Matches, Aliases: c.Aliases}
-			if c.DistroName != "" {
-				m.Distro = &findings.Distro{Name: c.DistroName, Version: c.DistroVersion}
-			}
+		if m, ok := inv.cache.loadMatch(inv.key, dbID); ok {
 			return m, nil
 		}
 	}
@@ -44,13 +42,11 @@ func matchInventory(ctx context.Context, o Options, inv *inventoryResult, p vuln
 		return nil, err
 	}
 	m := &matched{Matches: res.Matches, Aliases: res.Aliases}
-	c := &cachedMatch{Matches: res.Matches, Aliases: res.Aliases}
 	if res.Distro != nil {
 		m.Distro = &findings.Distro{Name: string(res.Distro.Type), Version: res.Distro.VersionString()}
-		c.DistroName, c.DistroVersion = m.Distro.Name, m.Distro.Version
 	}
 	if dbID != "" {
-		if err := inv.cache.storeMatch(inv.key, dbID, c); err != nil {
+		if err := inv.cache.storeMatch(inv.key, dbID, m); err != nil {
 			o.Log.Warn("match result not cached", "err", err)
 		}
 	}

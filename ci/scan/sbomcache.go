@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/anchore/grype/grype/presenter/models"
 	"github.com/anchore/syft/syft/format/syftjson"
 	syftsbom "github.com/anchore/syft/syft/sbom"
 
@@ -148,19 +147,12 @@ func (c *sbomCache) forget(key string) {
 	}
 }
 
-// cachedMatch is what matching a cached SBOM against one DB gave: enough to
-// rebuild the findings without the SBOM or the matcher.
-type cachedMatch struct {
-	Matches       []models.Match      `json:"matches"`
-	Aliases       map[string][]string `json:"aliases"`
-	DistroName    string              `json:"distroName,omitempty"`
-	DistroVersion string              `json:"distroVersion,omitempty"`
-}
-
 // matchPath is the match result of entry key against the DB identified by db.
+// The "match2" name leaves behind entries of the earlier layout, which
+// kept the distro in other fields.
 func (c *sbomCache) matchPath(key, db string) string {
 	h := sha256.Sum256([]byte(db))
-	return filepath.Join(c.dir, key+".match-"+hex.EncodeToString(h[:8])+".json.gz")
+	return filepath.Join(c.dir, key+".match2-"+hex.EncodeToString(h[:8])+".json.gz")
 }
 
 // documentPath is the SBOM of entry key encoded in one format, kept so a
@@ -211,19 +203,19 @@ func (c *sbomCache) writeGzip(path string, data []byte) error {
 	return nil
 }
 
-func (c *sbomCache) loadMatch(key, db string) (*cachedMatch, bool) {
+func (c *sbomCache) loadMatch(key, db string) (*matched, bool) {
 	b, ok := readGzip(c.matchPath(key, db))
 	if !ok {
 		return nil, false
 	}
-	var m cachedMatch
+	var m matched
 	if err := json.Unmarshal(b, &m); err != nil || m.Aliases == nil {
 		return nil, false
 	}
 	return &m, true
 }
 
-func (c *sbomCache) storeMatch(key, db string, m *cachedMatch) error {
+func (c *sbomCache) storeMatch(key, db string, m *matched) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("cache match result: %w", err)

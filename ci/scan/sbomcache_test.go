@@ -5,10 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,9 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
 
 // blobCounter serves a registry and counts GETs of each layer blob.
@@ -82,13 +77,7 @@ func TestRepeatScanOfSameDigestReadsNoLayer(t *testing.T) {
 		d, _ := l.Digest()
 		counter.layers[d.String()] = 0
 	}
-	srv := httptest.NewServer(counter.wrap(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
-	defer srv.Close()
-	ref := strings.TrimPrefix(srv.URL, "http://") + "/group/cached:1.0"
-	r, _ := name.ParseReference(ref)
-	if err := remote.Write(r, demoImg); err != nil {
-		t.Fatal(err)
-	}
+	ref := registrytest.New(t, counter.wrap).Push(t, "group/cached:1.0", demoImg)
 	counter.reset()
 
 	cacheDir := t.TempDir()
@@ -114,7 +103,11 @@ func TestRepeatScanOfSameDigestReadsNoLayer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return append(keys(out.Report), string(b)), sboms
+		distro := "no distro"
+		if d := out.Report.Asset.Distro; d != nil {
+			distro = d.Name + " " + d.Version
+		}
+		return append(keys(out.Report), string(b), distro), sboms
 	}
 
 	first, firstSBOM := scan("1.0")
@@ -181,7 +174,7 @@ func TestNewDBBuildIsMatchedAgain(t *testing.T) {
 	o := options(t, demoRef)
 	o.Image.CacheDir, o.DB.Dir = cacheDir, db
 	results := func() []string {
-		m, _ := filepath.Glob(filepath.Join(cacheDir, "sboms", "*.match-*"))
+		m, _ := filepath.Glob(filepath.Join(cacheDir, "sboms", "*.match2-*"))
 		return m
 	}
 	if _, err := Run(context.Background(), o); err != nil {

@@ -68,8 +68,22 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		return nil, err
 	}
 
+	rep, err := assemble(ctx, o, inv, db.p, db.status, started)
+	if err != nil {
+		return nil, err
+	}
+	files, err := write(o, rep, inv)
+	if err != nil {
+		return nil, err
+	}
+	return &Outcome{Report: rep, Failing: gate.Failing(rep, o.Gate), Files: files}, nil
+}
+
+// assemble matches an inventory against an opened DB and builds the findings
+// report, with the gate applied.
+func assemble(ctx context.Context, o Options, inv *inventoryResult, p vulnerability.Provider, st vulndb.Status, started time.Time) (*findings.Report, error) {
 	o.Progress.Start("match")
-	res, err := matchInventory(ctx, o, inv, db.p, db.status)
+	res, err := matchInventory(ctx, o, inv, p, st)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +95,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		Project: o.Project,
 		Scanner: findings.Scanner{
 			Name: "vigil", Version: o.Version, Matcher: "grype " + grypeVersion,
-			DB: findings.DB{Built: db.status.Built, Schema: db.status.SchemaVersion, Providers: providerNames(db.status)},
+			DB: findings.DB{Built: st.Built, Schema: st.SchemaVersion, Providers: providerNames(st)},
 		},
 		Started:  started,
 		Asset:    inv.asset,
@@ -90,12 +104,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	gate.Apply(rep, o.Gate)
 	rep.Ended = time.Now().UTC()
 	o.Progress.Done(fmt.Sprintf("%d vulnerabilities (%d suppressed)", len(rep.Findings), len(rep.Findings)-len(rep.Active())))
-
-	files, err := write(o, rep, inv)
-	if err != nil {
-		return nil, err
-	}
-	return &Outcome{Report: rep, Failing: gate.Failing(rep, o.Gate), Files: files}, nil
+	return rep, nil
 }
 
 // SBOM inventories o.Target and writes only its SBOM files.

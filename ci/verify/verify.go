@@ -5,24 +5,22 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/anchore/grype/grype/vulnerability"
-
 	"gitlab.com/vigil-vm/vigil/ci/image"
-	"gitlab.com/vigil-vm/vigil/ci/match"
-	"gitlab.com/vigil-vm/vigil/ci/sbom"
+	"gitlab.com/vigil-vm/vigil/ci/scan"
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
-// Verifier scans images by reference. The DB is opened on first use and
+// Verifier scans images by reference through the scan pipeline and its
+// caches (set Image.CacheDir: the base image a bump starts from is then
+// cataloged once, not once per candidate). The DB is opened on first use and
 // kept for the Verifier's life; Close releases it.
 type Verifier struct {
 	DB    vulndb.OpenOptions
 	Image image.Options
 
 	once    sync.Once
-	matcher *match.Matcher
-	db      vulnerability.Provider
+	scanner *scan.Scanner
 	err     error
 }
 
@@ -40,31 +38,21 @@ func (v *Verifier) Verify(ctx context.Context, current, candidate string, claime
 
 // Close releases the DB.
 func (v *Verifier) Close() error {
-	if v.db != nil {
-		return v.db.Close()
+	if v.scanner != nil {
+		return v.scanner.Close()
 	}
 	return nil
 }
 
 func (v *Verifier) count(ctx context.Context, ref string, claimed []findings.Finding) (int, error) {
 	v.once.Do(func() {
-		v.db, _, v.err = vulndb.Open(ctx, v.DB)
-		if v.err == nil {
-			v.matcher = match.New(v.db)
-		}
+		v.scanner, v.err = scan.Open(ctx, scan.Options{DB: v.DB, Image: v.Image, Version: "verify"})
 	})
 	if v.err != nil {
 		return 0, v.err
 	}
-	img, err := image.Acquire(ctx, image.Input{Kind: image.KindRegistry, Ref: ref}, v.Image)
-	if err != nil {
-		return 0, err
-	}
-	inv, err := sbom.FromImage(ctx, img, "vigil", "verify")
-	if err != nil {
-		return 0, err
-	}
-	res, err := v.matcher.Match(ctx, inv.SBOM, &inv.Source)
+	// A reference is always a registry image here, whatever it looks like.
+	rep, err := v.scanner.Report(ctx, "registry:"+ref)
 	if err != nil {
 		return 0, fmt.Errorf("verify %s: %w", ref, err)
 	}
@@ -73,7 +61,7 @@ func (v *Verifier) count(ctx context.Context, ref string, claimed []findings.Fin
 		want[f.Package.Name+"\x00"+f.Key()] = true
 	}
 	n := 0
-	for _, f := range match.Findings("", findings.Asset{Repository: img.Repository}, res) {
+	for _, f := range rep.Findings {
 		if want[f.Package.Name+"\x00"+f.Key()] {
 			n++
 		}

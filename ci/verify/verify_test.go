@@ -2,25 +2,20 @@ package verify
 
 import (
 	"context"
-	"io"
-	"log"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/crane"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"gitlab.com/vigil-vm/vigil/ci/image"
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
 	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
 
 // A candidate base image that ships the fixed openssl verifies as removing
@@ -50,24 +45,17 @@ func TestVerifyBaseImageBump(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
-	push := func(ref string, img v1.Image) {
-		r, _ := name.ParseReference(ref)
-		if err := remote.Write(r, img); err != nil {
-			t.Fatal(err)
-		}
-	}
-	push(host+"/base:12.1", current)
-	push(host+"/base:12.2", candidate)
+	reg := registrytest.New(t)
+	host := reg.Host
+	reg.Push(t, "base:12.1", current)
+	reg.Push(t, "base:12.2", candidate)
 
 	claimed := []findings.Finding{
 		{Vulnerability: findings.Vulnerability{ID: "CVE-2024-0727"}, Package: findings.Package{Name: "libssl3"}},
 		{Vulnerability: findings.Vulnerability{ID: "CVE-2024-0727"}, Package: findings.Package{Name: "openssl"}},
 		{Vulnerability: findings.Vulnerability{ID: "CVE-2023-5678"}, Package: findings.Package{Name: "libssl3"}},
 	}
-	v := &Verifier{DB: vulndb.OpenOptions{Dir: db}}
+	v := &Verifier{DB: vulndb.OpenOptions{Dir: db}, Image: image.Options{CacheDir: t.TempDir()}}
 	defer v.Close()
 	before, after, err := v.Verify(ctx, host+"/base:12.1", host+"/base:12.2", claimed)
 	if err != nil {

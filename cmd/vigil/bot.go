@@ -44,7 +44,7 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
 			}
 			log := bot.NewLogger(os.Stderr, cfg.LogLevel)
 			defer v.Close()
-			svc, err := bot.New(cmd.Context(), cfg, log, bot.WithVerifier(v))
+			svc, err := bot.New(cmd.Context(), cfg, log, bot.WithVerifier(v), bot.WithRegistry(v.Image.Registry()))
 			if err != nil {
 				return err
 			}
@@ -56,6 +56,7 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
 	flags.AddFlags(cmd.Flags())
 	cmd.Flags().StringVar(&v.DB.Dir, "db", os.Getenv("VIGIL_DB_DIR"), "vulnerability DB that verifies base-image bumps before they are proposed (env VIGIL_DB_DIR; default: grype's)")
 	cmd.Flags().BoolVar(&v.DB.AllowStale, "db-allow-stale", false, "verify with a DB older than its maximum age")
+	cmd.Flags().BoolVar(&v.Image.Insecure, "insecure-registry", false, "allow plain-HTTP registries, for listing base image tags and scanning candidates (credentials: CS_REGISTRY_USER/CS_REGISTRY_PASSWORD, CI_REGISTRY_*, docker config)")
 	return cmd
 }
 

@@ -75,7 +75,7 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 		Name: "vigil-scan", Artifacts: artifacts,
 		Reports: map[string]string{"container_scanning": "gl-container-scanning-report.json"},
 	}}})
-	issues, err := settle(ctx, gl, project.ID, len(out.Report.Active()) > 0)
+	issues, err := settle(ctx, gl, svc, project.ID, len(out.Report.Active()) > 0)
 	if err != nil {
 		return err
 	}
@@ -131,12 +131,14 @@ func sources(root string) (map[string][]byte, error) {
 }
 
 // settle waits until the bot has filed issues and stopped changing them.
-func settle(ctx context.Context, gl *gitlabdouble.Server, projectID int, want bool) ([]gitlabdouble.Issue, error) {
+func settle(ctx context.Context, gl *gitlabdouble.Server, svc *bot.Service, projectID int, want bool) ([]gitlabdouble.Issue, error) {
 	deadline := time.Now().Add(2 * time.Minute)
 	last, stable := -1, 0
 	for time.Now().Before(deadline) {
 		n := len(gl.Writes())
-		if n == last && (n > 0 || !want) {
+		// Quiet is no write for a second while the bot has nothing queued:
+		// a merge request is made (go get, go build) between writes.
+		if n == last && (n > 0 || !want) && idle(ctx, svc) {
 			if stable++; stable >= 10 {
 				return gl.Issues(projectID), nil
 			}
@@ -150,6 +152,13 @@ func settle(ctx context.Context, gl *gitlabdouble.Server, projectID int, want bo
 		}
 	}
 	return nil, fmt.Errorf("the bot filed no issues within 2 minutes (see its log with VIGIL_DEBUG=1)")
+}
+
+// idle reports whether the bot has no delivery queued or being worked.
+func idle(ctx context.Context, svc *bot.Service) bool {
+	ictx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	return svc.WaitIdle(ictx) == nil
 }
 
 // serve runs h on a loopback port until ctx ends and returns its URL.

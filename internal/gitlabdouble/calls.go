@@ -81,6 +81,13 @@ func (s *Server) endpoint(template string, h func(*request)) http.Handler {
 		if s.injectFault(template, sw, hr) {
 			return
 		}
+		if s.loseAnswer(template) {
+			// Handle the request for real, then hang up: the write lands
+			// and the client never learns it did.
+			real := sw.ResponseWriter
+			sw.ResponseWriter = &discardWriter{h: http.Header{}}
+			defer hangUp(real)
+		}
 		p, err := readParams(hr)
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -124,12 +124,13 @@ func (s *Server) controlRoutes() {
 			RateLimited       int     `json:"rate_limited"`
 			RetryAfterSeconds int     `json:"retry_after_seconds"`
 			DropRate          float64 `json:"drop_rate"`
+			LoseRate          float64 `json:"lose_rate"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 			return nil, fmt.Errorf("decode fault: %w", err)
 		}
 		s.SetFault(in.Route, Fault{ErrorRate: in.ErrorRate, Latency: time.Duration(in.LatencyMS) * time.Millisecond,
-			RateLimited: in.RateLimited, RetryAfter: time.Duration(in.RetryAfterSeconds) * time.Second, DropRate: in.DropRate})
+			RateLimited: in.RateLimited, RetryAfter: time.Duration(in.RetryAfterSeconds) * time.Second, DropRate: in.DropRate, LoseRate: in.LoseRate})
 		return map[string]bool{"ok": true}, nil
 	})
 }

@@ -18,8 +18,11 @@ type Fault struct {
 	// RetryAfter is sent in Retry-After with each 429 (default 1s).
 	RetryAfter time.Duration
 	// DropRate is the share (0..1) of requests whose connection is closed
-	// without any response.
+	// without any response, before they are handled.
 	DropRate float64
+	// LoseRate is the share (0..1) of requests that are handled (the write
+	// lands) but whose answer is lost: the connection closes instead.
+	LoseRate float64
 }
 
 type faultState struct {
@@ -47,6 +50,38 @@ func (s *Server) ClearFaults() {
 	defer s.mu.Unlock()
 	s.faults = map[string]*faultState{}
 }
+
+// loseAnswer reports whether the answer to this request, once handled,
+// is to be lost (Fault.LoseRate).
+func (s *Server) loseAnswer(template string) bool {
+	_, path, _ := strings.Cut(template, " ")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, key := range []string{template, path, "*"} {
+		if f, ok := s.faults[key]; ok && f.LoseRate > 0 && s.rng.Float64() < f.LoseRate {
+			return true
+		}
+	}
+	return false
+}
+
+// hangUp closes the client's connection without an answer.
+func hangUp(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// discardWriter takes an answer nobody will read.
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
 
 // injectFault applies the faults matching template and reports whether the
 // request was answered (or dropped) by them.
@@ -89,13 +124,8 @@ func (s *Server) injectFault(template string, w *statusWriter, r *http.Request) 
 	}
 	switch {
 	case drop:
-		if hj, ok := w.ResponseWriter.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				return true
-			}
-		}
-		panic(http.ErrAbortHandler)
+		hangUp(w.ResponseWriter)
+		return true
 	case limited:
 		secs := int((retryAfter + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))

@@ -66,6 +66,18 @@ func TestFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("lost answer", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.srv.SetFault("POST /projects/:id/issues", Fault{LoseRate: 1})
+		_, resp, err := f.client.Issues.CreateIssue(f.project.ID, &gitlab.CreateIssueOptions{Title: gitlab.Ptr("landed")})
+		if err == nil || resp != nil {
+			t.Fatalf("create answered (%v, %v); want the connection closed", resp, err)
+		}
+		if is := f.srv.Issues(f.project.ID); len(is) != 1 || is[0].Title != "landed" {
+			t.Errorf("issues = %+v, want the write to have landed", is)
+		}
+	})
+
 	t.Run("latency", func(t *testing.T) {
 		f := newFixture(t, nil)
 		f.srv.SetFault("*", Fault{Latency: 80 * time.Millisecond})

@@ -8,11 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-
 	"gitlab.com/vigil-vm/vigil/bot/patch"
+	"gitlab.com/vigil-vm/vigil/bot/patch/internal/containerfile"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/registry"
 )
 
 // Verifier scans a candidate base image and counts, among the findings the
@@ -37,11 +36,10 @@ type Options struct {
 	Verifier Verifier
 	// PinDigest writes tag@digest instead of the tag alone.
 	PinDigest bool
-	// Remote carries registry options: auth, transport.
-	Remote []remote.Option
-	// NameOptions parse references, e.g. name.Insecure for a plain-HTTP registry.
-	NameOptions []name.Option
-	Logger      *slog.Logger
+	// Registry is how tags are listed and digests read: the scanner's
+	// credentials, insecure registries and transport.
+	Registry registry.Access
+	Logger   *slog.Logger
 }
 
 // Patcher moves Dockerfile base images to newer tags.
@@ -59,6 +57,9 @@ func New(opts Options) *Patcher {
 	}
 	return &Patcher{opts: opts}
 }
+
+// Manifests: Dockerfiles and Containerfiles by the usual names.
+func (*Patcher) Manifests() []string { return containerfile.Globs }
 
 // Name is "dockerfile".
 func (*Patcher) Name() string { return "dockerfile" }
@@ -80,57 +81,12 @@ func (*Patcher) Handles(f findings.Finding) bool {
 // Group puts every OS-package finding into one fix: one base image bump.
 func (*Patcher) Group(findings.Finding) string { return "base-image" }
 
-// Extract lists each Dockerfile's FROM images (not stage references).
-func (p *Patcher) Extract(ctx context.Context, dir string) ([]patch.Dependency, error) {
-	files, err := patch.FindFiles(dir, IsDockerfile)
-	if err != nil {
-		return nil, err
-	}
-	var deps []patch.Dependency
-	for _, rel := range files {
-		df, _, err := read(dir, rel)
-		if err != nil {
-			return nil, err
-		}
-		for _, from := range df.Froms {
-			if from.StageRef || from.Image == "scratch" {
-				continue
-			}
-			repo, tag, _ := SplitRef(from.Image)
-			deps = append(deps, patch.Dependency{Manifest: rel, Name: repo, Version: tag, Indirect: from.Line != df.final().Line})
-		}
-	}
-	return deps, nil
-}
-
-// final is the FROM the shipped image is built on: the last stage, followed
-// back through stage references.
-func (f *File) final() From {
-	if len(f.Froms) == 0 {
-		return From{Line: -1}
-	}
-	from := f.Froms[len(f.Froms)-1]
-	for from.StageRef {
-		prev := from
-		for _, s := range f.Froms {
-			if strings.EqualFold(s.Stage, from.Image) && s.Line < from.Line {
-				prev = s
-			}
-		}
-		if prev.Line == from.Line {
-			break
-		}
-		from = prev
-	}
-	return from
-}
-
-func read(dir, rel string) (*File, []byte, error) {
+func read(dir, rel string) (*containerfile.File, []byte, error) {
 	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", rel, err)
 	}
-	df, err := Parse(data)
+	df, err := containerfile.Parse(data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("parse %s: %w", rel, err)
 	}

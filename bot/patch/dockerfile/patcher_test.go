@@ -66,20 +66,6 @@ func osFix() patch.Fix {
 	return patch.Fix{Ecosystem: "dockerfile", Package: "base-image", Findings: fs}
 }
 
-func TestExtract(t *testing.T) {
-	deps, err := New(Options{}).Extract(context.Background(), "testdata/multistage")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, d := range deps {
-		got = append(got, d.Name+":"+d.Version+map[bool]string{true: " (builder)", false: ""}[d.Indirect])
-	}
-	if want := "golang:1.22.3 (builder),REGISTRY/library/alpine:3.19.1"; strings.Join(got, ",") != want {
-		t.Errorf("Extract = %s, want %s", strings.Join(got, ","), want)
-	}
-}
-
 func TestUpdate(t *testing.T) {
 	host := testRegistry(t, "3.19", "3.19.0", "3.19.1", "3.19.2", "3.19.4", "3.20.0", "latest")
 	var asked []string
@@ -96,20 +82,21 @@ func TestUpdate(t *testing.T) {
 		wantFrom string // the new FROM line, or "" when skipped
 		wantNote string
 	}{
-		{"verified", Options{Verifier: verifier(map[string]int{cand: 0})}, "FROM " + cand + " AS run\n", "2 → 0"},
-		{"candidate still vulnerable", Options{Verifier: verifier(map[string]int{cand: 2})}, "", "not proposed"},
+		{"verified", Options{Verifier: verifier(map[string]int{cand: 0})}, "FROM " + cand + " AS run\n", "from 2 to 0"},
+		{"candidate still vulnerable", Options{Verifier: verifier(map[string]int{cand: 2})}, "", "does not fix these findings yet"},
 		{"unverified", Options{}, "FROM " + cand + " AS run\n", "not scanned"},
 		{"digest pinned", Options{PinDigest: true}, "FROM " + cand + "@sha256:", "not scanned"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			asked = nil
-			c, err := New(tc.opts).Update(context.Background(), repoWith(t, "multistage", host), osFix())
+			r, err := New(tc.opts).Update(context.Background(), repoWith(t, "multistage", host), osFix())
 			if err != nil {
 				t.Fatal(err)
 			}
+			c := r.Change
 			if tc.wantFrom == "" {
-				if !c.Empty() || !strings.Contains(c.Skipped, tc.wantNote) {
-					t.Errorf("Update = %+v, want skipped with %q", c, tc.wantNote)
+				if r.Status != patch.Blocked || !c.Empty() || !strings.Contains(r.Reason, tc.wantNote) {
+					t.Errorf("Update = %+v, want blocked with %q", r, tc.wantNote)
 				}
 				return
 			}
@@ -120,8 +107,11 @@ func TestUpdate(t *testing.T) {
 			if c.Package != host+"/library/alpine" || c.From != "3.19.1" || c.To != "3.19.4" {
 				t.Errorf("bump = %s %s → %s", c.Package, c.From, c.To)
 			}
-			if !strings.Contains(strings.Join(c.Notes, "\n"), tc.wantNote) {
-				t.Errorf("notes = %q, want %q", c.Notes, tc.wantNote)
+			if !strings.Contains(strings.Join(c.Checks, "\n"), tc.wantNote) {
+				t.Errorf("checks = %q, want %q", c.Checks, tc.wantNote)
+			}
+			if len(c.Versions) != 1 || c.Versions[0].From != "3.19.1" || c.Versions[0].To != "3.19.4" {
+				t.Errorf("versions = %+v, want the image tag 3.19.1 → 3.19.4", c.Versions)
 			}
 			if tc.opts.Verifier != nil && (len(asked) != 1 || !strings.HasSuffix(asked[0], "3.19.4")) {
 				t.Errorf("verifier asked %v, want only the newest candidate", asked)
@@ -130,18 +120,24 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
-func TestUpdateSkips(t *testing.T) {
+// Whatever a person must wait for or do is said; a repository with no
+// Dockerfile (the OS packages come from elsewhere) is silent.
+func TestUpdateDoesNotPropose(t *testing.T) {
 	host := testRegistry(t, "3.19.1", "3.20.0")
-	c, err := New(Options{}).Update(context.Background(), repoWith(t, "multistage", host), osFix())
-	if err != nil || !strings.Contains(c.Skipped, "no newer tag") {
-		t.Errorf("Update = %+v, %v; want skipped: no newer tag", c, err)
+	r, err := New(Options{}).Update(context.Background(), repoWith(t, "multistage", host), osFix())
+	if err != nil || r.Status != patch.Blocked || !strings.Contains(r.Reason, "no newer tag of the 3.19.1 line") {
+		t.Errorf("Update = %+v, %v; want blocked: no newer tag", r, err)
 	}
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+host+"/library/alpine:3.19\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err = New(Options{}).Update(context.Background(), dir, osFix())
-	if err != nil || !strings.Contains(c.Skipped, "floating tag") {
-		t.Errorf("Update = %+v, %v; want skipped: floating tag", c, err)
+	r, err = New(Options{}).Update(context.Background(), dir, osFix())
+	if err != nil || r.Status != patch.Blocked || !strings.Contains(r.Reason, "floating tag") {
+		t.Errorf("Update = %+v, %v; want blocked: floating tag", r, err)
+	}
+	r, err = New(Options{}).Update(context.Background(), t.TempDir(), osFix())
+	if err != nil || r.Status != patch.Absent || r.Reason != "" {
+		t.Errorf("Update without a Dockerfile = %+v, %v; want absent and silent", r, err)
 	}
 }

@@ -45,6 +45,10 @@ func tagShape(tokens []string) int {
 
 func isNum(s string) bool { return s != "" && s[0] >= '0' && s[0] <= '9' }
 
+// Versioned reports whether a tag names a patch line that can move
+// (3.19.1, 1.22.3-alpine3.19, 20240513), not a floating one (3.19, latest).
+func Versioned(tag string) bool { return tagShape(tokenRE.FindAllString(tag, -1)) >= 0 }
+
 // Candidates returns the tags of the same line and variant as tag that are
 // newer, newest first: the same tokens except the moving number, which is
 // larger.

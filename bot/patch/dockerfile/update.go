@@ -5,104 +5,119 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"gitlab.com/vigil-vm/vigil/bot/patch"
+	"gitlab.com/vigil-vm/vigil/bot/patch/internal/containerfile"
 )
 
 // Update moves the base image of each Dockerfile's final stage to the
 // newest tag of the same line and variant, once the Verifier confirms the
-// candidate has fewer of the claimed findings.
-func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Change, error) {
-	files, err := patch.FindFiles(dir, IsDockerfile)
+// candidate has fewer of the claimed findings. The fix's From and To are
+// package versions and are not used: images are compared as images.
+func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Result, error) {
+	files, err := patch.FindFiles(dir, containerfile.Globs...)
 	if err != nil {
-		return patch.Change{}, err
+		return patch.Result{}, err
 	}
 	c := patch.Change{Files: map[string][]byte{}}
-	var reasons []string
+	var blocked []string
 	for _, rel := range files {
-		df, orig, err := read(dir, rel)
+		why, err := p.updateFile(ctx, dir, rel, fix, &c)
 		if err != nil {
-			return patch.Change{}, err
+			return patch.Result{}, fmt.Errorf("update %s: %w", rel, err)
 		}
-		base := df.final()
-		if base.Line < 0 || base.StageRef || base.Image == "scratch" {
-			continue
-		}
-		repo, tag, digest := SplitRef(base.Image)
-		next, note, err := p.pick(ctx, repo, tag, base.Image, fix)
-		if err != nil {
-			return patch.Change{}, fmt.Errorf("update %s: %w", rel, err)
-		}
-		if next == "" {
-			reasons = append(reasons, rel+": "+note)
-			continue
-		}
-		newDigest := ""
-		if p.opts.PinDigest || digest != "" {
-			if newDigest, err = p.digest(ctx, repo, next); err != nil {
-				return patch.Change{}, fmt.Errorf("update %s: %w", rel, err)
-			}
-		}
-		if err := df.SetImage(base, JoinRef(repo, next, newDigest)); err != nil {
-			return patch.Change{}, fmt.Errorf("update %s: %w", rel, err)
-		}
-		if out := df.Bytes(); string(out) != string(orig) {
-			c.Files[rel] = out
-			c.Notes = append(c.Notes, rel+": "+note)
-			c.Package, c.From, c.To = repo, tag, next
+		if why != "" {
+			blocked = append(blocked, rel+": "+why)
 		}
 	}
-	if c.Empty() {
-		if len(reasons) == 0 {
-			reasons = append(reasons, "no Dockerfile with a base image")
-		}
-		return patch.Change{Skipped: strings.Join(reasons, "; ")}, nil
+	switch {
+	case !c.Empty():
+		return patch.Propose(c), nil
+	case len(blocked) > 0:
+		return patch.Block("%s", strings.Join(blocked, "; ")), nil
 	}
-	return c, nil
+	// No Dockerfile builds on a registry image: the OS packages come from
+	// somewhere vigil cannot edit, and the issues already say what to fix.
+	return patch.Result{Status: patch.Absent}, nil
+}
+
+// updateFile bumps one Dockerfile's base image into c, or says why not.
+func (p *Patcher) updateFile(ctx context.Context, dir, rel string, fix patch.Fix, c *patch.Change) (string, error) {
+	df, orig, err := read(dir, rel)
+	if err != nil {
+		return "", err
+	}
+	base := df.Final()
+	if base.Line < 0 || base.StageRef || base.Image == "scratch" {
+		return "", nil
+	}
+	repo, tag, digest := containerfile.SplitRef(base.Image)
+	next, check, why, err := p.pick(ctx, repo, tag, base.Image, fix)
+	if err != nil || next == "" {
+		return why, err
+	}
+	newDigest := ""
+	if p.opts.PinDigest || digest != "" {
+		if newDigest, err = p.digest(ctx, repo, next); err != nil {
+			return "", err
+		}
+	}
+	if err := df.SetImage(base, containerfile.JoinRef(repo, next, newDigest)); err != nil {
+		return "", err
+	}
+	if out := df.Bytes(); string(out) != string(orig) {
+		c.Files[rel] = out
+		c.Checks = append(c.Checks, rel+": "+check)
+		c.Versions = append(c.Versions, patch.VersionChange{Manifest: rel, Name: repo, From: tag, To: next})
+		c.Package, c.From, c.To = repo, tag, next
+	}
+	return "", nil
 }
 
 // pick chooses the newest newer tag of the same line and variant and has
-// it verified. It returns "" and why when there is none to propose.
-func (p *Patcher) pick(ctx context.Context, repo, tag, current string, fix patch.Fix) (string, string, error) {
-	if tagShape(tokenRE.FindAllString(tag, -1)) < 0 {
-		return "", fmt.Sprintf("%s uses a floating tag; rebuilding the image picks up the fixed packages", current), nil
+// it verified. It returns "" and why when there is none to propose, or
+// the tag and how it was checked.
+func (p *Patcher) pick(ctx context.Context, repo, tag, current string, fix patch.Fix) (next, check, why string, err error) {
+	if !Versioned(tag) {
+		return "", "", fmt.Sprintf("`%s` uses a floating tag; rebuilding the image picks up the fixed packages once the base image has them", current), nil
 	}
-	r, err := name.NewRepository(repo, p.opts.NameOptions...)
+	r, err := p.opts.Registry.Repository(repo)
 	if err != nil {
-		return "", "", fmt.Errorf("parse repository %s: %w", repo, err)
+		return "", "", "", err
 	}
-	tags, err := remote.List(r, append([]remote.Option{remote.WithContext(ctx)}, p.opts.Remote...)...)
+	tags, err := remote.List(r, p.opts.Registry.Remote(ctx)...)
 	if err != nil {
-		return "", "", fmt.Errorf("list tags of %s: %w", repo, err)
+		return "", "", "", fmt.Errorf("list tags of %s: %w", repo, err)
 	}
 	cands := Candidates(tag, tags)
 	if len(cands) == 0 {
-		return "", fmt.Sprintf("%s has no newer tag of the %s line", repo, tag), nil
+		return "", "", fmt.Sprintf("`%s` has no newer tag of the %s line yet; vigil proposes one when it appears", repo, tag), nil
 	}
-	next := cands[0]
+	next = cands[0]
+	cand := containerfile.JoinRef(repo, next, "")
 	if p.opts.Verifier == nil {
-		return next, fmt.Sprintf("%s → %s (candidate not scanned)", current, JoinRef(repo, next, "")), nil
+		return next, fmt.Sprintf("`%s` → `%s`; the candidate was not scanned (no verifier configured)", current, cand), "", nil
 	}
-	cand := JoinRef(repo, next, "")
 	before, after, err := p.opts.Verifier.Verify(ctx, current, cand, fix.Findings)
 	if err != nil {
-		return "", "", fmt.Errorf("verify %s: %w", cand, err)
+		return "", "", "", fmt.Errorf("verify %s: %w", cand, err)
 	}
 	p.opts.Logger.InfoContext(ctx, "verified base image", "current", current, "candidate", cand, "before", before, "after", after)
 	if after >= before {
-		return "", fmt.Sprintf("vigil scanned %s: it still has %d of the %d findings (before: %d), so it is not proposed", cand, after, len(fix.Findings), before), nil
+		// Said once per candidate: the counts stay out of the sentence, so a
+		// rescan with one finding more or less does not say it again.
+		return "", "", fmt.Sprintf("vigil scanned `%s`, the newest tag of the line, and it does not fix these findings yet; vigil proposes a tag once one does", cand), nil
 	}
-	return next, fmt.Sprintf("vigil scanned %s: findings fixed by this change %d → %d", cand, before, after), nil
+	return next, fmt.Sprintf("vigil scanned `%s`: the findings this merge request claims went from %d to %d", cand, before, after), "", nil
 }
 
 func (p *Patcher) digest(ctx context.Context, repo, tag string) (string, error) {
-	ref, err := name.NewTag(repo+":"+tag, p.opts.NameOptions...)
+	ref, err := p.opts.Registry.Reference(repo + ":" + tag)
 	if err != nil {
-		return "", fmt.Errorf("parse %s:%s: %w", repo, tag, err)
+		return "", err
 	}
-	d, err := remote.Head(ref, append([]remote.Option{remote.WithContext(ctx)}, p.opts.Remote...)...)
+	d, err := remote.Head(ref, p.opts.Registry.Remote(ctx)...)
 	if err != nil {
 		return "", fmt.Errorf("resolve digest of %s: %w", ref, err)
 	}

@@ -2,7 +2,6 @@ package ecosystems
 
 import (
 	"log/slog"
-	"slices"
 
 	"gitlab.com/vigil-vm/vigil/bot/patch"
 	"gitlab.com/vigil-vm/vigil/bot/patch/dockerfile"
@@ -19,11 +18,13 @@ func Names() []string { return []string{"gotoolchain", "gomod", "dockerfile", "n
 type Options struct {
 	GoModTidy  bool               // go mod tidy after go get
 	Dockerfile dockerfile.Options // registry access, verifier, digest pinning
-	Disabled   []string           // ecosystem names turned off
 	Logger     *slog.Logger
 }
 
-// All returns the enabled patchers. Adding an ecosystem is one line here.
+// All returns every patcher, enabled or not: the engine alone turns
+// ecosystems off (mr.Options.Disabled), so that it knows who owns a
+// disabled ecosystem's findings and keeps quiet about them. Adding an
+// ecosystem is one line here.
 func All(o Options) []patch.Patcher {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -31,18 +32,11 @@ func All(o Options) []patch.Patcher {
 	if o.Dockerfile.Logger == nil {
 		o.Dockerfile.Logger = o.Logger
 	}
-	all := []patch.Patcher{
+	return []patch.Patcher{
 		gotoolchain.New(), // before gomod: stdlib is a go-module package too
 		gomod.New(gomod.Options{Tidy: o.GoModTidy, Logger: o.Logger}),
 		dockerfile.New(o.Dockerfile),
 		npm.New(npm.Options{Logger: o.Logger}),
 		pip.New(),
 	}
-	out := all[:0]
-	for _, p := range all {
-		if !slices.Contains(o.Disabled, p.Name()) {
-			out = append(out, p)
-		}
-	}
-	return out
 }

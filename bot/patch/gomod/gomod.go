@@ -3,6 +3,7 @@ package gomod
 import (
 	"log/slog"
 	"strings"
+	"sync"
 
 	"gitlab.com/vigil-vm/vigil/bot/patch"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
@@ -16,7 +17,13 @@ type Options struct {
 }
 
 // Patcher bumps Go module requirements.
-type Patcher struct{ opts Options }
+type Patcher struct {
+	opts Options
+
+	cacheOnce sync.Once // GOMODCACHE, read the first time a go line moves
+	cacheDir  string
+	cacheErr  error
+}
 
 var _ patch.Patcher = (*Patcher)(nil)
 
@@ -30,6 +37,9 @@ func New(opts Options) *Patcher {
 	}
 	return &Patcher{opts: opts}
 }
+
+// Manifests: every go.mod.
+func (*Patcher) Manifests() []string { return []string{"go.mod"} }
 
 // Name is "gomod".
 func (*Patcher) Name() string { return "gomod" }

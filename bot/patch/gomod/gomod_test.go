@@ -30,50 +30,6 @@ func TestHandles(t *testing.T) {
 	}
 }
 
-func TestExtract(t *testing.T) {
-	for _, tc := range []struct {
-		fixture string
-		want    patch.Dependency
-	}{
-		{"direct", patch.Dependency{Manifest: "go.mod", Name: "golang.org/x/text", Version: "v0.3.5"}},
-		{"indirect", patch.Dependency{Manifest: "go.mod", Name: "golang.org/x/text", Version: "v0.3.7", Indirect: true}},
-	} {
-		t.Run(tc.fixture, func(t *testing.T) {
-			deps, err := New(Options{}).Extract(context.Background(), filepath.Join("testdata", tc.fixture))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range deps {
-				if d == tc.want {
-					return
-				}
-			}
-			t.Errorf("Extract = %+v, want it to contain %+v", deps, tc.want)
-		})
-	}
-}
-
-func TestBumpRequire(t *testing.T) {
-	for _, tc := range []struct{ fixture, want string }{
-		{"direct", "require golang.org/x/text v0.3.8\n"},
-		{"indirect", "require golang.org/x/text v0.3.8 // indirect\n"},
-	} {
-		t.Run(tc.fixture, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join("testdata", tc.fixture, "go.mod"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := bumpRequire("go.mod", data, "golang.org/x/text", "v0.3.8")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(string(out), tc.want) {
-				t.Errorf("bumped go.mod:\n%s\nwant a line %q", out, tc.want)
-			}
-		})
-	}
-}
-
 func TestNeedsBump(t *testing.T) {
 	for _, tc := range []struct {
 		name, gomod, to string
@@ -115,7 +71,7 @@ func TestUpdate(t *testing.T) {
 		{"direct", "0.3.8", []string{"go.mod", "go.sum"}, "golang.org/x/text v0.3.8\n", ""},
 		{"indirect", "0.3.8", []string{"go.mod", "go.sum"}, "golang.org/x/text v0.3.8 // indirect\n", ""},
 		{"vendored", "0.3.8", []string{"go.mod", "go.sum", "vendor/modules.txt"}, "golang.org/x/text v0.3.8\n", ""},
-		{"oldgo", "v0.43.0", []string{"go.mod", "go.sum"}, "golang.org/x/text v0.43.0\n", "requires go 1.26.0"},
+		{"oldgo", "v0.43.0", []string{"go.mod", "go.sum"}, "golang.org/x/text v0.43.0\n", "now says `go 1.26.0`"},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
 			dir := patchtest.Copy(t, filepath.Join("testdata", tc.fixture))
@@ -123,13 +79,14 @@ func TestUpdate(t *testing.T) {
 				vendor(t, dir) // made here: no other project's source is committed
 			}
 			fix := patch.Fix{Ecosystem: "gomod", Package: "golang.org/x/text", From: "v0.3.5", To: tc.to}
-			c, err := New(Options{}).Update(context.Background(), dir, fix)
+			r, err := New(Options{}).Update(context.Background(), dir, fix)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Skipped != "" {
-				t.Fatalf("skipped: %s", c.Skipped)
+			if r.Status != patch.Proposed {
+				t.Fatalf("Update = %v: %s", r.Status, r.Reason)
 			}
+			c := r.Change
 			for _, f := range tc.wantFiles {
 				if _, ok := c.Files[f]; !ok {
 					t.Errorf("change lacks %s; has %v", f, patchtest.Keys(c.Files))
@@ -156,47 +113,29 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
-func TestUpdateSkips(t *testing.T) {
-	for _, tc := range []struct{ fixture, to, want string }{
-		{"replace", "0.3.8", "replace directive"},
-		{"direct", "2.0.0", "major version"},
-		{"direct", "0.3.4", ""}, // already past it: Current
-		{"indirect", "0.3.7", ""},
+func TestUpdateDoesNotPropose(t *testing.T) {
+	for _, tc := range []struct {
+		fixture, pkg, to string
+		status           patch.Status
+		reason           string
+	}{
+		{"replace", "golang.org/x/text", "0.3.8", patch.Blocked, "replace directive"},
+		{"direct", "golang.org/x/text", "2.0.0", patch.Blocked, "major version"},
+		{"direct", "golang.org/x/text", "0.3.4", patch.Current, ""}, // already past it
+		{"indirect", "golang.org/x/text", "0.3.7", patch.Current, ""},
+		{"direct", "golang.org/x/crypto", "0.31.0", patch.Absent, ""}, // only the binary has it
 	} {
 		t.Run(tc.fixture+"@"+tc.to, func(t *testing.T) {
 			dir := patchtest.Copy(t, filepath.Join("testdata", tc.fixture))
-			c, err := New(Options{}).Update(context.Background(), dir, patch.Fix{Package: "golang.org/x/text", To: tc.to})
+			r, err := New(Options{}).Update(context.Background(), dir, patch.Fix{Package: tc.pkg, To: tc.to})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(c.Skipped, tc.want) || !c.Empty() || c.Current != (tc.want == "") {
-				t.Errorf("Update = %+v, want skipped %q (current when empty) and no files", c, tc.want)
+			if r.Status != tc.status || !strings.Contains(r.Reason, tc.reason) || (tc.reason == "") != (r.Reason == "") || !r.Change.Empty() {
+				t.Errorf("Update = %v %q %d files, want %v %q and no files", r.Status, r.Reason, len(r.Change.Files), tc.status, tc.reason)
 			}
 		})
 	}
-}
-
-func FuzzBumpRequire(f *testing.F) {
-	for _, fx := range []string{"direct", "indirect", "replace"} {
-		if b, err := os.ReadFile(filepath.Join("testdata", fx, "go.mod")); err == nil {
-			f.Add(b)
-		}
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		out, err := bumpRequire("go.mod", data, "golang.org/x/text", "v0.3.8")
-		if err != nil {
-			return
-		}
-		g, err := parseGoMod("go.mod", out)
-		if err != nil {
-			t.Fatalf("bumped go.mod does not parse: %v\n%s", err, out)
-		}
-		for _, r := range g.Require {
-			if r.Mod.Path == "golang.org/x/text" && r.Mod.Version != "v0.3.8" {
-				t.Fatalf("requirement left at %s", r.Mod.Version)
-			}
-		}
-	})
 }
 
 // vendor runs the real `go mod vendor` in dir, as the project would have.

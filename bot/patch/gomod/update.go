@@ -14,64 +14,81 @@ import (
 )
 
 // Update moves fix.Package to fix.To in every go.mod that requires it below
-// that version, directly or indirectly, then regenerates go.sum (and vendor/).
-func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Change, error) {
+// that version, directly or indirectly, with the real go get, and proposes
+// the change only when every touched module still builds from its own
+// go.mod and go.sum.
+func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Result, error) {
 	to := canonical(fix.To)
 	if !semver.IsValid(to) {
-		return patch.Change{}, fmt.Errorf("update %s: %q is not a module version", fix.Package, fix.To)
+		return patch.Result{}, fmt.Errorf("update %s: %q is not a module version", fix.Package, fix.To)
 	}
-	mods, err := patch.FindFiles(dir, func(name string) bool { return name == "go.mod" })
-	if err != nil {
-		return patch.Change{}, err
-	}
-	var targets []string
-	current := false
-	for _, rel := range mods {
-		f, err := readGoMod(dir, rel)
-		if err != nil {
-			return patch.Change{}, err
-		}
-		need, skip := needsBump(rel, f, fix.Package, to)
-		if skip != "" {
-			return patch.Change{Skipped: skip}, nil
-		}
-		if need {
-			targets = append(targets, rel)
-		} else if v := required(f, fix.Package); v != "" && semver.Compare(v, to) >= 0 {
-			current = true
-		}
-	}
-	if len(targets) > 0 {
-		if err := module.Check(fix.Package, to); err != nil {
-			return patch.Change{Skipped: fmt.Sprintf("%s@%s is not a valid module version: %v", fix.Package, to, err)}, nil
-		}
-	}
-	if len(targets) == 0 && current {
-		return patch.Change{Current: true}, nil
-	}
-	if len(targets) == 0 {
-		return patch.Change{Skipped: fmt.Sprintf("no go.mod requires %s below %s", fix.Package, to)}, nil
+	targets, res, err := p.targets(dir, fix.Package, to)
+	if err != nil || res != nil {
+		return deref(res), err
 	}
 	c := patch.Change{Files: map[string][]byte{}, Package: fix.Package, To: to}
 	if fix.From != "" {
 		c.From = canonical(fix.From)
 	}
 	for _, rel := range targets {
-		if err := p.updateModule(ctx, dir, rel, fix.Package, to, &c); err != nil {
-			return patch.Change{}, err
+		blocked, err := p.updateModule(ctx, dir, rel, fix.Package, to, &c)
+		if err != nil || blocked != nil {
+			return deref(blocked), err
 		}
 	}
-	return c, nil
+	return patch.Propose(c), nil
 }
 
-// needsBump decides for one go.mod: bump it, leave it, or refuse the fix.
-func needsBump(rel string, f *modfile.File, pkg, to string) (need bool, skip string) {
-	var cur string
-	for _, r := range f.Require {
-		if r.Mod.Path == pkg {
-			cur = r.Mod.Version
+// targets lists the go.mod files to bump, or says why there are none: a
+// replace or a major version blocks the fix, the fixed version is already
+// required (Current), or no module requires the package (Absent).
+func (p *Patcher) targets(dir, pkg, to string) ([]string, *patch.Result, error) {
+	mods, err := patch.FindFiles(dir, p.Manifests()...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var targets []string
+	current := false
+	for _, rel := range mods {
+		f, err := readGoMod(dir, rel)
+		if err != nil {
+			return nil, nil, err
+		}
+		need, block := needsBump(rel, f, pkg, to)
+		if block != "" {
+			r := patch.Block("%s", block)
+			return nil, &r, nil
+		}
+		if need {
+			targets = append(targets, rel)
+		} else if v := required(f, pkg); v != "" && semver.Compare(v, to) >= 0 {
+			current = true
 		}
 	}
+	switch {
+	case len(targets) > 0:
+		if err := module.Check(pkg, to); err != nil {
+			r := patch.Block("%s@%s is not a valid module version: %v", pkg, to, err)
+			return nil, &r, nil
+		}
+		return targets, nil, nil
+	case current:
+		return nil, &patch.Result{Status: patch.Current}, nil
+	}
+	return nil, &patch.Result{Status: patch.Absent}, nil
+}
+
+func deref(r *patch.Result) patch.Result {
+	if r == nil {
+		return patch.Result{}
+	}
+	return *r
+}
+
+// needsBump decides for one go.mod: bump it, leave it, or refuse the fix
+// with a reason a person can act on.
+func needsBump(rel string, f *modfile.File, pkg, to string) (need bool, block string) {
+	cur := required(f, pkg)
 	if cur == "" {
 		return false, ""
 	}
@@ -87,56 +104,41 @@ func needsBump(rel string, f *modfile.File, pkg, to string) (need bool, skip str
 	return semver.Compare(cur, to) < 0, ""
 }
 
-// updateModule edits one go.mod and regenerates its artifacts, adding what
-// changed to c.
-func (p *Patcher) updateModule(ctx context.Context, dir, rel, pkg, to string, c *patch.Change) error {
+// updateModule runs the artifacts and verify steps on one module and adds
+// what changed to c. A non-nil Result says why the fix cannot be proposed.
+func (p *Patcher) updateModule(ctx context.Context, dir, rel, pkg, to string, c *patch.Change) (*patch.Result, error) {
 	modDir := path.Dir(rel)
 	watched := []string{patch.Join(modDir, "go.mod"), patch.Join(modDir, "go.sum"), patch.Join(modDir, "vendor")}
 	before, err := patch.Take(dir, watched...)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	oldGo := goLine(before[rel])
-	edited, err := bumpRequire(rel, before[rel], pkg, to)
-	if err != nil {
-		return err
+	if failed := p.artifacts(ctx, dir, rel, pkg, to); failed != "" {
+		r := patch.Block("%s", failed)
+		return &r, nil
 	}
-	if err := p.artifacts(ctx, dir, rel, edited, pkg, to); err != nil {
-		return err
+	check, failed := p.verify(ctx, dir, rel)
+	if failed != "" {
+		r := patch.Block("%s%s", failed, p.baseline(ctx, dir, rel, before, watched))
+		return &r, nil
 	}
 	after, err := patch.Take(dir, watched...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	before.Into(after, c)
-	if newGo := goLine(after[rel]); newGo != oldGo {
-		c.Notes = append(c.Notes, fmt.Sprintf("%s@%s requires go %s: %s now says `go %s` (was `go %s`); build with Go %s or newer",
-			pkg, to, newGo, rel, newGo, oldGo, newGo))
-	}
-	return nil
-}
-
-// bumpRequire is the manifest step alone: the require line for pkg, direct
-// or indirect, now says to.
-func bumpRequire(rel string, data []byte, pkg, to string) ([]byte, error) {
-	f, err := parseGoMod(rel, data)
+	moved, err := p.versions(ctx, rel, before[rel], after[rel], pkg)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range f.Require {
-		if r.Mod.Path == pkg {
-			if err := f.AddRequire(pkg, to); err != nil {
-				return nil, fmt.Errorf("bump %s in %s: %w", pkg, rel, err)
-			}
-			f.Cleanup()
-			out, err := f.Format()
-			if err != nil {
-				return nil, fmt.Errorf("format %s: %w", rel, err)
-			}
-			return out, nil
+	c.Versions = append(c.Versions, moved...)
+	c.Checks = append(c.Checks, check)
+	for _, v := range moved {
+		if v.Name == "go" {
+			c.Notes = append(c.Notes, fmt.Sprintf("%s now says `go %s` (was `go %s`): %s; build with Go %s or newer", rel, v.To, v.From, v.Why, v.To))
 		}
 	}
-	return nil, fmt.Errorf("bump %s in %s: not required", pkg, rel)
+	return nil, nil
 }
 
 // required is the version of pkg that f requires, or "".
@@ -147,14 +149,6 @@ func required(f *modfile.File, pkg string) string {
 		}
 	}
 	return ""
-}
-
-func goLine(data []byte) string {
-	f, err := modfile.ParseLax("go.mod", data, nil)
-	if err != nil || f.Go == nil {
-		return ""
-	}
-	return f.Go.Version
 }
 
 // canonical turns a fixed version as vulnerability databases write it

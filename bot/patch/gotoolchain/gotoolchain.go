@@ -12,7 +12,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"gitlab.com/vigil-vm/vigil/bot/patch"
-	"gitlab.com/vigil-vm/vigil/bot/patch/dockerfile"
+	"gitlab.com/vigil-vm/vigil/bot/patch/internal/containerfile"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
@@ -23,6 +23,9 @@ var _ patch.Patcher = Patcher{}
 
 // New returns a Go toolchain patcher.
 func New() Patcher { return Patcher{} }
+
+// Manifests: go.mod files and the Dockerfiles that pick a golang image.
+func (Patcher) Manifests() []string { return append([]string{"go.mod"}, containerfile.Globs...) }
 
 // Name is "gotoolchain".
 func (Patcher) Name() string { return "gotoolchain" }
@@ -37,10 +40,10 @@ var (
 	golangTag = regexp.MustCompile(`^(1\.\d+)(?:\.(\d+))?((?:-\S*)?)$`)
 )
 
-// Extract lists go and toolchain directives and golang builder images.
-func (Patcher) Extract(ctx context.Context, dir string) ([]patch.Dependency, error) {
+// extract lists go and toolchain directives and golang builder images.
+func extract(dir string) ([]patch.Dependency, error) {
 	var deps []patch.Dependency
-	mods, err := patch.FindFiles(dir, func(n string) bool { return n == "go.mod" })
+	mods, err := patch.FindFiles(dir, "go.mod")
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +59,7 @@ func (Patcher) Extract(ctx context.Context, dir string) ([]patch.Dependency, err
 			deps = append(deps, patch.Dependency{Manifest: rel, Name: "toolchain", Version: f.Toolchain.Name})
 		}
 	}
-	dfs, err := patch.FindFiles(dir, dockerfile.IsDockerfile)
+	dfs, err := patch.FindFiles(dir, containerfile.Globs...)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +69,7 @@ func (Patcher) Extract(ctx context.Context, dir string) ([]patch.Dependency, err
 			return nil, err
 		}
 		for _, from := range golangFroms(df) {
-			repo, tag, _ := dockerfile.SplitRef(from.Image)
+			repo, tag, _ := containerfile.SplitRef(from.Image)
 			deps = append(deps, patch.Dependency{Manifest: rel, Name: repo, Version: tag})
 		}
 	}
@@ -76,41 +79,42 @@ func (Patcher) Extract(ctx context.Context, dir string) ([]patch.Dependency, err
 // Update moves every toolchain directive and golang:<minor>.x image on the
 // fixed release's minor line up to it. When the repository has neither, a
 // toolchain directive is added to go.mod files on that line.
-func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Change, error) {
+func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Result, error) {
 	to := strings.TrimPrefix(fix.To, "go")
 	m := releaseRE.FindStringSubmatch(to)
 	if m == nil {
-		return patch.Change{Skipped: fmt.Sprintf("%q is not a Go release like 1.22.5", fix.To)}, nil
+		// Not a release a toolchain line can name: nothing here to move.
+		return patch.Result{Status: patch.Absent}, nil
 	}
 	minor := m[1]
 	c := patch.Change{Files: map[string][]byte{}}
-	mods, err := patch.FindFiles(dir, func(n string) bool { return n == "go.mod" })
+	mods, err := patch.FindFiles(dir, "go.mod")
 	if err != nil {
-		return patch.Change{}, err
+		return patch.Result{}, err
 	}
 	for _, rel := range mods {
 		f, data, err := readMod(dir, rel)
 		if err != nil {
-			return patch.Change{}, err
+			return patch.Result{}, err
 		}
 		if out, ok, err := bumpToolchain(f, minor, to, false); err != nil {
-			return patch.Change{}, fmt.Errorf("update %s: %w", rel, err)
+			return patch.Result{}, fmt.Errorf("update %s: %w", rel, err)
 		} else if ok && string(out) != string(data) {
 			c.Files[rel] = out
 		}
 	}
-	dfs, err := patch.FindFiles(dir, dockerfile.IsDockerfile)
+	dfs, err := patch.FindFiles(dir, containerfile.Globs...)
 	if err != nil {
-		return patch.Change{}, err
+		return patch.Result{}, err
 	}
 	for _, rel := range dfs {
 		df, orig, err := readDockerfile(dir, rel)
 		if err != nil {
-			return patch.Change{}, err
+			return patch.Result{}, err
 		}
 		notes, err := bumpImages(df, minor, to)
 		if err != nil {
-			return patch.Change{}, fmt.Errorf("update %s: %w", rel, err)
+			return patch.Result{}, fmt.Errorf("update %s: %w", rel, err)
 		}
 		for _, n := range notes {
 			c.Notes = append(c.Notes, rel+": "+n)
@@ -123,10 +127,10 @@ func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Cha
 		for _, rel := range mods {
 			f, _, err := readMod(dir, rel)
 			if err != nil {
-				return patch.Change{}, err
+				return patch.Result{}, err
 			}
 			if out, ok, err := bumpToolchain(f, minor, to, true); err != nil {
-				return patch.Change{}, fmt.Errorf("update %s: %w", rel, err)
+				return patch.Result{}, fmt.Errorf("update %s: %w", rel, err)
 			} else if ok {
 				c.Files[rel] = out
 				c.Notes = append(c.Notes, fmt.Sprintf("%s: added `toolchain go%s` so builds use a fixed standard library", rel, to))
@@ -134,16 +138,18 @@ func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Cha
 		}
 	}
 	if c.Empty() && alreadyAt(ctx, dir, minor, to) {
-		return patch.Change{Current: true}, nil
+		return patch.Result{Status: patch.Current}, nil
 	}
 	if c.Empty() {
-		return patch.Change{Skipped: fmt.Sprintf("no toolchain directive, go directive or golang image on the Go %s line to move to %s", minor, to)}, nil
+		// No toolchain, go line or golang image on that line: the binary
+		// was built elsewhere, and its issue already says so.
+		return patch.Result{Status: patch.Absent}, nil
 	}
 	c.To = "go" + to
 	if fix.From != "" {
 		c.From = "go" + strings.TrimPrefix(fix.From, "go")
 	}
-	return c, nil
+	return patch.Propose(c), nil
 }
 
 // bumpToolchain sets the toolchain directive to go<to> when it is on the
@@ -169,10 +175,10 @@ func bumpToolchain(f *modfile.File, minor, to string, add bool) ([]byte, bool, e
 
 // bumpImages moves golang:<minor>.<patch><suffix> builder images to
 // golang:<to><suffix> and returns what it could not do.
-func bumpImages(df *dockerfile.File, minor, to string) ([]string, error) {
+func bumpImages(df *containerfile.File, minor, to string) ([]string, error) {
 	var notes []string
 	for _, from := range golangFroms(df) {
-		repo, tag, digest := dockerfile.SplitRef(from.Image)
+		repo, tag, digest := containerfile.SplitRef(from.Image)
 		m := golangTag.FindStringSubmatch(tag)
 		if m == nil || m[1] != minor {
 			continue
@@ -186,11 +192,11 @@ func bumpImages(df *dockerfile.File, minor, to string) ([]string, error) {
 		case digest != "":
 			notes = append(notes, fmt.Sprintf("%s is pinned by digest; its digest was dropped with the tag change", from.Image))
 		}
-		if err := df.SetImage(from, dockerfile.JoinRef(repo, to+m[3], "")); err != nil {
+		if err := df.SetImage(from, containerfile.JoinRef(repo, to+m[3], "")); err != nil {
 			return nil, err
 		}
 		// SetImage may have rewritten a shared ARG; later FROM lines see it.
-		reparsed, err := dockerfile.Parse(df.Bytes())
+		reparsed, err := containerfile.Parse(df.Bytes())
 		if err != nil {
 			return nil, err
 		}
@@ -199,10 +205,10 @@ func bumpImages(df *dockerfile.File, minor, to string) ([]string, error) {
 	return notes, nil
 }
 
-func golangFroms(df *dockerfile.File) []dockerfile.From {
-	var out []dockerfile.From
+func golangFroms(df *containerfile.File) []containerfile.From {
+	var out []containerfile.From
 	for _, from := range df.Froms {
-		repo, _, _ := dockerfile.SplitRef(from.Image)
+		repo, _, _ := containerfile.SplitRef(from.Image)
 		if !from.StageRef && path.Base(repo) == "golang" {
 			out = append(out, from)
 		}
@@ -213,7 +219,7 @@ func golangFroms(df *dockerfile.File) []dockerfile.From {
 // alreadyAt reports whether a toolchain directive or golang image is
 // already at or past to on its minor line.
 func alreadyAt(ctx context.Context, dir, minor, to string) bool {
-	deps, err := Patcher{}.Extract(ctx, dir)
+	deps, err := extract(dir)
 	if err != nil {
 		return false
 	}
@@ -254,12 +260,12 @@ func readMod(dir, rel string) (*modfile.File, []byte, error) {
 	return f, data, nil
 }
 
-func readDockerfile(dir, rel string) (*dockerfile.File, []byte, error) {
+func readDockerfile(dir, rel string) (*containerfile.File, []byte, error) {
 	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", rel, err)
 	}
-	df, err := dockerfile.Parse(data)
+	df, err := containerfile.Parse(data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("parse %s: %w", rel, err)
 	}

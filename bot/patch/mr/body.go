@@ -57,6 +57,7 @@ func description(b bump, fix patch.Fix, c patch.Change) string {
 			f.Vulnerability.Severity, cvss(f), epss(f), kev(f), link(f))
 	}
 	s.WriteString("\n### What changed\n\n")
+	writeVersions(&s, c.Versions)
 	for _, p := range changedPaths(c) {
 		fmt.Fprintf(&s, "- `%s`\n", p)
 	}
@@ -65,6 +66,13 @@ func description(b bump, fix patch.Fix, c patch.Change) string {
 		for _, n := range c.Notes {
 			fmt.Fprintf(&s, "- %s\n", n)
 		}
+	}
+	s.WriteString("\n### How it was verified\n\n")
+	if len(c.Checks) == 0 {
+		s.WriteString("- vigil ran no build for this ecosystem; the pipeline of this merge request is the check.\n")
+	}
+	for _, ch := range c.Checks {
+		fmt.Fprintf(&s, "- %s\n", ch)
 	}
 	s.WriteString("\n### How to verify\n\n")
 	s.WriteString("1. The pipeline of this merge request builds and scans the result with vigil; the vulnerabilities above must be gone from its report.\n")
@@ -77,6 +85,26 @@ func description(b bump, fix patch.Fix, c patch.Change) string {
 	}
 	s.WriteString("\n" + marker{Key: b.key(), Version: b.To}.String() + "\n")
 	return s.String()
+}
+
+// writeVersions lists every version the change moves, asked for or not,
+// so that a reviewer sees what go get or npm pulled in with the fix.
+func writeVersions(s *strings.Builder, vs []patch.VersionChange) {
+	if len(vs) == 0 {
+		return
+	}
+	s.WriteString("| Where | What | From | To | Why |\n|---|---|---|---|---|\n")
+	for _, v := range vs {
+		fmt.Fprintf(s, "| `%s` | %s | %s | %s | %s |\n", cell(v.Manifest), cell(v.Name), cellOr(v.From, "(added)"), cellOr(v.To, "(removed)"), cellOr(v.Why, "the fix"))
+	}
+	s.WriteString("\n")
+}
+
+func cellOr(v, empty string) string {
+	if v == "" {
+		return empty
+	}
+	return cell(v)
 }
 
 func uniqueVulns(in []findings.Finding) []findings.Finding {

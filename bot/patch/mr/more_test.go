@@ -71,7 +71,7 @@ func TestReconcileBaseImage(t *testing.T) {
 		t.Errorf("scanned %v, want only the newest 3.19 tag", scanned)
 	}
 	m := w.mrByBranch(t, res.Outcomes[0].Branch)
-	if !strings.Contains(m.Title, "from 3.19.1 to 3.19.4") || !strings.Contains(m.Description, "2 → 0") || !strings.Contains(m.Description, "Closes #4") {
+	if !strings.Contains(m.Title, "from 3.19.1 to 3.19.4") || !strings.Contains(m.Description, "from 2 to 0") || !strings.Contains(m.Description, "Closes #4") {
 		t.Errorf("merge request %q:\n%s", m.Title, m.Description)
 	}
 	df := string(w.srv.Files(w.project.ID, m.SourceBranch)["Dockerfile"])
@@ -110,29 +110,37 @@ func TestReconcileSupersedes(t *testing.T) {
 	}
 }
 
-// boom is a patcher whose resolver always fails.
-type boom struct{}
+// boom is a patcher whose machinery always fails.
+type boom struct{ runs *int }
 
-func (boom) Name() string                                                { return "boom" }
-func (boom) Handles(f findings.Finding) bool                             { return f.Package.Type == "boom" }
-func (boom) Extract(context.Context, string) ([]patch.Dependency, error) { return nil, nil }
-func (boom) Update(context.Context, string, patch.Fix) (patch.Change, error) {
-	return patch.Change{}, errors.New("resolver exploded")
+func (boom) Name() string                    { return "boom" }
+func (boom) Manifests() []string             { return []string{"requirements.txt"} }
+func (boom) Handles(f findings.Finding) bool { return f.Package.Type == "boom" }
+func (b boom) Update(context.Context, string, patch.Fix) (patch.Result, error) {
+	*b.runs++
+	return patch.Result{}, errors.New("resolver exploded")
 }
 
-func TestReconcileFailureIsANote(t *testing.T) {
+// A patcher that breaks does not stop the others, and does not bother the
+// issue's owner with the bot's own trouble: it is an outcome and a log.
+func TestReconcileFailureIsNotANote(t *testing.T) {
 	w := newWorld(t)
 	req := w.request(finding("fp-text-1", "CVE-1", "boom", "thing", "1.0.0", findings.High, "1.0.1"))
-	res, err := mr.New(w.client, []patch.Patcher{boom{}}, nil, mr.Options{}, nil).Reconcile(context.Background(), req)
+	runs := 0
+	e := mr.New(w.client, []patch.Patcher{boom{&runs}}, nil, mr.Options{}, nil)
+	res, err := e.Reconcile(context.Background(), req)
 	if err != nil {
 		t.Fatalf("a patcher failure stopped the run: %v", err)
 	}
-	if len(res.Outcomes) != 1 || res.Outcomes[0].Action != mr.Failed {
+	// Nothing changed, but a failure is not a state to keep: tried again.
+	if _, err := e.Reconcile(context.Background(), req); err != nil || runs != 2 {
+		t.Errorf("second run: %d patcher runs in all, err %v; want the failed fix tried again", runs, err)
+	}
+	if len(res.Outcomes) != 1 || res.Outcomes[0].Action != mr.Failed || !strings.Contains(res.Outcomes[0].Reason, "resolver exploded") {
 		t.Errorf("outcomes = %+v", res.Outcomes)
 	}
-	notes := w.srv.Notes(w.project.ID, 1)
-	if len(notes) != 1 || !strings.Contains(notes[0].Body, "resolver exploded") {
-		t.Errorf("issue #1 notes = %+v", notes)
+	if notes := w.srv.Notes(w.project.ID, 1); len(notes) != 0 {
+		t.Errorf("issue #1 notes = %+v, want none", notes)
 	}
 }
 

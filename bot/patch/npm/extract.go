@@ -1,11 +1,9 @@
 package npm
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -69,45 +67,7 @@ func readJSON(dir, rel string, v any) error {
 }
 
 func manifests(dir string) ([]string, error) {
-	return patch.FindFiles(dir, func(name string) bool { return name == "package.json" })
-}
-
-// Extract lists, for every package.json, the packages its lock file
-// installs (transitive ones marked Indirect), or its declared ranges when it
-// has no lock file.
-func (p *Patcher) Extract(ctx context.Context, dir string) ([]patch.Dependency, error) {
-	files, err := manifests(dir)
-	if err != nil {
-		return nil, err
-	}
-	var deps []patch.Dependency
-	for _, rel := range files {
-		var m manifest
-		if err := readJSON(dir, rel, &m); err != nil {
-			return nil, err
-		}
-		lockRel := patch.Join(path.Dir(rel), "package-lock.json")
-		var l lockfile
-		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(lockRel))); err != nil {
-			for _, s := range []map[string]string{m.Dependencies, m.DevDependencies, m.OptionalDependencies} {
-				for _, name := range sortedKeys(s) {
-					deps = append(deps, patch.Dependency{Manifest: rel, Name: name, Version: s[name]})
-				}
-			}
-			continue
-		}
-		if err := readJSON(dir, lockRel, &l); err != nil {
-			return nil, err
-		}
-		inst := l.installed()
-		for _, name := range sortedKeys(inst) {
-			_, direct := m.direct(name)
-			for _, v := range inst[name] {
-				deps = append(deps, patch.Dependency{Manifest: lockRel, Name: name, Version: v, Indirect: !direct})
-			}
-		}
-	}
-	return deps, nil
+	return patch.FindFiles(dir, "package.json")
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -30,6 +30,9 @@ func New(opts Options) *Patcher {
 	return &Patcher{opts: opts}
 }
 
+// Manifests: every package.json (its lock file sits beside it).
+func (*Patcher) Manifests() []string { return []string{"package.json"} }
+
 // Name is "npm".
 func (*Patcher) Name() string { return "npm" }
 

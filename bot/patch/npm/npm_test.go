@@ -3,36 +3,15 @@ package npm
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"gitlab.com/vigil-vm/vigil/bot/patch"
 	"gitlab.com/vigil-vm/vigil/bot/patch/patchtest"
 )
-
-func TestExtract(t *testing.T) {
-	for _, tc := range []struct {
-		fixture string
-		want    patch.Dependency
-	}{
-		{"direct", patch.Dependency{Manifest: "package-lock.json", Name: "minimist", Version: "1.2.5"}},
-		{"transitive", patch.Dependency{Manifest: "package-lock.json", Name: "minimist", Version: "1.2.5", Indirect: true}},
-		{"transitive", patch.Dependency{Manifest: "package-lock.json", Name: "mkdirp", Version: "0.5.5"}},
-	} {
-		deps, err := New(Options{}).Extract(context.Background(), "testdata/"+tc.fixture)
-		if err != nil {
-			t.Fatal(err)
-		}
-		found := false
-		for _, d := range deps {
-			found = found || d == tc.want
-		}
-		if !found {
-			t.Errorf("Extract(%s) = %+v, want it to contain %+v", tc.fixture, deps, tc.want)
-		}
-	}
-}
 
 func TestSetDependency(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
@@ -84,10 +63,11 @@ func TestUpdate(t *testing.T) {
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
 			dir := patchtest.Copy(t, "testdata/"+tc.fixture)
-			c, err := New(Options{}).Update(context.Background(), dir, patch.Fix{Ecosystem: "npm", Package: "minimist", From: "1.2.5", To: "1.2.6"})
-			if err != nil || c.Skipped != "" {
-				t.Fatalf("Update = %+v, %v", c, err)
+			r, err := New(Options{}).Update(context.Background(), dir, patch.Fix{Ecosystem: "npm", Package: "minimist", From: "1.2.5", To: "1.2.6"})
+			if err != nil || r.Status != patch.Proposed {
+				t.Fatalf("Update = %+v, %v", r, err)
 			}
+			c := r.Change
 			if !strings.Contains(string(c.Files["package.json"]), tc.wantManifest) {
 				t.Errorf("package.json =\n%s\nwant %s", c.Files["package.json"], tc.wantManifest)
 			}
@@ -101,17 +81,36 @@ func TestUpdate(t *testing.T) {
 			if got := strings.Join(c.Notes, "\n"); !strings.Contains(got, tc.wantNote) || (tc.wantNote == "") != (got == "") {
 				t.Errorf("notes = %q, want %q", got, tc.wantNote)
 			}
+			if len(c.Versions) == 0 || c.Versions[0].Name != "minimist" || c.Versions[0].From != "1.2.5" || c.Versions[0].To != "1.2.6" {
+				t.Errorf("versions = %+v, want minimist 1.2.5 → 1.2.6", c.Versions)
+			}
+			if len(c.Checks) != 1 || !strings.Contains(c.Checks[0], "npm ci") {
+				t.Errorf("checks = %q, want the npm ci check", c.Checks)
+			}
+			// What the project's CI does with the merge request: a real
+			// npm ci of its files on a clean copy.
+			clean := patchtest.Copy(t, "testdata/"+tc.fixture)
+			for p, b := range c.Files {
+				if err := os.WriteFile(filepath.Join(clean, p), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ci := exec.Command("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund")
+			ci.Dir = clean
+			if out, err := ci.CombinedOutput(); err != nil {
+				t.Errorf("npm ci on the merge request's files: %v\n%s", err, out)
+			}
 		})
 	}
 	for _, fx := range []string{"direct", "transitive"} {
-		c, err := New(Options{}).Update(context.Background(), patchtest.Copy(t, "testdata/"+fx), patch.Fix{Package: "minimist", To: "1.2.5"})
-		if err != nil || !c.Current || !c.Empty() {
-			t.Errorf("Update(%s, minimist 1.2.5) = %+v, %v; want current", fx, c, err)
+		r, err := New(Options{}).Update(context.Background(), patchtest.Copy(t, "testdata/"+fx), patch.Fix{Package: "minimist", To: "1.2.5"})
+		if err != nil || r.Status != patch.Current || !r.Change.Empty() {
+			t.Errorf("Update(%s, minimist 1.2.5) = %+v, %v; want current", fx, r, err)
 		}
 	}
-	c, err := New(Options{}).Update(context.Background(), patchtest.Copy(t, "testdata/direct"), patch.Fix{Package: "left-pad", To: "1.3.0"})
-	if err != nil || !strings.Contains(c.Skipped, "no package.json") {
-		t.Errorf("Update(left-pad) = %+v, %v; want skipped", c, err)
+	r, err := New(Options{}).Update(context.Background(), patchtest.Copy(t, "testdata/direct"), patch.Fix{Package: "left-pad", To: "1.3.0"})
+	if err != nil || r.Status != patch.Absent || r.Reason != "" {
+		t.Errorf("Update(left-pad) = %+v, %v; want absent and silent", r, err)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
@@ -20,6 +19,9 @@ var _ patch.Patcher = Patcher{}
 // New returns a pip requirements patcher.
 func New() Patcher { return Patcher{} }
 
+// Manifests: requirements*.txt, and any .txt in a requirements/ directory.
+func (Patcher) Manifests() []string { return []string{"requirements*.txt", "requirements/*.txt"} }
+
 // Name is "pip".
 func (Patcher) Name() string { return "pip" }
 
@@ -28,66 +30,27 @@ func (Patcher) Handles(f findings.Finding) bool {
 	return f.Package.Type == "python" || strings.HasPrefix(f.Package.PURL, "pkg:pypi/")
 }
 
-// isRequirements matches requirements.txt, requirements-dev.txt, … and
-// any .txt under a requirements/ directory.
-func isRequirements(rel string) bool {
-	base := path.Base(rel)
-	if !strings.HasSuffix(base, ".txt") {
-		return false
-	}
-	return strings.HasPrefix(base, "requirements") || path.Base(path.Dir(rel)) == "requirements"
-}
-
 func requirementFiles(dir string) ([]string, error) {
-	all, err := patch.FindFiles(dir, func(name string) bool { return strings.HasSuffix(name, ".txt") })
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, rel := range all {
-		if isRequirements(rel) {
-			out = append(out, rel)
-		}
-	}
-	return out, nil
-}
-
-// Extract lists the pinned requirements of every requirements file.
-func (Patcher) Extract(ctx context.Context, dir string) ([]patch.Dependency, error) {
-	files, err := requirementFiles(dir)
-	if err != nil {
-		return nil, err
-	}
-	var deps []patch.Dependency
-	for _, rel := range files {
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", rel, err)
-		}
-		for _, p := range parse(data) {
-			deps = append(deps, patch.Dependency{Manifest: rel, Name: p.name, Version: p.version})
-		}
-	}
-	return deps, nil
+	return patch.FindFiles(dir, Patcher{}.Manifests()...)
 }
 
 // Update rewrites the pinned version of fix.Package in every requirements
 // file that pins it below fix.To. pip has no lock file to regenerate.
-func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Change, error) {
+func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Result, error) {
 	files, err := requirementFiles(dir)
 	if err != nil {
-		return patch.Change{}, err
+		return patch.Result{}, err
 	}
 	c := patch.Change{Files: map[string][]byte{}}
 	current := false
 	for _, rel := range files {
 		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
 		if err != nil {
-			return patch.Change{}, fmt.Errorf("read %s: %w", rel, err)
+			return patch.Result{}, fmt.Errorf("read %s: %w", rel, err)
 		}
 		out, hashed := rewrite(data, fix.Package, fix.To)
 		if hashed {
-			return patch.Change{Skipped: fmt.Sprintf("%s pins %s with --hash; regenerate it with pip-compile --generate-hashes", rel, fix.Package)}, nil
+			return patch.Block("%s pins %s with --hash; regenerate it with pip-compile --generate-hashes", rel, fix.Package), nil
 		}
 		if string(out) != string(data) {
 			c.Files[rel] = out
@@ -97,10 +60,10 @@ func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Cha
 		}
 	}
 	if c.Empty() && current {
-		return patch.Change{Current: true}, nil
+		return patch.Result{Status: patch.Current}, nil
 	}
 	if c.Empty() {
-		return patch.Change{Skipped: fmt.Sprintf("no requirements file pins %s below %s", fix.Package, fix.To)}, nil
+		return patch.Result{Status: patch.Absent}, nil
 	}
-	return c, nil
+	return patch.Propose(c), nil
 }

@@ -11,27 +11,6 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/patch/patchtest"
 )
 
-func TestExtract(t *testing.T) {
-	deps, err := New().Extract(context.Background(), "testdata/repo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []patch.Dependency{
-		{Manifest: "requirements/dev.txt", Name: "pytest", Version: "7.0.0"},
-		{Manifest: "requirements/dev.txt", Name: "jinja2", Version: "2.11.2"},
-		{Manifest: "requirements.txt", Name: "requests", Version: "2.25.0"},
-		{Manifest: "requirements.txt", Name: "Jinja2", Version: "2.11.2"},
-	}
-	if len(deps) != len(want) {
-		t.Fatalf("Extract = %+v, want %+v", deps, want)
-	}
-	for i := range want {
-		if deps[i] != want[i] {
-			t.Errorf("dependency %d = %+v, want %+v", i, deps[i], want[i])
-		}
-	}
-}
-
 func TestRewrite(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, pkg, to, want string
@@ -56,10 +35,11 @@ func TestRewrite(t *testing.T) {
 
 func TestUpdate(t *testing.T) {
 	dir := patchtest.Copy(t, "testdata/repo")
-	c, err := New().Update(context.Background(), dir, patch.Fix{Package: "jinja2", From: "2.11.2", To: "2.11.3"})
-	if err != nil || c.Skipped != "" {
-		t.Fatalf("Update = %+v, %v", c, err)
+	r, err := New().Update(context.Background(), dir, patch.Fix{Package: "jinja2", From: "2.11.2", To: "2.11.3"})
+	if err != nil || r.Status != patch.Proposed {
+		t.Fatalf("Update = %+v, %v", r, err)
 	}
+	c := r.Change
 	if got := patchtest.Keys(c.Files); strings.Join(got, ",") != "requirements.txt,requirements/dev.txt" {
 		t.Fatalf("changed files = %v", got)
 	}
@@ -72,17 +52,18 @@ func TestUpdate(t *testing.T) {
 		t.Errorf("requirements/dev.txt = %s", c.Files["requirements/dev.txt"])
 	}
 
-	c, err = New().Update(context.Background(), patchtest.Copy(t, "testdata/repo"), patch.Fix{Package: "requests", To: "2.25.0"})
-	if err != nil || !c.Current || !c.Empty() {
-		t.Errorf("Update(requests 2.25.0) = %+v, %v; want current", c, err)
-	}
-	for _, tc := range []struct{ fixture, pkg, want string }{
-		{"testdata/hashed", "jinja2", "--hash"},
-		{"testdata/repo", "django", "no requirements file pins"},
+	for _, tc := range []struct {
+		fixture, pkg, to string
+		status           patch.Status
+		reason           string
+	}{
+		{"testdata/repo", "requests", "2.25.0", patch.Current, ""},
+		{"testdata/hashed", "jinja2", "9.9.9", patch.Blocked, "--hash"},
+		{"testdata/repo", "django", "9.9.9", patch.Absent, ""},
 	} {
-		c, err := New().Update(context.Background(), patchtest.Copy(t, tc.fixture), patch.Fix{Package: tc.pkg, To: "9.9.9"})
-		if err != nil || !strings.Contains(c.Skipped, tc.want) || !c.Empty() {
-			t.Errorf("Update(%s, %s) = %+v, %v; want skipped %q", tc.fixture, tc.pkg, c, err, tc.want)
+		r, err := New().Update(context.Background(), patchtest.Copy(t, tc.fixture), patch.Fix{Package: tc.pkg, To: tc.to})
+		if err != nil || r.Status != tc.status || !strings.Contains(r.Reason, tc.reason) || (tc.reason == "") != (r.Reason == "") || !r.Change.Empty() {
+			t.Errorf("Update(%s, %s) = %+v, %v; want %v %q", tc.fixture, tc.pkg, r, err, tc.status, tc.reason)
 		}
 	}
 }

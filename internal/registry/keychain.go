@@ -1,4 +1,4 @@
-package image
+package registry
 
 import (
 	"strings"
@@ -16,7 +16,10 @@ type Getenv func(string) string
 // then the docker config and ggcr's default keychain. The returned name says
 // which was chosen (never the secret) so the job log can show it.
 func Keychain(ref name.Reference, env Getenv) (authn.Keychain, string) {
-	registry := ref.Context().RegistryStr()
+	return choose(ref.Context().RegistryStr(), env)
+}
+
+func choose(registry string, env Getenv) (authn.Keychain, string) {
 	if u, p := env("CS_REGISTRY_USER"), env("CS_REGISTRY_PASSWORD"); u != "" && p != "" {
 		return static(u, p), "CS_REGISTRY_USER"
 	}
@@ -24,6 +27,15 @@ func Keychain(ref name.Reference, env Getenv) (authn.Keychain, string) {
 		return static(u, p), "CI_REGISTRY_USER"
 	}
 	return authn.DefaultKeychain, "docker config"
+}
+
+// perRegistry is Keychain for calls that reach several registries with one
+// option list: it chooses again for each registry it is asked about.
+type perRegistry struct{ env Getenv }
+
+func (k perRegistry) Resolve(r authn.Resource) (authn.Authenticator, error) {
+	kc, _ := choose(r.RegistryStr(), k.env)
+	return kc.Resolve(r)
 }
 
 func sameRegistry(ciRegistry, registry string) bool {

@@ -1,4 +1,4 @@
-package dockerfile
+package containerfile
 
 import "strings"
 
@@ -28,9 +28,5 @@ func JoinRef(repo, tag, digest string) string {
 	return s
 }
 
-// IsDockerfile reports whether a file name is a Dockerfile by the usual
-// conventions: Dockerfile, Containerfile, Dockerfile.<x>, <x>.Dockerfile.
-func IsDockerfile(name string) bool {
-	l := strings.ToLower(name)
-	return l == "dockerfile" || l == "containerfile" || strings.HasPrefix(l, "dockerfile.") || strings.HasSuffix(l, ".dockerfile")
-}
+// Globs are the names a Dockerfile goes by (see patch.Match).
+var Globs = []string{"dockerfile", "containerfile", "dockerfile.*", "*.dockerfile"}
