@@ -62,6 +62,7 @@ func (s *Service) outcome(ctx context.Context, j scanJob, err error) error {
 
 // noteOutcome logs, counts and records an outcome once: the Job Hook and the
 // Pipeline Hook of one pipeline, and retries, may reach the same verdict.
+// The caller holds the project's lock, so two workers cannot both see none.
 func (s *Service) noteOutcome(ctx context.Context, in ledger.Ingest) error {
 	status, reason, err := s.ledger.IngestOutcome(ctx, in.Key)
 	if err != nil {

@@ -50,6 +50,7 @@ func (s *Service) handlePipelineHook(ctx context.Context, body []byte) error {
 // untracked records the scan jobs of a pipeline whose ref changes no issue.
 // Failed jobs were recorded by their own Job Hooks.
 func (s *Service) untracked(ctx context.Context, base scanJob, jobs []*gitlab.Job) error {
+	defer s.locks.lock(base.ProjectID)()
 	for _, job := range jobs {
 		plan, err := ingest.PlanJob(job, s.now())
 		if job.Status == "failed" || !s.wantJob(job.Name) || err != nil || (len(plan.Artifacts) == 0 && !s.namedScanner(job.Name)) {
@@ -68,6 +69,7 @@ func (s *Service) untracked(ctx context.Context, base scanJob, jobs []*gitlab.Jo
 // pipelineUnread records why a pipeline's jobs could not be listed, under
 // each job the hook names, so the records meet those of the Job Hooks.
 func (s *Service) pipelineUnread(ctx context.Context, base scanJob, h pipelineHook, err error) error {
+	defer s.locks.lock(base.ProjectID)() // outcomes are noted once, under the project's lock
 	if ingest.ReasonOf(err) == "" || len(h.Builds) == 0 {
 		return s.outcome(ctx, base, err)
 	}

@@ -34,6 +34,7 @@ func (s *Service) handleJobHook(ctx context.Context, body []byte) error {
 	}
 	if !s.refTracked(h.Ref, h.Project.DefaultBranch) {
 		if j.Failed && ingest.LooksLikeScanner(h.BuildName) {
+			defer s.locks.lock(j.ProjectID)()
 			return s.outcome(ctx, j, jobFailed(j))
 		}
 		s.log.Debug("job of an untracked ref; its pipeline's hook decides", "project_id", h.ProjectID, "job_id", h.BuildID, "ref", h.Ref)
