@@ -165,7 +165,8 @@ func startBot(ctx context.Context, o config, vigil, gitlabURL, token string, pat
 	bctx, cancel := context.WithCancel(ctx)
 	cmd := exec.CommandContext(bctx, vigil, "bot", "--listen", addr, "--data", filepath.Join(data, "bot.db"),
 		"--patch="+strconv.FormatBool(patching), "--sweep-interval", "0", "--poll-interval", "50ms", "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "VIGIL_GITLAB_URL="+gitlabURL, "VIGIL_GITLAB_TOKEN="+token, "VIGIL_WEBHOOK_SECRET="+hookSecret)
+	cmd.Env = append(os.Environ(), "VIGIL_GITLAB_URL="+gitlabURL, "VIGIL_GITLAB_TOKEN="+token, "VIGIL_WEBHOOK_SECRET="+hookSecret,
+		"VIGIL_MARKER_KEY=bench-marker-key-not-a-secret")
 	logf, err := os.Create(filepath.Join(data, "bot.log"))
 	if err != nil {
 		cancel()

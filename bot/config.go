@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path"
 	"strconv"
@@ -15,22 +16,32 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
 // Config holds every knob of the bot. Values come from defaults, then a
 // YAML file (LoadConfig), then VIGIL_* environment variables, then flags.
 type Config struct {
-	Listen      string `yaml:"listen"`
-	GitLabURL   string `yaml:"gitlab_url"`
-	GitLabToken string `yaml:"-"` // from the environment or a flag only, never a file
+	Listen         string   `yaml:"listen"`
+	GitLabURL      string   `yaml:"gitlab_url"`
+	GitLabToken    string   `yaml:"-"` // from the environment or a flag only, never a file
+	WebhookSecrets []string `yaml:"-"`
+	// ScopedWebhookSecrets are "GLOB=SECRET" pairs: secrets valid only for
+	// projects whose path matches GLOB.
+	ScopedWebhookSecrets []string `yaml:"-"`
+	// MarkerKey keys the MAC of the hidden markers in the bot's issues and
+	// notes, so no one can forge them from public facts. Required; changing
+	// it makes issues written under the old key unrecoverable after a lost
+	// ledger (they are then opened anew).
+	MarkerKey string `yaml:"-"`
 	// APIToken, when set, is the bearer token GET /api/ingests requires
 	// (from the environment only).
-	APIToken       string   `yaml:"-"`
-	WebhookSecrets []string `yaml:"-"`
-	Data           string   `yaml:"data"`
-	PolicyFile     string   `yaml:"policy_file"`
+	APIToken   string `yaml:"-"`
+	Data       string `yaml:"data"`
+	PolicyFile string `yaml:"policy_file"`
 	// JobNames, when set, limits ingestion to jobs of these names; by
 	// default a job is a scan when GitLab lists a security report among its
 	// artifacts, whatever it is called.
@@ -46,7 +57,14 @@ type Config struct {
 	SweepInterval    time.Duration `yaml:"sweep_interval"`
 	PollInterval     time.Duration `yaml:"poll_interval"`
 	ShutdownTimeout  time.Duration `yaml:"shutdown_timeout"`
-	LogLevel         string        `yaml:"log_level"`
+	// JobTimeout is the ceiling of one job's run; a delivery starts with
+	// JobBudget and its budget grows with the work it finds, within it.
+	JobTimeout time.Duration `yaml:"job_timeout"`
+	JobBudget  time.Duration `yaml:"job_budget"`
+	// DeliveryRetention is how long processed delivery bodies are kept;
+	// their keys stay for deduplication.
+	DeliveryRetention time.Duration `yaml:"delivery_retention"`
+	LogLevel          string        `yaml:"log_level"`
 	// Patch opens merge requests for findings with a known fix, with the
 	// merge-request policy in MergeRequests (flags only).
 	Patch         bool       `yaml:"patch"`
@@ -56,20 +74,23 @@ type Config struct {
 // DefaultConfig is the configuration before any file, environment or flag.
 func DefaultConfig() *Config {
 	return &Config{
-		Listen:           ":8080",
-		GitLabURL:        "https://gitlab.com",
-		Data:             "vigil-bot.db",
-		Artifacts:        append([]string(nil), ingest.DefaultArtifacts...),
-		MaxBodyBytes:     25 << 20,
-		MaxArtifactBytes: findings.MaxReportBytes,
-		Workers:          4,
-		MaxAttempts:      10,
-		SweepInterval:    time.Hour,
-		PollInterval:     time.Second,
-		ShutdownTimeout:  30 * time.Second,
-		LogLevel:         "info",
-		Patch:            true,
-		MergeRequests:    mr.Defaults(),
+		Listen:            ":8080",
+		GitLabURL:         "https://gitlab.com",
+		Data:              "vigil-bot.db",
+		Artifacts:         append([]string(nil), ingest.DefaultArtifacts...),
+		MaxBodyBytes:      25 << 20,
+		MaxArtifactBytes:  findings.MaxReportBytes,
+		Workers:           4,
+		MaxAttempts:       10,
+		SweepInterval:     time.Hour,
+		PollInterval:      time.Second,
+		ShutdownTimeout:   30 * time.Second,
+		JobTimeout:        time.Hour,
+		JobBudget:         5 * time.Minute,
+		DeliveryRetention: ledger.DefaultDeliveryRetention,
+		LogLevel:          "info",
+		Patch:             true,
+		MergeRequests:     mr.Defaults(),
 	}
 }
 
@@ -110,6 +131,8 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 	str("VIGIL_GITLAB_URL", &c.GitLabURL)
 	str("VIGIL_GITLAB_TOKEN", &c.GitLabToken)
 	str("VIGIL_API_TOKEN", &c.APIToken)
+	str("VIGIL_MARKER_KEY", &c.MarkerKey)
+	list("VIGIL_WEBHOOK_SCOPED_SECRETS", &c.ScopedWebhookSecrets)
 	str("VIGIL_DATA", &c.Data)
 	str("VIGIL_POLICY", &c.PolicyFile)
 	str("VIGIL_LOG_LEVEL", &c.LogLevel)
@@ -126,7 +149,8 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 	if len(secrets) > 0 {
 		c.WebhookSecrets = secrets
 	}
-	for name, dst := range map[string]*time.Duration{"VIGIL_SWEEP_INTERVAL": &c.SweepInterval, "VIGIL_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout} {
+	for name, dst := range map[string]*time.Duration{"VIGIL_SWEEP_INTERVAL": &c.SweepInterval, "VIGIL_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
+		"VIGIL_JOB_TIMEOUT": &c.JobTimeout, "VIGIL_JOB_BUDGET": &c.JobBudget, "VIGIL_DELIVERY_RETENTION": &c.DeliveryRetention} {
 		if v, ok := lookup(name); ok && v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -172,6 +196,8 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.GitLabURL, "gitlab-url", c.GitLabURL, "base URL of the GitLab instance (VIGIL_GITLAB_URL)")
 	fs.StringVar(&c.GitLabToken, "gitlab-token", c.GitLabToken, "GitLab token with api scope the bot acts as; prefer VIGIL_GITLAB_TOKEN, flags show in process lists")
 	fs.StringSliceVar(&c.WebhookSecrets, "webhook-secret", c.WebhookSecrets, "accepted X-Gitlab-Token secret; repeat to rotate (VIGIL_WEBHOOK_SECRET, or comma-separated VIGIL_WEBHOOK_SECRETS)")
+	fs.StringSliceVar(&c.ScopedWebhookSecrets, "webhook-scoped-secret", c.ScopedWebhookSecrets, "GLOB=SECRET: a secret accepted only for projects whose path matches GLOB (group/** is everything below group); repeat for each (comma-separated VIGIL_WEBHOOK_SCOPED_SECRETS)")
+	fs.StringVar(&c.MarkerKey, "marker-key", c.MarkerKey, "secret (16+ characters) that keys the MAC of the hidden markers in the bot's issues and notes; prefer VIGIL_MARKER_KEY")
 	fs.StringVar(&c.Data, "data", c.Data, "SQLite file holding the job queue and the ledger of findings and issues; the webhook inbox is a second file beside it, NAME.inbox.db (VIGIL_DATA)")
 	fs.StringVar(&c.PolicyFile, "policy", c.PolicyFile, "YAML SLA policy: labels, day counts, near-breach window, clock start, grouping, per-project overrides (VIGIL_POLICY); empty uses the defaults")
 	fs.StringSliceVar(&c.JobNames, "job-name", c.JobNames, "only read jobs of these names (VIGIL_JOB_NAMES); by default every job GitLab lists with a security report is a scan, whatever its name")
@@ -184,6 +210,9 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often the SLA sweep applies Near Breach and Breached labels (VIGIL_SWEEP_INTERVAL); 0 disables it")
 	fs.DurationVar(&c.PollInterval, "poll-interval", c.PollInterval, "how often workers look for new jobs")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to let running jobs finish on shutdown (VIGIL_SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, "longest one job may run, however large its report (VIGIL_JOB_TIMEOUT)")
+	fs.DurationVar(&c.JobBudget, "job-budget", c.JobBudget, "time a delivery starts with; each issue group it reconciles adds a second, up to --job-timeout (VIGIL_JOB_BUDGET)")
+	fs.DurationVar(&c.DeliveryRetention, "delivery-retention", c.DeliveryRetention, "how long processed webhook bodies are kept in the ledger; their keys stay for deduplication (VIGIL_DELIVERY_RETENTION); 0 keeps them forever")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (VIGIL_LOG_LEVEL)")
 	fs.BoolVar(&c.Patch, "patch", c.Patch, "open merge requests that fix findings with a known fix (VIGIL_PATCH); the flags below shape them")
 	c.MergeRequests.AddFlags(fs)
@@ -191,20 +220,35 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	if f := fs.Lookup("gitlab-token"); f != nil {
 		f.DefValue = ""
 	}
-	if f := fs.Lookup("webhook-secret"); f != nil {
-		f.DefValue = "[]"
+	for _, name := range []string{"webhook-secret", "webhook-scoped-secret"} {
+		if f := fs.Lookup(name); f != nil {
+			f.DefValue = "[]"
+		}
+	}
+	if f := fs.Lookup("marker-key"); f != nil {
+		f.DefValue = ""
 	}
 }
 
-// Validate reports the first knob that cannot work.
+// minMarkerKey is the shortest marker key accepted.
+const minMarkerKey = 16
+
+// Validate reports the first knob that cannot work. Its messages never
+// hold a secret.
 func (c *Config) Validate() error {
+	if err := checkGitLabURL(c.GitLabURL); err != nil {
+		return err
+	}
+	if _, err := c.scopedSecrets(); err != nil {
+		return err
+	}
 	switch {
-	case c.GitLabURL == "":
-		return errors.New("no GitLab URL: set --gitlab-url or VIGIL_GITLAB_URL")
 	case c.GitLabToken == "":
 		return errors.New("no GitLab token: set VIGIL_GITLAB_TOKEN")
-	case len(c.WebhookSecrets) == 0:
-		return errors.New("no webhook secret: set VIGIL_WEBHOOK_SECRET (GitLab sends it as X-Gitlab-Token)")
+	case len(c.WebhookSecrets) == 0 && len(c.ScopedWebhookSecrets) == 0:
+		return errors.New("no webhook secret: set VIGIL_WEBHOOK_SECRET or VIGIL_WEBHOOK_SCOPED_SECRETS (GitLab sends it as X-Gitlab-Token)")
+	case len(c.MarkerKey) < minMarkerKey:
+		return fmt.Errorf("no marker key: set VIGIL_MARKER_KEY to a random secret of at least %d characters (e.g. openssl rand -hex 32)", minMarkerKey)
 	case c.Data == "":
 		return errors.New("no data file: set --data or VIGIL_DATA")
 	case c.MaxBodyBytes <= 0 || c.MaxArtifactBytes <= 0:
@@ -216,4 +260,36 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// checkGitLabURL refuses a GitLab URL that is not http(s) or that carries
+// credentials: the URL is logged, the token belongs in VIGIL_GITLAB_TOKEN.
+func checkGitLabURL(raw string) error {
+	if raw == "" {
+		return errors.New("no GitLab URL: set --gitlab-url or VIGIL_GITLAB_URL")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("the GitLab URL does not parse; set VIGIL_GITLAB_URL to https://host[/path]")
+	}
+	if u.User != nil {
+		return errors.New("the GitLab URL carries credentials; remove them and set the token in VIGIL_GITLAB_TOKEN")
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("the GitLab URL must be http(s)://host[/path]")
+	}
+	return nil
+}
+
+// scopedSecrets parses ScopedWebhookSecrets.
+func (c *Config) scopedSecrets() ([]webhook.ScopedSecret, error) {
+	var out []webhook.ScopedSecret
+	for i, v := range c.ScopedWebhookSecrets {
+		s, ok := webhook.ParseScopedSecret(v)
+		if !ok {
+			return nil, fmt.Errorf("scoped webhook secret #%d is not GLOB=SECRET", i+1)
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }

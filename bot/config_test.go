@@ -18,6 +18,8 @@ func TestConfigPrecedence(t *testing.T) {
 	t.Setenv("VIGIL_GITLAB_TOKEN", "glpat-secret")
 	t.Setenv("VIGIL_WEBHOOK_SECRETS", "one, two")
 	t.Setenv("VIGIL_WEBHOOK_SECRET", "zero")
+	t.Setenv("VIGIL_MARKER_KEY", "marker-key-0123456789")
+	t.Setenv("VIGIL_WEBHOOK_SCOPED_SECRETS", "payments/**=pay-secret")
 	cfg, err := LoadConfig(file)
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +44,8 @@ func TestConfigPrecedence(t *testing.T) {
 			t.Errorf("flag --%s has no real help: %q", f.Name, f.Usage)
 		}
 	})
-	if u := fs.FlagUsages(); strings.Contains(u, "glpat-secret") || strings.Contains(u, "zero") {
+	if u := fs.FlagUsages(); strings.Contains(u, "glpat-secret") || strings.Contains(u, "zero") ||
+		strings.Contains(u, "marker-key-0123") || strings.Contains(u, "pay-secret") {
 		t.Errorf("--help shows a secret taken from the environment:\n%s", u)
 	}
 }
@@ -69,6 +72,42 @@ func TestConfigRejects(t *testing.T) {
 	}
 }
 
+// A URL with credentials is refused without repeating them; a short or
+// missing marker key and a malformed scoped secret are refused.
+func TestConfigRefusesSecretsInTheWrongPlace(t *testing.T) {
+	valid := func() *Config {
+		c := DefaultConfig()
+		c.GitLabToken, c.WebhookSecrets, c.MarkerKey = "glpat-x", []string{"s"}, "marker-key-0123456789"
+		return c
+	}
+	if err := valid().Validate(); err != nil {
+		t.Fatalf("valid config refused: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		change func(*Config)
+		want   string
+	}{
+		"token in URL":        {func(c *Config) { c.GitLabURL = "https://oauth2:glpat-leak@gitlab.example" }, "carries credentials"},
+		"not http":            {func(c *Config) { c.GitLabURL = "file:///etc/passwd" }, "http(s)"},
+		"no marker key":       {func(c *Config) { c.MarkerKey = "" }, "VIGIL_MARKER_KEY"},
+		"short marker key":    {func(c *Config) { c.MarkerKey = "short" }, "at least 16"},
+		"scoped, no secret":   {func(c *Config) { c.ScopedWebhookSecrets = []string{"payments/**"} }, "GLOB=SECRET"},
+		"only scoped is fine": {func(c *Config) { c.WebhookSecrets, c.ScopedWebhookSecrets = nil, []string{"a/**=s"} }, ""},
+	} {
+		c := valid()
+		tc.change(c)
+		err := c.Validate()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: refused: %v", name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: err = %v, want %q", name, err, tc.want)
+		case err != nil && strings.Contains(err.Error(), "glpat-leak"):
+			t.Errorf("%s: the error repeats the token: %v", name, err)
+		}
+	}
+}
+
 func TestEndpoint(t *testing.T) {
 	tests := map[string]string{
 		"/api/v4/projects/12/issues/3":                                     "/projects/:id/issues/:id",
@@ -89,7 +128,7 @@ func TestConfigTrackRefs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.GitLabToken, cfg.WebhookSecrets = "t", []string{"s"}
+	cfg.GitLabToken, cfg.WebhookSecrets, cfg.MarkerKey = "t", []string{"s"}, "0123456789abcdef0123"
 	if !slices.Equal(cfg.TrackRefs, []string{"release/*", "v*"}) || len(cfg.JobNames) != 0 || cfg.Validate() != nil {
 		t.Fatalf("track refs %v, job names %v, validate %v", cfg.TrackRefs, cfg.JobNames, cfg.Validate())
 	}

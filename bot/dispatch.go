@@ -48,7 +48,8 @@ func (s *Service) dispatch(ctx context.Context) error {
 }
 
 // runDispatcher dispatches whenever the receiver stores a delivery, retries
-// every second after an error, and prunes the inbox hourly, until ctx ends.
+// every second after an error, and prunes the inbox and old delivery bodies
+// hourly, until ctx ends.
 func (s *Service) runDispatcher(ctx context.Context) {
 	retry := time.NewTicker(time.Second)
 	defer retry.Stop()
@@ -61,6 +62,11 @@ func (s *Service) runDispatcher(ctx context.Context) {
 			pruned = time.Now()
 			if _, err := s.inbox.Prune(ctx, pruned.Add(-inbox.Keep)); err != nil && ctx.Err() == nil {
 				s.log.Warn("prune webhook inbox", "err", err)
+			}
+			if s.cfg.DeliveryRetention > 0 {
+				if _, err := s.ledger.PruneDeliveries(ctx, s.now().Add(-s.cfg.DeliveryRetention)); err != nil && ctx.Err() == nil {
+					s.log.Warn("prune delivery bodies", "err", err)
+				}
 			}
 		}
 		select {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,7 +36,10 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-const secret = "hook-s3cret"
+const (
+	secret    = "hook-s3cret"
+	markerKey = "test-marker-key-0123456789abcdef"
+)
 
 // world is a GitLab double with one project and a running bot.
 type world struct {
@@ -46,7 +48,7 @@ type world struct {
 	gl      *gitlabdouble.Server
 	project gitlabdouble.Project
 	token   string // the bot's GitLab token
-	apiURL  string // the double behind a shim for endpoints it lacks
+	apiURL  string // the double's URL
 	data    string
 	bot     *Service
 	hookURL string
@@ -66,35 +68,12 @@ func newWorldRepo(t *testing.T, files map[string][]byte) *world {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 	gl := gitlabdouble.NewTest(t, gitlabdouble.WithClock(c.Now), gitlabdouble.WithHookRetries(1, 10*time.Millisecond))
-	roles := map[int]gitlabdouble.AccessLevel{}
-	bot, token := gl.AddUser("vigil-bot", gitlabdouble.Maintainer)
-	alice, _ := gl.AddUser("alice", gitlabdouble.Maintainer)
-	dev, _ := gl.AddUser("dev", gitlabdouble.Developer)
-	roles[bot.ID], roles[alice.ID], roles[dev.ID] = gitlabdouble.Maintainer, gitlabdouble.Maintainer, gitlabdouble.Developer
+	_, token := gl.AddUser("vigil-bot", gitlabdouble.Maintainer)
+	gl.AddUser("alice", gitlabdouble.Maintainer)
+	gl.AddUser("dev", gitlabdouble.Developer)
+	gl.AddUser("guest", gitlabdouble.Guest)
 	p := gl.AddProject(gitlabdouble.ProjectSpec{Path: "group/app", Files: files})
-	front := httptest.NewServer(membersShim(gl.Handler(), roles))
-	t.Cleanup(front.Close)
-	w := &world{t: t, clock: c, gl: gl, project: p, token: token, apiURL: front.URL, data: filepath.Join(t.TempDir(), "vigil.db")}
-	return w
-}
-
-// membersShim answers GET /projects/:id/members/all/:user_id, which the
-// double does not serve yet, from the roles the test gave its users, and
-// passes everything else to the double.
-func membersShim(next http.Handler, roles map[int]gitlabdouble.AccessLevel) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v4/projects/{id}/members/all/{user}", func(w http.ResponseWriter, r *http.Request) {
-		uid, _ := strconv.Atoi(r.PathValue("user"))
-		level, ok := roles[uid]
-		if !ok {
-			http.Error(w, `{"message":"404 Not found"}`, http.StatusNotFound)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"id": uid, "access_level": int(level), "state": "active"})
-	})
-	mux.Handle("/", next)
-	return mux
+	return &world{t: t, clock: c, gl: gl, project: p, token: token, apiURL: gl.URL(), data: filepath.Join(t.TempDir(), "vigil.db")}
 }
 
 func (w *world) config() *Config {
@@ -103,6 +82,7 @@ func (w *world) config() *Config {
 	cfg.GitLabURL = w.apiURL
 	cfg.GitLabToken = w.token
 	cfg.WebhookSecrets = []string{secret}
+	cfg.MarkerKey = markerKey
 	cfg.Data = w.data
 	cfg.PollInterval = 20 * time.Millisecond
 	cfg.SweepInterval = 0
@@ -162,7 +142,12 @@ func (w *world) shutdown() {
 // settle waits until every webhook is delivered and every job is done.
 func (w *world) settle() {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	w.settleWithin(30 * time.Second)
+}
+
+func (w *world) settleWithin(d time.Duration) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	for range 3 { // a job's writes send hooks, whose jobs may write again
 		if err := w.gl.WaitDeliveries(ctx); err != nil {
@@ -189,11 +174,16 @@ func (w *world) scan(rep findings.Report) {
 
 func (w *world) scanArtifacts(files map[string][]byte) {
 	w.t.Helper()
+	w.scanArtifactsWithin(files, 30*time.Second)
+}
+
+func (w *world) scanArtifactsWithin(files map[string][]byte, d time.Duration) {
+	w.t.Helper()
 	w.gl.FinishPipeline(w.project.ID, gitlabdouble.PipelineSpec{Jobs: []gitlabdouble.JobSpec{
 		{Name: "build", Stage: "build"},
 		{Name: "vigil-scan", Stage: "test", Artifacts: files},
 	}})
-	w.settle()
+	w.settleWithin(d)
 }
 
 func (w *world) issue(title string) gitlabdouble.Issue {

@@ -51,20 +51,21 @@ type issueHook struct {
 	User             hookUser    `json:"user"`
 	Project          hookProject `json:"project"`
 	ObjectAttributes struct {
-		IID    int64  `json:"iid"`
-		Action string `json:"action"`
-		State  string `json:"state"`
+		IID          int64  `json:"iid"`
+		Action       string `json:"action"`
+		State        string `json:"state"`
+		Confidential *bool  `json:"confidential"`
 	} `json:"object_attributes"`
 }
 
+// noteHook is only where a note is: its author and body are read back
+// through the API, never taken from the payload.
 type noteHook struct {
-	User             hookUser    `json:"user"`
 	ProjectID        int64       `json:"project_id"`
 	Project          hookProject `json:"project"`
 	ObjectAttributes struct {
-		Note         string `json:"note"`
+		ID           int64  `json:"id"`
 		NoteableType string `json:"noteable_type"`
-		AuthorID     int64  `json:"author_id"`
 	} `json:"object_attributes"`
 	Issue *struct {
 		IID int64 `json:"iid"`

@@ -117,8 +117,8 @@ func (s *Service) ingestJobs(ctx context.Context, base scanJob, jobs []*gitlab.J
 	if handled > 0 && base.ProjectPath != "" {
 		// A webhook that sends only pipeline events retries this hook after
 		// a crash: the jobs are recorded, but their issues may not be yet.
-		unlock := s.locks.lock(base.ProjectID)
-		err := s.tracker.Reconcile(ctx, base.ProjectID, base.ProjectPath)
+		rctx, unlock := s.lockWork(ctx, base.ProjectID)
+		err := s.tracker.Reconcile(rctx, base.ProjectID, base.ProjectPath)
 		unlock()
 		if err != nil {
 			return err
@@ -152,7 +152,8 @@ func (s *Service) pipelineJobs(ctx context.Context, j scanJob) ([]*gitlab.Job, e
 // default branch's and writes the result as the merge request's one note.
 // Nothing in the ledger or on issues changes.
 func (s *Service) noteMergeRequest(ctx context.Context, base scanJob, iid int64, jobs []*gitlab.Job) error {
-	defer s.locks.lock(base.ProjectID)()
+	ctx, unlock := s.lockWork(ctx, base.ProjectID)
+	defer unlock()
 	var results []mrnote.JobResult
 	for _, job := range jobs {
 		if !s.wantJob(job.Name) {

@@ -1,10 +1,12 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
@@ -34,28 +36,70 @@ func (w worker) HandleDelivery(ctx context.Context, key string) error {
 		return nil
 	}
 	err = s.process(ctx, d)
+	// The outcome is recorded even when the job's own time ran out.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	var rejected *ingest.RejectedError
 	switch {
 	case err == nil:
 		s.metrics.jobs.WithLabelValues(d.Event, "processed").Inc()
-		return s.ledger.FinishDelivery(ctx, key, ledger.DeliveryProcessed, "", s.now())
-	case errors.As(err, &rejected), errors.Is(err, errBadPayload):
+		return s.ledger.FinishDelivery(rctx, key, ledger.DeliveryProcessed, "", s.now())
+	case errors.As(err, &rejected), errors.Is(err, errBadPayload), permanent(err):
 		s.metrics.jobs.WithLabelValues(d.Event, "rejected").Inc()
 		s.log.Warn("delivery rejected", "event", d.Event, "key", key, "reason", err.Error())
-		return s.ledger.FinishDelivery(ctx, key, ledger.DeliveryFailed, err.Error(), s.now())
+		return s.ledger.FinishDelivery(rctx, key, ledger.DeliveryFailed, err.Error(), s.now())
 	default:
 		s.metrics.jobs.WithLabelValues(d.Event, "error").Inc()
 		s.log.Warn("delivery failed; will retry", "event", d.Event, "key", key, "err", err.Error())
-		if ferr := s.ledger.FinishDelivery(ctx, key, ledger.DeliveryQueued, err.Error(), s.now()); ferr != nil {
+		if ferr := s.ledger.FinishDelivery(rctx, key, ledger.DeliveryQueued, err.Error(), s.now()); ferr != nil {
 			s.log.Warn("record delivery failure", "key", key, "err", ferr)
 		}
 		return err
 	}
 }
 
+// recordTimeout bounds the write of a delivery's outcome.
+const recordTimeout = 10 * time.Second
+
+// permanent reports whether err is GitLab's final answer to a request:
+// 400, 403, 404 or 422 come back the same however often they are asked,
+// so retrying them only repeats the writes that came before. Several
+// errors (one per issue group) are permanent only when all of them are.
+func permanent(err error) bool {
+	if err == gitlab.ErrNotFound { // client-go's answer to every 404
+		return true
+	}
+	switch e := err.(type) {
+	case *gitlab.ErrorResponse:
+		return e.Response != nil && permanentStatus(e.Response.StatusCode)
+	case interface{ Unwrap() []error }:
+		errs := e.Unwrap()
+		for _, x := range errs {
+			if !permanent(x) {
+				return false
+			}
+		}
+		return len(errs) > 0
+	case interface{ Unwrap() error }:
+		return permanent(e.Unwrap())
+	}
+	return false
+}
+
+func permanentStatus(code int) bool {
+	switch code {
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity:
+		return true
+	}
+	return false
+}
+
 var errBadPayload = errors.New("unusable webhook payload")
 
 func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
+	if err := s.confirmProject(ctx, d); err != nil {
+		return s.unconfirmed(ctx, d, err)
+	}
 	switch d.Event {
 	case string(gitlab.EventTypeJob):
 		return s.handleJobHook(ctx, d.Body)
@@ -66,10 +110,16 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 		if err := decode(d.Event, d.Body, &h); err != nil {
 			return fmt.Errorf("%w: %v", errBadPayload, err)
 		}
-		defer s.locks.lock(h.Project.ID)()
+		path, err := s.projectPath(ctx, h.Project.ID, h.Project.PathWithNamespace)
+		if err != nil {
+			return err
+		}
+		ctx, unlock := s.lockWork(ctx, h.Project.ID)
+		defer unlock()
+		conf := h.ObjectAttributes.Confidential
 		return s.tracker.HandleIssueEvent(ctx, tracker.IssueEvent{
-			ProjectID: h.Project.ID, ProjectPath: h.Project.PathWithNamespace, IID: h.ObjectAttributes.IID,
-			Action: h.ObjectAttributes.Action, State: h.ObjectAttributes.State, Username: h.User.Username,
+			ProjectID: h.Project.ID, ProjectPath: path, IID: h.ObjectAttributes.IID,
+			Action: h.ObjectAttributes.Action, State: h.ObjectAttributes.State, Public: conf != nil && !*conf,
 		})
 	case "Note Hook", "Confidential Note Hook":
 		var h noteHook
@@ -83,29 +133,61 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 		if pid == 0 {
 			pid = h.Project.ID
 		}
-		authorID := h.ObjectAttributes.AuthorID
-		if authorID == 0 {
-			authorID = h.User.ID
+		path, err := s.projectPath(ctx, pid, h.Project.PathWithNamespace)
+		if err != nil {
+			return err
 		}
-		defer s.locks.lock(pid)()
+		ctx, unlock := s.lockWork(ctx, pid)
+		defer unlock()
 		return s.tracker.HandleNote(ctx, tracker.NoteEvent{
-			ProjectID: pid, ProjectPath: h.Project.PathWithNamespace, IID: h.Issue.IID,
-			NoteableType: h.ObjectAttributes.NoteableType, Body: h.ObjectAttributes.Note,
-			AuthorID: authorID, Username: h.User.Username,
+			ProjectID: pid, ProjectPath: path, IID: h.Issue.IID,
+			NoteID: h.ObjectAttributes.ID, NoteableType: h.ObjectAttributes.NoteableType,
 		})
 	}
 	return nil // Merge Request Hook and the rest: the patch engine's business
 }
 
-// projectPath finds a project's full path: from the payload, the ledger, or
-// the API (Job Hooks carry only the id).
+// confirmProject checks that the project a payload names, by id and path,
+// is one project in GitLab: the receiver let a scoped secret in for the
+// path, the bot acts on the id. The answer is kept in the ledger, so this
+// costs one API call per project.
+func (s *Service) confirmProject(ctx context.Context, d ledger.Delivery) error {
+	var ref struct {
+		ProjectID int64       `json:"project_id"`
+		Project   hookProject `json:"project"`
+	}
+	if err := decode(d.Event, d.Body, &ref); err != nil {
+		return fmt.Errorf("%w: %v", errBadPayload, err)
+	}
+	id := cmp.Or(ref.Project.ID, ref.ProjectID)
+	if ref.Project.PathWithNamespace == "" || id == 0 {
+		return nil // nothing named; whatever the event acts on is read from GitLab
+	}
+	_, err := s.projectPath(ctx, id, ref.Project.PathWithNamespace)
+	return err
+}
+
+// projectPath finds a project's full path, from the ledger or the API,
+// and checks it against the path a payload names: a payload naming one
+// project's path with another's id is refused, so a secret scoped to a path
+// cannot act on another project.
 func (s *Service) projectPath(ctx context.Context, projectID int64, fromHook string) (string, error) {
-	if fromHook != "" {
-		return fromHook, nil
+	known, err := s.ledger.ProjectPath(ctx, projectID)
+	if err != nil {
+		return "", err
 	}
-	if p, err := s.ledger.ProjectPath(ctx, projectID); err != nil || p != "" {
-		return p, err
+	if known == "" || (fromHook != "" && fromHook != known) {
+		if known, err = s.apiProjectPath(ctx, projectID); err != nil { // a rename, or a lie
+			return "", err
+		}
 	}
+	if fromHook != "" && fromHook != known {
+		return "", fmt.Errorf("%w: project %d is %s in GitLab, not %q", errBadPayload, projectID, known, fromHook)
+	}
+	return known, nil
+}
+
+func (s *Service) apiProjectPath(ctx context.Context, projectID int64) (string, error) {
 	p, resp, err := s.gl.Projects.GetProject(projectID, nil, gitlab.WithContext(ctx))
 	if err != nil {
 		if resp != nil && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden) {

@@ -9,6 +9,7 @@ import (
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/tracker"
 )
 
@@ -43,10 +44,36 @@ func (s *Service) handleJobHook(ctx context.Context, body []byte) error {
 	return s.ingestJob(ctx, j, nil)
 }
 
+// unconfirmed handles a delivery whose project the bot could not confirm.
+// A project the bot cannot see is an outcome of the scan jobs the payload
+// names, recorded like any other; for other events it is a payload to drop.
+func (s *Service) unconfirmed(ctx context.Context, d ledger.Delivery, err error) error {
+	if ingest.ReasonOf(err) != ingest.ProjectNotVisible {
+		return err
+	}
+	switch d.Event {
+	case string(gitlab.EventTypeJob):
+		var h jobHook
+		if derr := decode(d.Event, d.Body, &h); derr == nil {
+			defer s.locks.lock(h.ProjectID)()
+			return s.outcome(ctx, scanJob{ProjectID: h.ProjectID, ProjectPath: h.Project.PathWithNamespace,
+				PipelineID: h.PipelineID, JobID: h.BuildID, JobName: h.BuildName, Ref: h.Ref}, err)
+		}
+	case string(gitlab.EventTypePipeline):
+		var h pipelineHook
+		if derr := decode(d.Event, d.Body, &h); derr == nil {
+			return s.pipelineUnread(ctx, scanJob{ProjectID: h.Project.ID, ProjectPath: h.Project.PathWithNamespace,
+				PipelineID: h.ObjectAttributes.ID, Ref: h.ObjectAttributes.Ref}, h, err)
+		}
+	}
+	return fmt.Errorf("%w: %v", errBadPayload, err)
+}
+
 // ingestJob reads a finished job's reports and reconciles the project; job
 // is read from the API when nil.
 func (s *Service) ingestJob(ctx context.Context, j scanJob, job *gitlab.Job) error {
-	defer s.locks.lock(j.ProjectID)()
+	ctx, unlock := s.lockWork(ctx, j.ProjectID)
+	defer unlock()
 	path, err := s.projectPath(ctx, j.ProjectID, j.ProjectPath)
 	if err != nil {
 		return s.outcome(ctx, j, err)

@@ -28,6 +28,9 @@ import (
 	"gitlab.com/vigil-vm/vigil/internal/registry"
 )
 
+// maxHeaderBytes bounds the request headers the server reads.
+const maxHeaderBytes = 64 << 10
+
 // Option adjusts a Service beyond its Config, for tests and embedding.
 type Option func(*options)
 
@@ -124,7 +127,7 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 	if s.gl, err = newGitLab(s.cfg, o.transport, s.metrics); err != nil {
 		return fmt.Errorf("create gitlab client: %w", err)
 	}
-	s.tracker = tracker.New(s.gl, s.ledger, policies, s.log, tracker.Options{Now: s.now})
+	s.tracker = tracker.New(s.gl, s.ledger, policies, s.log, tracker.Options{Now: s.now, MarkerKey: []byte(s.cfg.MarkerKey)})
 	s.fetcher = ingest.NewFetcher(s.gl, s.cfg.MaxArtifactBytes, s.cfg.Artifacts)
 	s.mrNotes = mrnote.New(s.gl)
 	if s.cfg.Patch {
@@ -132,13 +135,17 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 	}
 	s.queue, err = queue.New(ctx, s.db, worker{s}, queue.Options{
 		Workers: s.cfg.Workers, MaxAttempts: s.cfg.MaxAttempts, SweepInterval: s.cfg.SweepInterval,
-		PollInterval: s.cfg.PollInterval, RecoverRunning: true,
+		PollInterval: s.cfg.PollInterval, JobTimeout: s.cfg.JobTimeout, RecoverRunning: true,
 	}, s.log)
 	if err != nil {
 		return err
 	}
+	scoped, err := s.cfg.scopedSecrets()
+	if err != nil {
+		return err
+	}
 	s.receiver, err = webhook.New(webhook.Config{
-		Secrets: s.cfg.WebhookSecrets, MaxBytes: s.cfg.MaxBodyBytes, Store: s.inbox,
+		Secrets: s.cfg.WebhookSecrets, Scoped: scoped, MaxBytes: s.cfg.MaxBodyBytes, Store: s.inbox,
 		Log: s.log, Observe: s.metrics.observe, Now: s.now,
 	})
 	if err != nil {
@@ -164,7 +171,8 @@ func (s *Service) Run(ctx context.Context) error {
 			s.queue.Stop(context.Background())
 			return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
 		}
-		srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}
+		// GitLab's webhook headers are small; a stranger's are not kept.
+		srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, MaxHeaderBytes: maxHeaderBytes}
 		s.log.Info("vigil bot listening", "addr", ln.Addr().String(), "gitlab", s.cfg.GitLabURL, "data", s.cfg.Data)
 		go func() { errc <- srv.Serve(ln) }()
 	}

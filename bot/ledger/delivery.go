@@ -68,3 +68,27 @@ func (l *Ledger) FinishDelivery(ctx context.Context, key, status, reason string,
 	}
 	return nil
 }
+
+// DefaultDeliveryRetention is how long the body of a finished delivery is
+// kept, for looking into what it did.
+const DefaultDeliveryRetention = 30 * 24 * time.Hour
+
+// PruneDeliveries empties the bodies of deliveries finished before cutoff
+// and returns how many it emptied. Their keys stay, so a redelivery of an
+// old delivery is still recognised and not processed again; a queued
+// delivery keeps its body whatever its age.
+func (l *Ledger) PruneDeliveries(ctx context.Context, cutoff time.Time) (int64, error) {
+	// processed_at is RFC 3339 in UTC, whose first 19 characters compare
+	// as the times do.
+	res, err := l.db.ExecContext(ctx, l.rebind(`UPDATE vigil_deliveries SET body = '' WHERE status IN (?, ?)
+		AND processed_at <> '' AND substr(processed_at, 1, 19) < ? AND body <> ''`),
+		DeliveryProcessed, DeliveryFailed, cutoff.UTC().Format("2006-01-02T15:04:05"))
+	if err != nil {
+		return 0, fmt.Errorf("prune delivery bodies: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("prune delivery bodies: %w", err)
+	}
+	return n, nil
+}

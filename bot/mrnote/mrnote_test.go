@@ -45,8 +45,8 @@ func TestRenderKeepsReportTextInert(t *testing.T) {
 			row = l
 		}
 	}
-	if strings.Count(row, "`")%2 != 0 || strings.Contains(row, "\n/close") || strings.Count(row, "|") != 7 ||
-		!strings.Contains(row, "`x' @alice /close / y`") {
+	cells := strings.Count(row, "|") - strings.Count(row, `\|`)
+	if strings.Count(row, "`")%2 != 0 || strings.Contains(row, "@alice") || cells != 7 || !strings.Contains(row, "`x' ") {
 		t.Errorf("row = %q", row)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"gitlab.com/vigil-vm/vigil/bot/markdown"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
@@ -47,16 +48,10 @@ func table(b *strings.Builder, title string, es []Entry) {
 	}
 }
 
-// code makes report text safe inside an inline code span: no backticks,
-// pipes or line breaks, so names from a report can neither end the span
-// (and mention someone, or start a quick action) nor break the table.
+// code makes report text safe inside an inline code span in a table cell
+// (markdown.Code), capped so one name cannot fill the note.
 func code(s string) string {
-	r := strings.NewReplacer("`", "'", "|", "/", "\n", " ", "\r", " ")
-	s = r.Replace(s)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
+	return markdown.Code(markdown.Truncate(s, 200))
 }
 
 func fixText(e Entry) string {

@@ -34,7 +34,9 @@ type Options struct {
 	MaxAttempts   int           // attempts per job before it is discarded; 0 means 10
 	SweepInterval time.Duration // 0 disables the periodic SLA sweep
 	PollInterval  time.Duration // how often to look for new jobs; 0 means 200ms
-	JobTimeout    time.Duration // 0 means 5 minutes
+	// JobTimeout is the ceiling of any job; 0 means one hour. Deliveries
+	// work within a smaller budget that grows with their work (bot/budget).
+	JobTimeout time.Duration
 	// RecoverRunning makes jobs left running by a process that died available
 	// again at once. Only for the embedded SQLite file, which one process owns.
 	RecoverRunning bool
@@ -73,7 +75,7 @@ func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Log
 		opts.PollInterval = 200 * time.Millisecond
 	}
 	if opts.JobTimeout <= 0 {
-		opts.JobTimeout = 5 * time.Minute
+		opts.JobTimeout = time.Hour
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[DeliveryArgs]) error {
@@ -164,15 +166,4 @@ func (q *Queue) Depth(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count queued jobs: %w", err)
 	}
 	return n, nil
-}
-
-// Idle reports whether no delivery job is waiting or running.
-func (q *Queue) Idle(ctx context.Context) (bool, error) {
-	var n int
-	err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = ? AND state IN ('available', 'scheduled', 'retryable', 'running', 'pending')`,
-		DeliveryArgs{}.Kind()).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("count queued jobs: %w", err)
-	}
-	return n == 0, nil
 }

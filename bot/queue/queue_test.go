@@ -135,5 +135,5 @@ func TestDeliveryWorkedOnceAndRetryAfterHonoured(t *testing.T) {
 	if len(at) != 2 || at[1].Sub(at[0]) < 300*time.Millisecond {
 		t.Errorf("retry came %v after a Retry-After of 300ms", at[len(at)-1].Sub(at[0]))
 	}
-	waitFor(t, "idle queue", func() bool { ok, _ := q.Idle(ctx); return ok })
+	waitFor(t, "idle queue", func() bool { n, err := q.Depth(ctx); return err == nil && n == 0 })
 }

@@ -11,18 +11,19 @@ import (
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/markdown"
 	"gitlab.com/vigil-vm/vigil/bot/sla"
 )
 
-// NoteEvent is what the tracker needs of a Note Hook.
+// NoteEvent is what the tracker takes of a Note Hook: only where to find
+// the note. Its author, body and issue are read back through the API, since
+// a payload is only what its sender claims.
 type NoteEvent struct {
 	ProjectID    int64
-	ProjectPath  string
-	IID          int64 // of the issue commented on
+	ProjectPath  string // confirmed by the caller through the API
+	IID          int64  // of the issue the payload says was commented on
+	NoteID       int64
 	NoteableType string
-	Body         string
-	AuthorID     int64
-	Username     string
 }
 
 // Command is one exception command found in a comment.
@@ -77,59 +78,109 @@ func ParseCommand(body string, today time.Time) (Command, bool, error) {
 	return Command{}, false, nil
 }
 
-// HandleNote applies an exception command from a comment on a tracked issue:
-// it checks the author's role, records the exception in the ledger, replies,
-// and brings the issue's labels in line.
+// HandleNote applies an exception command from a comment on a tracked
+// issue. The note is read back from GitLab and its author's role checked
+// through the members API; a note GitLab does not show, one on an issue the
+// bot does not track, and one by an author without the role change nothing.
 func (t *Tracker) HandleNote(ctx context.Context, ev NoteEvent) error {
 	if ev.NoteableType != "Issue" {
 		return nil
 	}
-	now := t.now().UTC()
-	cmd, ok, perr := ParseCommand(ev.Body, now)
+	n, err := t.readNote(ctx, ev.ProjectID, ev.IID, ev.NoteID)
+	if err != nil || n == nil {
+		return err
+	}
+	self, err := t.self(ctx)
+	if err != nil || n.System || n.Author.ID == self {
+		return err
+	}
+	cmd, ok, perr := ParseCommand(n.Body, t.now().UTC())
 	if !ok {
 		return nil
 	}
-	is, err := t.ledger.IssueByIID(ctx, ev.ProjectID, ev.IID)
+	is, err := t.ledger.IssueByIID(ctx, ev.ProjectID, n.NoteableIID)
 	if ledger.IsNotFound(err) {
+		t.log.Info("ignored a command on an issue vigil does not track", "project", ev.ProjectPath, "iid", n.NoteableIID, "note", n.ID)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	pol := t.policy(ev.ProjectPath)
-	level, err := t.accessLevel(ctx, ev.ProjectID, ev.AuthorID)
-	if err != nil {
+	who := markdown.Inline(n.Author.Username)
+	if ok, err := t.mayRecord(ctx, ev.ProjectID, n, pol); err != nil || !ok {
+		if err == nil {
+			err = t.note(ctx, ev.ProjectID, is.IID, fmt.Sprintf("@%s only project members with at least the %s role can record exceptions; nothing was changed.", who, pol.ExceptionRole))
+		}
 		return err
 	}
-	if level < pol.AccessLevel() {
-		return t.note(ctx, ev.ProjectID, ev.IID, fmt.Sprintf("@%s only project members with at least the %s role can record exceptions; nothing was changed.", ev.Username, pol.ExceptionRole))
-	}
 	if perr != nil {
-		return t.note(ctx, ev.ProjectID, ev.IID, fmt.Sprintf("@%s %v. Nothing was changed.", ev.Username, perr))
+		return t.note(ctx, ev.ProjectID, is.IID, fmt.Sprintf("@%s %s. Nothing was changed.", who, markdown.Inline(perr.Error())))
 	}
-	var reply string
-	switch cmd.Verb {
-	case "accept-risk":
-		is.Exception, is.ExceptionReason, is.ExceptionExpires, is.ExceptionBy = sla.AcceptedRisk, cmd.Reason, cmd.Expires, ev.Username
-		reply = fmt.Sprintf("Risk accepted by @%s until %s: %s. vigil will not reopen or escalate this issue until then.", ev.Username, cmd.Expires.Format(time.DateOnly), cmd.Reason)
-	case "false-positive":
-		is.Exception, is.ExceptionReason, is.ExceptionExpires, is.ExceptionBy = sla.FalsePositive, cmd.Reason, time.Time{}, ev.Username
-		reply = fmt.Sprintf("Marked a false positive by @%s: %s. vigil will not reopen or escalate this issue.", ev.Username, cmd.Reason)
-	case "revoke":
-		if is.Exception == "" {
-			return t.note(ctx, ev.ProjectID, ev.IID, fmt.Sprintf("@%s there is no exception to revoke.", ev.Username))
-		}
-		is.Exception, is.ExceptionReason, is.ExceptionExpires, is.ExceptionBy = "", "", time.Time{}, ""
-		reply = fmt.Sprintf("Exception revoked by @%s; the SLA applies again.", ev.Username)
+	reply, changed := applyCommand(&is, cmd, n.Author.Username)
+	if !changed {
+		return t.note(ctx, ev.ProjectID, is.IID, reply)
 	}
 	if err := t.ledger.PutIssue(ctx, is); err != nil {
 		return err
 	}
-	t.log.Info("recorded exception command", "project", ev.ProjectPath, "iid", ev.IID, "command", cmd.Verb, "by", ev.Username)
-	if err := t.note(ctx, ev.ProjectID, ev.IID, reply); err != nil {
+	t.log.Info("recorded exception command", "project", ev.ProjectPath, "iid", is.IID, "command", cmd.Verb, "by", n.Author.Username, "note", n.ID)
+	if err := t.note(ctx, ev.ProjectID, is.IID, reply+"\n\n"+t.markers.ack(is.Group, n.ID)); err != nil {
 		return err
 	}
 	return t.reconcileGroup(ctx, ev.ProjectID, ev.ProjectPath, is.Group)
+}
+
+// applyCommand records cmd by username on is and returns the reply, and
+// whether the issue changed.
+func applyCommand(is *ledger.Issue, cmd Command, username string) (string, bool) {
+	who, reason := markdown.Inline(username), markdown.Inline(cmd.Reason)
+	switch cmd.Verb {
+	case "accept-risk":
+		is.Exception, is.ExceptionReason, is.ExceptionExpires, is.ExceptionBy = sla.AcceptedRisk, cmd.Reason, cmd.Expires, username
+		return fmt.Sprintf("Risk accepted by @%s until %s: %s. vigil will not reopen or escalate this issue until then.", who, cmd.Expires.Format(time.DateOnly), reason), true
+	case "false-positive":
+		is.Exception, is.ExceptionReason, is.ExceptionExpires, is.ExceptionBy = sla.FalsePositive, cmd.Reason, time.Time{}, username
+		return fmt.Sprintf("Marked a false positive by @%s: %s. vigil will not reopen or escalate this issue.", who, reason), true
+	}
+	if is.Exception == "" {
+		return fmt.Sprintf("@%s there is no exception to revoke.", who), false
+	}
+	is.Exception, is.ExceptionReason, is.ExceptionExpires, is.ExceptionBy = "", "", time.Time{}, ""
+	return fmt.Sprintf("Exception revoked by @%s; the SLA applies again.", who), true
+}
+
+// readNote reads a note of an issue through the API; nil when GitLab does
+// not show it there.
+func (t *Tracker) readNote(ctx context.Context, projectID, iid, noteID int64) (*gitlab.Note, error) {
+	if noteID <= 0 || iid <= 0 {
+		t.log.Warn("ignored a note hook without a note", "project_id", projectID, "iid", iid)
+		return nil, nil
+	}
+	n, resp, err := t.gl.Notes.GetIssueNote(projectID, iid, noteID, gitlab.WithContext(ctx))
+	if resp != nil && resp.StatusCode == http.StatusNotFound {
+		t.log.Warn("ignored a note GitLab does not show", "project_id", projectID, "iid", iid, "note", noteID)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, apiError("read note", resp, err)
+	}
+	return n, nil
+}
+
+// mayRecord checks, through the members API, that a note's author has the
+// role the policy asks of exceptions.
+func (t *Tracker) mayRecord(ctx context.Context, projectID int64, n *gitlab.Note, pol sla.Policy) (bool, error) {
+	level, err := t.accessLevel(ctx, projectID, n.Author.ID)
+	if err != nil {
+		return false, err
+	}
+	if level < pol.AccessLevel() {
+		t.log.Warn("ignored an exception command from an author without the role", "project_id", projectID,
+			"note", n.ID, "author", n.Author.Username, "level", level)
+		return false, nil
+	}
+	return true, nil
 }
 
 // accessLevel is a user's effective access level in a project, 0 for none.

@@ -1,10 +1,16 @@
 package tracker
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/sla"
 )
+
+var mention = regexp.MustCompile(`(^|[^\w])@[A-Za-z0-9_.\-]`)
 
 func TestParseCommand(t *testing.T) {
 	today := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
@@ -58,6 +64,11 @@ func FuzzParseCommand(f *testing.F) {
 		c, ok, err := ParseCommand(body, today)
 		if !ok || err != nil {
 			return
+		}
+		// The reply quotes the reason: as text, never as markup.
+		reply, _ := applyCommand(&ledger.Issue{Exception: sla.FalsePositive}, c, "alice")
+		if strings.Contains(reply, "<") || mention.MatchString(strings.ReplaceAll(reply, "@alice", "")) || strings.Contains(reply, "\n") {
+			t.Errorf("reply to %q carries markup: %q", body, reply)
 		}
 		switch c.Verb {
 		case "accept-risk":

@@ -4,23 +4,30 @@ import (
 	"context"
 	"fmt"
 
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/markdown"
 )
 
-// IssueEvent is what the tracker needs of an Issue Hook.
+// IssueEvent is what the tracker takes of an Issue Hook: a hint of what
+// changed, confirmed through the API before the bot acts on it.
 type IssueEvent struct {
 	ProjectID   int64
-	ProjectPath string
+	ProjectPath string // confirmed by the caller through the API
 	IID         int64
 	Action      string // open, close, reopen, update
 	State       string // opened, closed
-	Username    string // who acted
+	// Public is set when the payload shows the issue not confidential.
+	Public bool
 }
 
-// HandleIssueEvent reacts to a person closing or reopening a tracked issue.
-// Closing an issue whose finding is still detected, without an exception,
-// is a process deviation: the issue is reopened, labeled and told why. The
-// bot's own closes and reopens arrive here too and change nothing.
+// HandleIssueEvent reacts to a person closing, reopening or making public a
+// tracked issue. Closing an issue whose finding is still detected, without
+// an exception, is a process deviation: the issue is reopened, labeled and
+// told why. A confidential issue made public is made confidential again
+// unless the project's policy allows public issues. The bot's own closes
+// and reopens arrive here too and change nothing.
 func (t *Tracker) HandleIssueEvent(ctx context.Context, ev IssueEvent) error {
 	is, err := t.ledger.IssueByIID(ctx, ev.ProjectID, ev.IID)
 	if ledger.IsNotFound(err) {
@@ -29,22 +36,43 @@ func (t *Tracker) HandleIssueEvent(ctx context.Context, ev IssueEvent) error {
 	if err != nil {
 		return err
 	}
+	pol := t.policy(ev.ProjectPath)
+	if ev.Public {
+		if err := t.keepConfidential(ctx, ev.ProjectID, is.IID, pol); err != nil {
+			return err
+		}
+	}
 	closed := ev.Action == "close" || (ev.Action == "" && ev.State == stateClosed)
 	reopened := ev.Action == "reopen"
-	switch {
-	case closed && is.State == stateClosed, reopened && is.State == stateOpened, !closed && !reopened:
+	if (closed && is.State == stateClosed) || (reopened && is.State == stateOpened) || (!closed && !reopened) {
 		return nil // our own doing, or nothing the bot tracks
-	case reopened:
+	}
+	// The payload says the state changed; GitLab says whether it did.
+	cur, resp, err := t.gl.Issues.GetIssue(ev.ProjectID, is.IID, gitlab.WithContext(ctx))
+	if err != nil {
+		return apiError("read issue", resp, err)
+	}
+	if cur.State == is.State {
+		t.log.Warn("ignored an issue hook GitLab does not confirm", "project", ev.ProjectPath, "iid", is.IID, "action", ev.Action)
+		return nil
+	}
+	if cur.State == stateOpened {
 		is.State = stateOpened
 		return t.ledger.PutIssue(ctx, is)
 	}
+	return t.closedByPerson(ctx, ev.ProjectPath, cur, is)
+}
+
+// closedByPerson handles an issue a person closed: kept closed when nothing
+// is detected or an exception holds, reopened as a process deviation else.
+func (t *Tracker) closedByPerson(ctx context.Context, projectPath string, cur *gitlab.Issue, is ledger.Issue) error {
 	now := t.now().UTC()
-	pol := t.policy(ev.ProjectPath)
+	pol := t.policy(projectPath)
 	fs, err := t.ledger.GroupFindings(ctx, is.Group)
 	if err != nil {
 		return err
 	}
-	g := newGroup(is.Group, ev.ProjectPath, pol.GroupBy, fs)
+	g := newGroup(is.Group, projectPath, pol.GroupBy, fs)
 	if len(g.Open) == 0 || exceptionHolds(is, now) {
 		is.State = stateClosed
 		return t.ledger.PutIssue(ctx, is)
@@ -55,16 +83,20 @@ func (t *Tracker) HandleIssueEvent(ctx context.Context, ev IssueEvent) error {
 	if err != nil {
 		return err
 	}
-	if err := t.edit(ctx, ev.ProjectID, is.IID, pol, d, "reopen"); err != nil {
+	if err := t.edit(ctx, is.ProjectID, is.IID, pol, d, "reopen"); err != nil {
 		return err
 	}
 	is.State, is.Hash = stateOpened, d.Hash
 	if err := t.ledger.PutIssue(ctx, is); err != nil {
 		return err
 	}
-	t.log.Info("reopened issue closed while still detected", "project", ev.ProjectPath, "iid", is.IID, "closed_by", ev.Username)
-	return t.note(ctx, ev.ProjectID, is.IID, fmt.Sprintf(
-		"@%s closed this issue while it is still detected (last by %s). Reopened as a process deviation. "+
+	who := "someone"
+	if cur.ClosedBy != nil {
+		who = "@" + markdown.Inline(cur.ClosedBy.Username)
+	}
+	t.log.Info("reopened issue closed while still detected", "project", projectPath, "iid", is.IID, "closed_by", who)
+	return t.note(ctx, is.ProjectID, is.IID, fmt.Sprintf(
+		"%s closed this issue while it is still detected (last by %s). Reopened as a process deviation. "+
 			"If the risk is accepted or the finding is wrong, record an exception with `/vigil accept-risk YYYY-MM-DD <reason>` or `/vigil false-positive <reason>`.",
-		ev.Username, lastSeenBy(g)))
+		who, markdown.Inline(lastSeenBy(g))))
 }

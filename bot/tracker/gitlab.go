@@ -10,6 +10,7 @@ import (
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
+	"gitlab.com/vigil-vm/vigil/bot/markdown"
 	"gitlab.com/vigil-vm/vigil/bot/sla"
 )
 
@@ -61,6 +62,12 @@ func (t *Tracker) edit(ctx context.Context, projectID, iid int64, pol sla.Policy
 		Description: gitlab.Ptr(d.Description),
 		Labels:      gitlab.Ptr(gitlab.LabelOptions(labels)),
 	}
+	// The details go back only into an issue that is confidential again,
+	// in the same write.
+	reconfide := pol.Confidential && !cur.Confidential
+	if reconfide {
+		opt.Confidential = gitlab.Ptr(true)
+	}
 	if !d.Due.IsZero() {
 		opt.DueDate = gitlab.Ptr(gitlab.ISOTime(d.Due))
 	}
@@ -73,10 +80,42 @@ func (t *Tracker) edit(ctx context.Context, projectID, iid int64, pol sla.Policy
 	if _, resp, err := t.gl.Issues.UpdateIssue(projectID, iid, opt, gitlab.WithContext(ctx)); err != nil {
 		return apiError("update issue", resp, err)
 	}
+	if reconfide {
+		return t.noteReconfided(ctx, projectID, iid)
+	}
 	return nil
 }
 
+// keepConfidential makes a tracked issue confidential again when a person
+// made it public and the project's policy does not allow that.
+func (t *Tracker) keepConfidential(ctx context.Context, projectID, iid int64, pol sla.Policy) error {
+	if !pol.Confidential {
+		return nil
+	}
+	cur, resp, err := t.gl.Issues.GetIssue(projectID, iid, gitlab.WithContext(ctx))
+	if err != nil {
+		return apiError("read issue", resp, err)
+	}
+	if cur.Confidential {
+		return nil
+	}
+	opt := &gitlab.UpdateIssueOptions{Confidential: gitlab.Ptr(true)}
+	if _, resp, err := t.gl.Issues.UpdateIssue(projectID, iid, opt, gitlab.WithContext(ctx)); err != nil {
+		return apiError("make issue confidential", resp, err)
+	}
+	return t.noteReconfided(ctx, projectID, iid)
+}
+
+func (t *Tracker) noteReconfided(ctx context.Context, projectID, iid int64) error {
+	t.log.Warn("made a tracked issue confidential again", "project_id", projectID, "iid", iid)
+	return t.note(ctx, projectID, iid, "This issue was made visible to everyone. The vulnerability policy of this project keeps "+
+		"vulnerability issues confidential, so vigil made it confidential again.")
+}
+
+// note comments on an issue; the body is the bot's own text with outside
+// parts already neutralised, capped to GitLab's limit.
 func (t *Tracker) note(ctx context.Context, projectID, iid int64, body string) error {
+	body = markdown.Truncate(body, markdown.MaxText)
 	_, resp, err := t.gl.Notes.CreateIssueNote(projectID, iid, &gitlab.CreateIssueNoteOptions{Body: gitlab.Ptr(body)}, gitlab.WithContext(ctx))
 	if err != nil {
 		return apiError("comment on issue", resp, err)
@@ -85,12 +124,17 @@ func (t *Tracker) note(ctx context.Context, projectID, iid int64, body string) e
 }
 
 // adopt finds an issue the bot created for a group before it lost its
-// ledger, by the hidden marker in the description.
+// ledger: authored by the bot's own user and carrying the group's keyed
+// marker. An issue anyone else wrote is never adopted, whatever it says.
 func (t *Tracker) adopt(ctx context.Context, projectID int64, group string) (*gitlab.Issue, error) {
-	marker := Marker(group)
+	self, err := t.self(ctx)
+	if err != nil {
+		return nil, err
+	}
 	opt := &gitlab.ListProjectIssuesOptions{
 		Search:      gitlab.Ptr(group),
 		In:          gitlab.Ptr("description"),
+		AuthorID:    gitlab.Ptr(self),
 		ListOptions: gitlab.ListOptions{PerPage: 100},
 	}
 	for page := int64(1); ; page++ {
@@ -100,9 +144,10 @@ func (t *Tracker) adopt(ctx context.Context, projectID int64, group string) (*gi
 			return nil, apiError("search issues", resp, err)
 		}
 		for _, is := range issues {
-			if strings.Contains(is.Description, marker) {
+			if is.Author != nil && is.Author.ID == self && t.markers.tracks(is.Description, group) {
 				return is, nil
 			}
+			t.log.Warn("not adopting an issue the bot did not write", "project_id", projectID, "iid", is.IID, "group", group)
 		}
 		if resp == nil || resp.NextPage == 0 || len(issues) == 0 {
 			return nil, nil
@@ -167,26 +212,59 @@ func (t *Tracker) assigneeIDs(ctx context.Context, usernames []string) []int64 {
 	return ids
 }
 
-// reminded returns the highest SLA stage whose reminder note the issue
-// carries, from the hidden marker in the bot's reminder notes.
-func (t *Tracker) reminded(ctx context.Context, projectID, iid int64) (int, error) {
-	best := 0
-	opt := &gitlab.ListIssueNotesOptions{ListOptions: gitlab.ListOptions{PerPage: 100}}
+// ownNotes returns the notes the bot's own user wrote on an issue, oldest
+// first: the only notes whose markers it believes.
+func (t *Tracker) ownNotes(ctx context.Context, projectID, iid int64) ([]*gitlab.Note, error) {
+	self, err := t.self(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var own []*gitlab.Note
+	opt := &gitlab.ListIssueNotesOptions{ListOptions: gitlab.ListOptions{PerPage: 100},
+		OrderBy: gitlab.Ptr("created_at"), Sort: gitlab.Ptr("asc")}
 	for page := int64(1); ; page++ {
 		opt.Page = page
 		notes, resp, err := t.gl.Notes.ListIssueNotes(projectID, iid, opt, gitlab.WithContext(ctx))
 		if err != nil {
-			return 0, apiError("read issue notes", resp, err)
+			return nil, apiError("read issue notes", resp, err)
 		}
 		for _, n := range notes {
-			if m := reminderMarker.FindStringSubmatch(n.Body); m != nil {
-				if v, _ := strconv.Atoi(m[1]); v > best {
-					best = v
-				}
+			if !n.System && n.Author.ID == self {
+				own = append(own, n)
 			}
 		}
 		if resp == nil || resp.NextPage == 0 || len(notes) == 0 {
-			return best, nil
+			return own, nil
 		}
 	}
+}
+
+// reminded returns the highest SLA stage whose reminder note the issue
+// carries, from the hidden marker in the bot's own reminder notes.
+func reminded(own []*gitlab.Note) int {
+	best := 0
+	for _, n := range own {
+		if m := reminderMarker.FindStringSubmatch(n.Body); m != nil {
+			if v, _ := strconv.Atoi(m[1]); v > best {
+				best = v
+			}
+		}
+	}
+	return best
+}
+
+// closingMarker ends the bot's closing note.
+const closingMarker = "<!-- vigil:closing -->"
+
+// noteOnce posts body with its marker unless the bot's latest note already
+// carries that marker: the note was posted and the write after it failed.
+func (t *Tracker) noteOnce(ctx context.Context, projectID, iid int64, marker, body string) error {
+	own, err := t.ownNotes(ctx, projectID, iid)
+	if err != nil {
+		return err
+	}
+	if len(own) > 0 && strings.Contains(own[len(own)-1].Body, marker) {
+		return nil
+	}
+	return t.note(ctx, projectID, iid, body+"\n\n"+marker)
 }

@@ -6,12 +6,12 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strings"
 	"text/template"
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/markdown"
 	"gitlab.com/vigil-vm/vigil/bot/sla"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
@@ -21,6 +21,9 @@ var descriptionText string
 
 var descriptionTmpl = template.Must(template.New("description").Funcs(template.FuncMap{
 	"join":    strings.Join,
+	"inline":  markdown.Inline,
+	"text":    markdown.Text,
+	"code":    markdown.Code,
 	"vulnKey": vulnKey,
 	"date":    func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
 	"short": func(d string) string {
@@ -43,26 +46,14 @@ var descriptionTmpl = template.Must(template.New("description").Funcs(template.F
 	"locations": func(e entry) string {
 		var out []string
 		for _, l := range e.rec.Finding.Package.Locations {
-			out = append(out, "`"+l.Path+"`")
+			out = append(out, "`"+markdown.Code(l.Path)+"`")
 		}
 		if len(out) == 0 { // GitLab's container scanning reports name no path
 			return "—"
 		}
 		return strings.Join(out, ", ")
 	},
-	"digest": func(d string) string {
-		if d == "" { // GitLab's reports name no digest
-			return "—"
-		}
-		if len(d) > 19 {
-			d = d[:19] + "…"
-		}
-		return "`" + d + "`"
-	},
 }).Parse(descriptionText))
-
-// Marker is the hidden line that names the group an issue tracks.
-func Marker(group string) string { return "<!-- vigil:group " + group + " -->" }
 
 // desired is the state an issue should have.
 type desired struct {
@@ -113,7 +104,7 @@ func exceptionHolds(is ledger.Issue, now time.Time) bool {
 }
 
 func (t *Tracker) render(pol sla.Policy, g *group, is ledger.Issue, s sched, now time.Time) (desired, error) {
-	d := desired{Title: g.Title(), Due: s.Due}
+	d := desired{Title: markdown.Title(g.Title()), Due: s.Due}
 	facts := sla.Facts{Severity: g.Severity, FixState: g.FixState, Exploited: g.Exploited, Deviation: is.Deviation}
 	if exceptionHolds(is, now) {
 		facts.Exception = is.Exception
@@ -150,22 +141,19 @@ func (t *Tracker) render(pol sla.Policy, g *group, is ledger.Issue, s sched, now
 	var exc string
 	switch is.Exception {
 	case sla.AcceptedRisk:
-		exc = fmt.Sprintf("risk accepted by @%s until %s: %s", is.ExceptionBy, is.ExceptionExpires.UTC().Format(time.DateOnly), is.ExceptionReason)
+		exc = fmt.Sprintf("risk accepted by @%s until %s: %s", markdown.Inline(is.ExceptionBy), is.ExceptionExpires.UTC().Format(time.DateOnly), markdown.Inline(is.ExceptionReason))
 	case sla.FalsePositive:
-		exc = fmt.Sprintf("false positive according to @%s: %s", is.ExceptionBy, is.ExceptionReason)
-	}
-	var excMarker string
-	if is.Exception != "" {
-		excMarker = "<!-- vigil:exception " + exceptionMarker(is) + " -->"
+		exc = fmt.Sprintf("false positive according to @%s: %s", markdown.Inline(is.ExceptionBy), markdown.Inline(is.ExceptionReason))
 	}
 	var buf bytes.Buffer
 	err := descriptionTmpl.Execute(&buf, map[string]any{
-		"Group": g, "Title": d.Title, "Fingerprints": strings.Join(fps, " "), "SLA": slaText, "Exception": exc, "ExceptionMarker": excMarker,
+		"Group": g, "Marker": t.markers.group(g.Key), "Title": markdown.Inline(d.Title), "Fingerprints": strings.Join(fps, " "),
+		"SLA": slaText, "Exception": exc,
 	})
 	if err != nil {
 		return d, fmt.Errorf("render issue of group %s: %w", g.Key, err)
 	}
-	d.Description = buf.String()
+	d.Description = markdown.Truncate(buf.String(), markdown.MaxText)
 
 	h := sha256.New()
 	for _, part := range [][]string{{d.Title, dateString(d.Due), g.FixState, is.Exception, is.ExceptionReason, dateString(is.ExceptionExpires)},
@@ -185,28 +173,4 @@ func dateString(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.DateOnly)
-}
-
-// exceptionMarker encodes an exception for the hidden marker, so a rebuilt
-// ledger knows it: kind, expiry, author and reason, separated by "|".
-func exceptionMarker(is ledger.Issue) string {
-	clean := strings.NewReplacer("|", "/", "-->", "->", "\n", " ")
-	return strings.Join([]string{is.Exception, dateString(is.ExceptionExpires), clean.Replace(is.ExceptionBy), clean.Replace(is.ExceptionReason)}, "|")
-}
-
-var exceptionRe = regexp.MustCompile(`<!-- vigil:exception ([^|]*)\|([^|]*)\|([^|]*)\|(.*?) -->`)
-
-func parseExceptionMarker(desc string) (kind string, expires time.Time, by, reason string, ok bool) {
-	m := exceptionRe.FindStringSubmatch(desc)
-	if m == nil || (m[1] != sla.AcceptedRisk && m[1] != sla.FalsePositive) {
-		return "", time.Time{}, "", "", false
-	}
-	if m[2] != "" {
-		t, err := time.Parse(time.DateOnly, m[2])
-		if err != nil {
-			return "", time.Time{}, "", "", false
-		}
-		expires = t
-	}
-	return m[1], expires, m[3], m[4], true
 }

@@ -20,14 +20,19 @@ type Tracker struct {
 	policies *sla.Config
 	log      *slog.Logger
 	now      func() time.Time
+	markers  markers
 
-	mu    sync.Mutex
-	users map[string]int64 // username → id, for assignees
+	mu     sync.Mutex
+	users  map[string]int64 // username → id, for assignees
+	selfID int64            // the bot's own user, once known
 }
 
 // Options configure a Tracker.
 type Options struct {
 	Now func() time.Time // the clock; time.Now when nil
+	// MarkerKey keys the MAC of the hidden markers; the bot's
+	// configuration requires one (see bot.Config.MarkerKey).
+	MarkerKey []byte
 }
 
 // New returns a tracker writing through gl.
@@ -38,7 +43,27 @@ func New(gl *gitlab.Client, l *ledger.Ledger, policies *sla.Config, log *slog.Lo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Tracker{gl: gl, ledger: l, policies: policies, log: log, now: opts.Now, users: map[string]int64{}}
+	return &Tracker{gl: gl, ledger: l, policies: policies, log: log, now: opts.Now, users: map[string]int64{},
+		markers: markers{key: opts.MarkerKey}}
+}
+
+// self is the id of the user the bot acts as, read once from GET /user:
+// only what this user wrote is state the bot recovers from GitLab.
+func (t *Tracker) self(ctx context.Context) (int64, error) {
+	t.mu.Lock()
+	id := t.selfID
+	t.mu.Unlock()
+	if id != 0 {
+		return id, nil
+	}
+	u, resp, err := t.gl.Users.CurrentUser(gitlab.WithContext(ctx))
+	if err != nil {
+		return 0, apiError("read the bot's own user", resp, err)
+	}
+	t.mu.Lock()
+	t.selfID = u.ID
+	t.mu.Unlock()
+	return u.ID, nil
 }
 
 // policy returns the SLA policy of a project.

@@ -3,7 +3,6 @@ package webhook
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -28,8 +27,27 @@ var accepted = map[string]bool{
 	"Merge Request Hook":      true,
 }
 
-// Accepted reports whether the bot acts on an X-Gitlab-Event.
-func Accepted(event string) bool { return accepted[event] }
+// known are the other events GitLab sends, counted under their own name
+// although the bot ignores them; any other X-Gitlab-Event value is counted
+// as "other", so no request can create a metrics series.
+var known = map[string]bool{
+	"Push Hook": true, "Tag Push Hook": true, "Wiki Page Hook": true, "Deployment Hook": true,
+	"Feature Flag Hook": true, "Release Hook": true, "Emoji Hook": true, "Resource Access Token Hook": true,
+	"Member Hook": true, "Subgroup Hook": true, "Project Hook": true, "Milestone Hook": true,
+	"Vulnerability Hook": true, "System Hook": true,
+}
+
+// EventLabel is the metrics label of an X-Gitlab-Event value: the event
+// for GitLab's events, "other" for anything else, "none" when absent.
+func EventLabel(event string) string {
+	switch {
+	case event == "":
+		return "none"
+	case accepted[event] || known[event]:
+		return event
+	}
+	return "other"
+}
 
 // Results of a delivery, as counted by the Observe callback.
 const (
@@ -51,8 +69,12 @@ type Store interface {
 
 // Config configures a Receiver.
 type Config struct {
-	// Secrets are the accepted X-Gitlab-Token values; at least one is needed.
+	// Secrets are the accepted X-Gitlab-Token values for every project; at
+	// least one secret, here or in Scoped, is needed.
 	Secrets []string
+	// Scoped are secrets accepted only for deliveries about projects whose
+	// path matches their scope.
+	Scoped []ScopedSecret
 	// MaxBytes bounds a body; larger ones get 413. 0 means 25 MiB (GitLab's own cap).
 	MaxBytes int64
 	Store    Store
@@ -64,8 +86,9 @@ type Config struct {
 
 // Receiver is the http.Handler of POST /webhooks/gitlab.
 type Receiver struct {
-	cfg    Config
-	hashes [][32]byte
+	cfg     Config
+	secrets []secret
+	refused *limiter
 }
 
 // New returns a receiver; it refuses a configuration without a secret.
@@ -73,13 +96,18 @@ func New(cfg Config) (*Receiver, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("webhook receiver needs a store")
 	}
-	r := &Receiver{cfg: cfg}
+	r := &Receiver{cfg: cfg, refused: newLimiter(time.Second, 5)}
 	for _, s := range cfg.Secrets {
 		if s = strings.TrimSpace(s); s != "" {
-			r.hashes = append(r.hashes, sha256.Sum256([]byte(s)))
+			r.secrets = append(r.secrets, secret{hash: sha256.Sum256([]byte(s))})
 		}
 	}
-	if len(r.hashes) == 0 {
+	for _, s := range cfg.Scoped {
+		if v := strings.TrimSpace(s.Secret); v != "" && s.Scope != "" {
+			r.secrets = append(r.secrets, secret{hash: sha256.Sum256([]byte(v)), scope: s.Scope})
+		}
+	}
+	if len(r.secrets) == 0 {
 		return nil, errors.New("webhook receiver needs at least one secret token")
 	}
 	if r.cfg.MaxBytes <= 0 {
@@ -92,17 +120,6 @@ func New(cfg Config) (*Receiver, error) {
 		r.cfg.Now = time.Now
 	}
 	return r, nil
-}
-
-// authorized compares the token against every secret in constant time: the
-// hashes have equal length and every secret is compared.
-func (r *Receiver) authorized(token string) bool {
-	got := sha256.Sum256([]byte(token))
-	ok := 0
-	for _, h := range r.hashes {
-		ok |= subtle.ConstantTimeCompare(got[:], h[:])
-	}
-	return ok == 1 && token != ""
 }
 
 type reply struct {
@@ -118,7 +135,8 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.respond(w, event, http.StatusMethodNotAllowed, "", reply{Status: "error", Error: "use POST"})
 		return
 	}
-	if !r.authorized(req.Header.Get("X-Gitlab-Token")) {
+	grant := r.authorize(req.Header.Get("X-Gitlab-Token"))
+	if !grant.ok() {
 		r.respond(w, event, http.StatusUnauthorized, ResultUnauthorized, reply{Status: "error", Error: "missing or wrong X-Gitlab-Token"})
 		return
 	}
@@ -142,6 +160,12 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.respond(w, event, http.StatusBadRequest, ResultMalformed, reply{Status: "error", Error: "body is not a JSON object"})
 		return
 	}
+	if !grant.covers(body) {
+		// Refused like a wrong token: a secret scoped to other projects
+		// says nothing about this one, and nothing is stored.
+		r.respond(w, event, http.StatusUnauthorized, ResultUnauthorized, reply{Status: "error", Error: "X-Gitlab-Token is not valid for this project"})
+		return
+	}
 	key := DeliveryKey(req.Header, event, body)
 	stored, err := r.cfg.Store.Accept(req.Context(), ledger.Delivery{Key: key, Event: event, Body: body, Received: r.cfg.Now()})
 	if err != nil {
@@ -157,19 +181,41 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 func (r *Receiver) respond(w http.ResponseWriter, event string, code int, result string, body reply) {
+	label := EventLabel(event)
 	if result != "" {
-		level := slog.LevelInfo
-		if code >= 400 {
-			level = slog.LevelWarn
-		}
-		r.cfg.Log.Log(context.Background(), level, "webhook delivery", "event", event, "result", result, "status", code, "key", body.Key, "reason", body.Error)
+		r.logResult(label, code, result, body)
 		if r.cfg.Observe != nil {
-			r.cfg.Observe(event, result)
+			r.cfg.Observe(label, result)
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(body)
+}
+
+// logResult logs a delivery's outcome. Refusals are what anyone on the
+// network can cause, so they are rate-limited and carry only fixed labels.
+func (r *Receiver) logResult(label string, code int, result string, body reply) {
+	level, attrs := slog.LevelInfo, []any{"event", label, "result", result, "status", code}
+	if code >= 400 {
+		level = slog.LevelWarn
+	}
+	if code == http.StatusUnauthorized || code == http.StatusMethodNotAllowed || code == http.StatusRequestEntityTooLarge {
+		ok, suppressed := r.refused.allow(r.cfg.Now())
+		if !ok {
+			return
+		}
+		if suppressed > 0 {
+			attrs = append(attrs, "suppressed", suppressed)
+		}
+	}
+	if body.Key != "" {
+		attrs = append(attrs, "key", body.Key)
+	}
+	if body.Error != "" {
+		attrs = append(attrs, "reason", body.Error)
+	}
+	r.cfg.Log.Log(context.Background(), level, "webhook delivery", attrs...)
 }
 
 // DeliveryKey is the deduplication key of a delivery: Idempotency-Key, else

@@ -143,11 +143,17 @@ func TestNewNeedsSecret(t *testing.T) {
 func FuzzReceiver(f *testing.F) {
 	f.Add("Job Hook", []byte(`{"object_kind":"build"}`))
 	f.Add("Note Hook", []byte(`[`))
+	f.Add("Note Hook", []byte(`{"project_id":1,"project":{"id":1,"path_with_namespace":"team-a/x"},"object_attributes":{"project_id":1}}`))
 	f.Fuzz(func(t *testing.T, event string, body []byte) {
 		store := &memStore{seen: map[string]ledger.Delivery{}}
-		r, _ := New(Config{Secrets: []string{"s"}, MaxBytes: 4096, Store: store})
+		r, _ := New(Config{Secrets: []string{"s"}, MaxBytes: 4096, Store: store,
+			Scoped: []ScopedSecret{{Scope: "team-a/**", Secret: "a"}}})
+		token := "s"
+		if len(body) > 0 && body[0]%2 == 1 {
+			token = "a" // half the inputs go through the scope check
+		}
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/gitlab", bytes.NewReader(body))
-		req.Header.Set("X-Gitlab-Token", "s")
+		req.Header.Set("X-Gitlab-Token", token)
 		req.Header.Set("X-Gitlab-Event", event)
 		w := httptest.NewRecorder()
 		r.ServeHTTP(w, req)
@@ -156,6 +162,13 @@ func FuzzReceiver(f *testing.F) {
 		}
 		if len(store.seen) > 0 && w.Code != http.StatusAccepted {
 			t.Errorf("stored a delivery answered %d", w.Code)
+		}
+		// What the scoped secret let in is about a project in its scope.
+		if len(store.seen) > 0 && token == "a" {
+			var p scopeFields // as the bot reads it
+			if json.Unmarshal(body, &p) != nil || !strings.HasPrefix(p.Project.Path, "team-a/") {
+				t.Errorf("scoped secret let in %q", body)
+			}
 		}
 	})
 }

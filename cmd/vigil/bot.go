@@ -27,11 +27,12 @@ confidential issue per finding group with its SLA due date. It also serves /heal
 /metrics.
 
 Settings come from the defaults, then --config (YAML), then the environment, then flags.
-Secrets are never read from the config file: set VIGIL_GITLAB_TOKEN (api scope) and
-VIGIL_WEBHOOK_SECRET in the environment (flags would show them in process lists).
+Secrets are never read from the config file: set VIGIL_GITLAB_TOKEN (api scope),
+VIGIL_WEBHOOK_SECRET (or VIGIL_WEBHOOK_SCOPED_SECRETS) and VIGIL_MARKER_KEY in the environment
+(flags would show them in process lists).
 In GitLab, add a project or group webhook to http(s)://<bot>/webhooks/gitlab with that secret
 and the job, pipeline, issue, confidential issue, note, confidential note and merge request events.`,
-		Example: `  VIGIL_GITLAB_URL=https://gitlab.example.com VIGIL_GITLAB_TOKEN=… VIGIL_WEBHOOK_SECRET=… \
+		Example: `  VIGIL_GITLAB_URL=https://gitlab.example.com VIGIL_GITLAB_TOKEN=… VIGIL_WEBHOOK_SECRET=… VIGIL_MARKER_KEY=… \
       vigil bot --data /var/lib/vigil/bot.db --policy sla.yml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -19,6 +19,10 @@ import (
 
 const hookSecret = "demo-webhook-secret"
 
+// markerKey keys the bot's hidden markers; the demo's GitLab lives only as
+// long as the command, so a fixed key protects nothing and costs nothing.
+const markerKey = "demo-marker-key-not-a-secret"
+
 // Loop runs the rest of vigil's loop on the scan's reports: a GitLab test
 // double receives the finished pipeline with the scan job's artifacts and
 // sends its Job Hook to a bot (SQLite in WorkDir), which files the issues;
@@ -45,7 +49,7 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 	}
 	cfg := bot.DefaultConfig()
 	cfg.Listen, cfg.GitLabURL, cfg.GitLabToken, cfg.Data = "", glURL, token, data
-	cfg.WebhookSecrets = []string{hookSecret}
+	cfg.WebhookSecrets, cfg.MarkerKey = []string{hookSecret}, markerKey
 	cfg.PollInterval, cfg.SweepInterval = 50*time.Millisecond, 0
 	svc, err := bot.New(ctx, cfg, o.Log)
 	if err != nil {

@@ -66,7 +66,9 @@ func compiled() *jsonschema.Schema {
 		panic("embedded findings schema: " + err.Error()) // a build defect, not input
 	}
 	c := jsonschema.NewCompiler()
-	const url = "vigil-findings.schema.json"
+	// The schema's own $id: a relative name would resolve against the working
+	// directory and put a local path into every validation error.
+	const url = "https://gitlab.com/vigil-vm/vigil/docs/vigil-findings.schema.json"
 	if err := c.AddResource(url, doc); err != nil {
 		panic("embedded findings schema: " + err.Error())
 	}

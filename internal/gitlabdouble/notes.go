@@ -206,6 +206,25 @@ func (s *Server) noteRoutes() {
 			list(r, p, issueNoteable(i))
 		}
 	})
+	s.route("GET /projects/:id/issues/:issue_iid/notes/:note_id", func(r *request) {
+		p, i, ok := r.issue(Guest)
+		if !ok {
+			return
+		}
+		id, ok := r.intPath("note_id", "Note")
+		if !ok {
+			return
+		}
+		// A note of another issue, or an internal note the caller may not
+		// read, is not found, as in GitLab.
+		for _, n := range i.notes {
+			if n.ID == id && (!n.Internal || r.role(p) >= Reporter) {
+				r.json(http.StatusOK, s.noteView(p, issueNoteable(i), n))
+				return
+			}
+		}
+		r.notFound("Note")
+	})
 	s.route("POST /projects/:id/issues/:issue_iid/notes", func(r *request) {
 		if p, i, ok := r.issue(Guest); ok {
 			if i.DiscussionLocked != nil && *i.DiscussionLocked && r.role(p) < Reporter {

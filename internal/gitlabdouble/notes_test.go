@@ -78,3 +78,24 @@ func TestMergeRequestNoteEdit(t *testing.T) {
 		t.Errorf("missing note: status %d, want 404", statusOf(resp))
 	}
 }
+
+func TestGetIssueNote(t *testing.T) {
+	f := newFixture(t, nil)
+	f.srv.AddUser("alice", Developer)
+	for range 2 {
+		if _, _, err := f.client.Issues.CreateIssue(f.project.ID, &gitlab.CreateIssueOptions{Title: gitlab.Ptr("t")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	made := f.srv.AddNoteAs("alice", f.project.ID, 1, "/vigil revoke")
+	n, _, err := f.client.Notes.GetIssueNote(f.project.ID, 1, int64(made.ID))
+	if err != nil || n.Body != "/vigil revoke" || n.Author.Username != "alice" || n.NoteableIID != 1 {
+		t.Fatalf("get note: %v %+v", err, n)
+	}
+	// The note exists, but not on issue 2; an id no note has is not found either.
+	for _, c := range []struct{ issue, note int64 }{{2, int64(made.ID)}, {1, 9999}} {
+		if _, resp, _ := f.client.Notes.GetIssueNote(f.project.ID, c.issue, c.note); statusOf(resp) != http.StatusNotFound {
+			t.Errorf("note %d of issue %d: status %d, want 404", c.note, c.issue, statusOf(resp))
+		}
+	}
+}

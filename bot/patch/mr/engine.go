@@ -72,6 +72,7 @@ type Engine struct {
 	opts     Options
 	log      *slog.Logger
 	steady   *steadyState
+	self     self
 }
 
 // New returns an engine over every patcher vigil has; the options say

@@ -1,29 +1,24 @@
-package verify
+package main
 
 import (
 	"context"
-	"io"
-	"log"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/crane"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"gitlab.com/vigil-vm/vigil/bot/patch"
 	"gitlab.com/vigil-vm/vigil/bot/patch/gomod"
+	"gitlab.com/vigil-vm/vigil/ci/verify"
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
 
 // The Go merge request of the patch engine, proved the way vigil proves a
@@ -32,6 +27,8 @@ import (
 // go.mod and go.sum alone, and scanned with grype and the real Go
 // vulnerability database; every finding the x/net merge request claims,
 // and the x/crypto one its go get fixed along the way, is gone.
+// It lives with the composition root, the one package that may import both
+// the patcher and the scanner.
 func TestVerifyGoModuleBump(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fetches modules and the Go vulnerability database")
@@ -73,20 +70,15 @@ func TestVerifyGoModuleBump(t *testing.T) {
 	}
 	after := buildImage(t, clean)
 
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
-	for ref, img := range map[string]v1.Image{host + "/svc:before": before, host + "/svc:after": after} {
-		r, _ := name.ParseReference(ref)
-		if err := remote.Write(r, img); err != nil {
-			t.Fatal(err)
-		}
-	}
+	reg := registrytest.New(t)
+	host := reg.Host
+	reg.Push(t, "svc:before", before)
+	reg.Push(t, "svc:after", after)
 	claimed := []findings.Finding{
 		{Vulnerability: findings.Vulnerability{ID: "GO-2025-3595", Aliases: []string{"CVE-2025-22872"}}, Package: findings.Package{Name: "golang.org/x/net"}},
 		{Vulnerability: findings.Vulnerability{ID: "GO-2024-3321", Aliases: []string{"CVE-2024-45337"}}, Package: findings.Package{Name: "golang.org/x/crypto"}},
 	}
-	v := &Verifier{DB: vulndb.OpenOptions{Dir: db}}
+	v := &verify.Verifier{DB: vulndb.OpenOptions{Dir: db}}
 	defer v.Close()
 	n0, n1, err := v.Verify(ctx, host+"/svc:before", host+"/svc:after", claimed)
 	if err != nil {
