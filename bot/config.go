@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -35,11 +36,19 @@ type Config struct {
 	// notes, so no one can forge them from public facts. Required; changing
 	// it makes issues written under the old key unrecoverable after a lost
 	// ledger (they are then opened anew).
-	MarkerKey        string        `yaml:"-"`
-	Data             string        `yaml:"data"`
-	PolicyFile       string        `yaml:"policy_file"`
-	JobNames         []string      `yaml:"job_names"`
-	AnyJob           bool          `yaml:"any_job"`
+	MarkerKey string `yaml:"-"`
+	// APIToken, when set, is the bearer token GET /api/ingests requires
+	// (from the environment only).
+	APIToken   string `yaml:"-"`
+	Data       string `yaml:"data"`
+	PolicyFile string `yaml:"policy_file"`
+	// JobNames, when set, limits ingestion to jobs of these names; by
+	// default a job is a scan when GitLab lists a security report among its
+	// artifacts, whatever it is called.
+	JobNames []string `yaml:"job_names"`
+	// TrackRefs are branch and tag patterns (path.Match) whose pipelines
+	// change issues besides the default branch's.
+	TrackRefs        []string      `yaml:"track_refs"`
 	Artifacts        []string      `yaml:"artifacts"`
 	MaxBodyBytes     int64         `yaml:"max_body_bytes"`
 	MaxArtifactBytes int64         `yaml:"max_artifact_bytes"`
@@ -68,7 +77,6 @@ func DefaultConfig() *Config {
 		Listen:            ":8080",
 		GitLabURL:         "https://gitlab.com",
 		Data:              "vigil-bot.db",
-		JobNames:          []string{"vigil-scan", "vigil", "container_scanning", "dependency_scanning", "gemnasium-dependency_scanning"},
 		Artifacts:         append([]string(nil), ingest.DefaultArtifacts...),
 		MaxBodyBytes:      25 << 20,
 		MaxArtifactBytes:  findings.MaxReportBytes,
@@ -122,12 +130,14 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 	str("VIGIL_LISTEN", &c.Listen)
 	str("VIGIL_GITLAB_URL", &c.GitLabURL)
 	str("VIGIL_GITLAB_TOKEN", &c.GitLabToken)
+	str("VIGIL_API_TOKEN", &c.APIToken)
 	str("VIGIL_MARKER_KEY", &c.MarkerKey)
 	list("VIGIL_WEBHOOK_SCOPED_SECRETS", &c.ScopedWebhookSecrets)
 	str("VIGIL_DATA", &c.Data)
 	str("VIGIL_POLICY", &c.PolicyFile)
 	str("VIGIL_LOG_LEVEL", &c.LogLevel)
 	list("VIGIL_JOB_NAMES", &c.JobNames)
+	list("VIGIL_TRACK_REFS", &c.TrackRefs)
 	list("VIGIL_ARTIFACTS", &c.Artifacts)
 	var secrets []string
 	if v, ok := lookup("VIGIL_WEBHOOK_SECRET"); ok && v != "" {
@@ -158,7 +168,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 			*dst = n
 		}
 	}
-	for name, dst := range map[string]*bool{"VIGIL_ANY_JOB": &c.AnyJob, "VIGIL_PATCH": &c.Patch} {
+	for name, dst := range map[string]*bool{"VIGIL_PATCH": &c.Patch} {
 		if v, ok := lookup(name); ok && v != "" {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
@@ -190,9 +200,9 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.MarkerKey, "marker-key", c.MarkerKey, "secret (16+ characters) that keys the MAC of the hidden markers in the bot's issues and notes; prefer VIGIL_MARKER_KEY")
 	fs.StringVar(&c.Data, "data", c.Data, "SQLite file holding the job queue and the ledger of findings and issues; the webhook inbox is a second file beside it, NAME.inbox.db (VIGIL_DATA)")
 	fs.StringVar(&c.PolicyFile, "policy", c.PolicyFile, "YAML SLA policy: labels, day counts, near-breach window, clock start, grouping, per-project overrides (VIGIL_POLICY); empty uses the defaults")
-	fs.StringSliceVar(&c.JobNames, "job-name", c.JobNames, "CI job names whose artifacts hold scan reports (VIGIL_JOB_NAMES)")
-	fs.BoolVar(&c.AnyJob, "any-job", c.AnyJob, "look for scan reports in the artifacts of every successful job, not only the named ones (VIGIL_ANY_JOB)")
-	fs.StringSliceVar(&c.Artifacts, "artifact", c.Artifacts, "artifact files read as scan reports (VIGIL_ARTIFACTS)")
+	fs.StringSliceVar(&c.JobNames, "job-name", c.JobNames, "only read jobs of these names (VIGIL_JOB_NAMES); by default every job GitLab lists with a security report is a scan, whatever its name")
+	fs.StringSliceVar(&c.TrackRefs, "track-ref", c.TrackRefs, "branch or tag patterns (path.Match, e.g. release/*) whose pipelines change issues besides the default branch's (VIGIL_TRACK_REFS)")
+	fs.StringSliceVar(&c.Artifacts, "artifact", c.Artifacts, "plain artifact files looked for in every job with artifacts, besides the reports GitLab lists (VIGIL_ARTIFACTS)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest webhook body accepted; larger ones get 413 (VIGIL_MAX_BODY_BYTES)")
 	fs.Int64Var(&c.MaxArtifactBytes, "max-artifact-bytes", c.MaxArtifactBytes, "largest report artifact read; larger ones are rejected (VIGIL_MAX_ARTIFACT_BYTES)")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "jobs worked at once; work for one project is always serialized")
@@ -243,6 +253,11 @@ func (c *Config) Validate() error {
 		return errors.New("no data file: set --data or VIGIL_DATA")
 	case c.MaxBodyBytes <= 0 || c.MaxArtifactBytes <= 0:
 		return errors.New("size limits must be positive")
+	}
+	for _, p := range c.TrackRefs {
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("track ref pattern %q: %w", p, err)
+		}
 	}
 	return nil
 }

@@ -121,3 +121,25 @@ func TestEndpoint(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigTrackRefs(t *testing.T) {
+	t.Setenv("VIGIL_TRACK_REFS", "release/*, v*")
+	cfg, err := LoadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.GitLabToken, cfg.WebhookSecrets, cfg.MarkerKey = "t", []string{"s"}, "0123456789abcdef0123"
+	if !slices.Equal(cfg.TrackRefs, []string{"release/*", "v*"}) || len(cfg.JobNames) != 0 || cfg.Validate() != nil {
+		t.Fatalf("track refs %v, job names %v, validate %v", cfg.TrackRefs, cfg.JobNames, cfg.Validate())
+	}
+	s := &Service{cfg: cfg}
+	for ref, want := range map[string]bool{"main": true, "release/1.2": true, "v1.0.0": true, "feature/x": false, "refs/merge-requests/3/head": false, "": false} {
+		if got := s.refTracked(ref, "main"); got != want {
+			t.Errorf("refTracked(%q) = %v, want %v", ref, got, want)
+		}
+	}
+	cfg.TrackRefs = []string{"release/["}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "release/[") {
+		t.Errorf("bad pattern: %v", err)
+	}
+}

@@ -6,7 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Handler serves POST /webhooks/gitlab, /healthz, /readyz and /metrics.
+// Handler serves POST /webhooks/gitlab, /healthz, /readyz, /metrics and GET /api/ingests.
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/gitlab", s.receiver)
@@ -25,5 +25,6 @@ func (s *Service) Handler() http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/ingests", s.serveIngests)
 	return mux
 }

@@ -65,34 +65,13 @@ var errBadPayload = errors.New("unusable webhook payload")
 
 func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 	if err := s.confirmProject(ctx, d); err != nil {
-		return err
+		return s.unconfirmed(ctx, d, err)
 	}
 	switch d.Event {
-	case "Job Hook":
-		var h jobHook
-		if err := decode(d.Event, d.Body, &h); err != nil {
-			return fmt.Errorf("%w: %v", errBadPayload, err)
-		}
-		if h.BuildStatus != "success" || !s.wantJob(h.BuildName) {
-			return nil
-		}
-		return s.ingestJob(ctx, h.ProjectID, "", h.PipelineID, h.BuildID)
-	case "Pipeline Hook":
-		var h pipelineHook
-		if err := decode(d.Event, d.Body, &h); err != nil {
-			return fmt.Errorf("%w: %v", errBadPayload, err)
-		}
-		if h.ObjectAttributes.Status != "success" {
-			return nil
-		}
-		for _, b := range h.Builds {
-			if b.Status == "success" && s.wantJob(b.Name) {
-				if err := s.ingestJob(ctx, h.Project.ID, h.Project.PathWithNamespace, h.ObjectAttributes.ID, b.ID); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+	case string(gitlab.EventTypeJob):
+		return s.handleJobHook(ctx, d.Body)
+	case string(gitlab.EventTypePipeline):
+		return s.handlePipelineHook(ctx, d.Body)
 	case "Issue Hook", "Confidential Issue Hook":
 		var h issueHook
 		if err := decode(d.Event, d.Body, &h); err != nil {
@@ -133,44 +112,6 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 		})
 	}
 	return nil // Merge Request Hook and the rest: the patch engine's business
-}
-
-// ingestJob reads a finished job's reports and reconciles the project.
-func (s *Service) ingestJob(ctx context.Context, projectID int64, projectPath string, pipelineID, jobID int64) error {
-	ctx, unlock := s.lockWork(ctx, projectID)
-	defer unlock()
-	path, err := s.projectPath(ctx, projectID, projectPath)
-	if err != nil {
-		return err
-	}
-	reps, err := s.fetcher.Fetch(ctx, projectID, jobID)
-	var rejected *ingest.RejectedError
-	if errors.As(err, &rejected) {
-		in := ledger.Ingest{Key: fmt.Sprintf("%d/%d/%s", projectID, jobID, rejected.Artifact), ProjectID: projectID,
-			PipelineID: pipelineID, JobID: jobID, Artifact: rejected.Artifact, Status: ledger.IngestRejected,
-			Error: rejected.Error(), At: s.now()}
-		if perr := s.ledger.PutIngest(ctx, s.ledger.DB(), in, nil); perr != nil {
-			return perr
-		}
-		return err
-	}
-	if err != nil {
-		return err
-	}
-	if len(reps) == 0 {
-		return nil
-	}
-	scan := tracker.Scan{ProjectID: projectID, ProjectPath: path, PipelineID: pipelineID, JobID: jobID}
-	for _, r := range reps {
-		scan.Reports = append(scan.Reports, tracker.ScanReport{Artifact: r.Artifact, Report: r.Report})
-	}
-	if _, err := s.tracker.Record(ctx, scan); err != nil {
-		return err
-	}
-	if err := s.tracker.Reconcile(ctx, projectID, path); err != nil {
-		return err
-	}
-	return s.patch(ctx, projectID, path, scan)
 }
 
 // confirmProject checks that the project a payload names, by id and path,
@@ -216,8 +157,8 @@ func (s *Service) projectPath(ctx context.Context, projectID int64, fromHook str
 func (s *Service) apiProjectPath(ctx context.Context, projectID int64) (string, error) {
 	p, resp, err := s.gl.Projects.GetProject(projectID, nil, gitlab.WithContext(ctx))
 	if err != nil {
-		if resp != nil && resp.StatusCode == 404 {
-			return "", fmt.Errorf("%w: project %d is not visible to the bot", errBadPayload, projectID)
+		if resp != nil && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden) {
+			return "", ingest.Skip(ingest.ProjectNotVisible, "project %d is not visible to the bot's user", projectID)
 		}
 		return "", fmt.Errorf("read project %d: %w", projectID, err)
 	}

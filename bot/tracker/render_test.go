@@ -21,7 +21,7 @@ func entryFor(t *testing.T, asset string, f findings.Finding, status string) led
 	return ledger.Finding{Fingerprint: findings.FingerprintFor("g/p", a, f), Asset: asset, Digest: a.Digest,
 		PackageType: f.Package.Type, PackageName: f.Package.Name, PackageVersion: f.Package.Version,
 		Vulnerability: f.Key(), Severity: f.Vulnerability.Severity, FirstSeen: now, LastSeen: now,
-		FixState: f.Fix.State, Status: status, Data: data}
+		FixState: string(f.Fix.State), Status: status, Data: data}
 }
 
 func TestRenderGroupAcrossImages(t *testing.T) {

@@ -14,8 +14,8 @@ import (
 
 // File names written into the output directory.
 const (
-	FindingsFile = "vigil-findings.json"
-	GitLabFile   = "gl-container-scanning-report.json"
+	FindingsFile = findings.FindingsFile
+	GitLabFile   = findings.ContainerScanningFile
 	SummaryFile  = "vigil-summary.md"
 )
 
