@@ -111,7 +111,7 @@ func locationURI(f findings.Finding, image string) string {
 
 func fixText(fx findings.Fix) string {
 	if len(fx.Versions) == 0 {
-		return "no fix (" + fx.State + ")"
+		return "no fix (" + string(fx.State) + ")"
 	}
 	return strings.Join(fx.Versions, ", ")
 }
