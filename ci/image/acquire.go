@@ -35,7 +35,7 @@ type Options struct {
 	// (e.g. unix:///run/user/1000/podman/podman.sock); empty means the
 	// engine's default socket.
 	DaemonHost string
-	Env        Getenv // os.Getenv when nil
+	Env        Getenv // CS_REGISTRY_*, CI_REGISTRY_*: none when nil; the CLI passes os.Getenv
 	Transport  http.RoundTripper
 }
 
@@ -62,9 +62,6 @@ type Image struct {
 func Acquire(ctx context.Context, in Input, o Options) (*Image, error) {
 	if o.Platform == "" {
 		o.Platform = DefaultPlatform
-	}
-	if o.Env == nil {
-		o.Env = os.Getenv
 	}
 	plat, err := v1.ParsePlatform(o.Platform)
 	if err != nil {

@@ -36,7 +36,7 @@ func ApplyEnv(fs *pflag.FlagSet, getenv Getenv, bindings ...[]EnvBinding) error 
 				if v == "" {
 					continue
 				}
-				if err := fs.Set(b.Flag, v); err != nil {
+				if err := setFromEnv(fs, f, v); err != nil {
 					return fmt.Errorf("environment variable %s: %w", name, err)
 				}
 				// Set marks the flag changed; it was the environment, not the user.
@@ -46,6 +46,23 @@ func ApplyEnv(fs *pflag.FlagSet, getenv Getenv, bindings ...[]EnvBinding) error 
 		}
 	}
 	return nil
+}
+
+// setFromEnv sets a flag from a variable's value. A list is comma-separated
+// with blanks around its items dropped ("one, two"), which pflag's CSV
+// parsing of a flag's value would keep.
+func setFromEnv(fs *pflag.FlagSet, f *pflag.Flag, v string) error {
+	s, ok := f.Value.(pflag.SliceValue)
+	if !ok {
+		return fs.Set(f.Name, v)
+	}
+	var items []string
+	for _, it := range strings.Split(v, ",") {
+		if it = strings.TrimSpace(it); it != "" {
+			items = append(items, it)
+		}
+	}
+	return s.Replace(items)
 }
 
 // envHelp appends "(env A, B)" to a flag's usage text.

@@ -65,5 +65,5 @@ func (s *Source) SetTarget(fs *pflag.FlagSet, args []string) error {
 
 // ImageOptions is the part of Source the image package takes.
 func (s *Source) ImageOptions() image.Options {
-	return image.Options{Platform: s.Platform, Insecure: s.Insecure, CacheDir: s.CacheDir, Name: s.Name, DaemonHost: s.DaemonHost}
+	return image.Options{Platform: s.Platform, Insecure: s.Insecure, CacheDir: s.CacheDir, Name: s.Name, DaemonHost: s.DaemonHost, Env: os.Getenv}
 }
