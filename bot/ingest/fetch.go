@@ -171,10 +171,10 @@ func parse(name string, data []byte, maxBytes int64) (*findings.Report, string, 
 	return rep, head.Scan.Type, nil
 }
 
-// readFindings is findings.Read on the bytes already in memory, which
-// findings.Read would copy once more.
+// readFindings is findings.Read on the bytes already in memory (which
+// findings.Read would copy once more), validated finding by finding.
 func readFindings(data []byte) (*findings.Report, error) {
-	if err := findings.Validate(data); err != nil {
+	if err := validateFindings(data); err != nil {
 		return nil, err
 	}
 	var rep findings.Report
