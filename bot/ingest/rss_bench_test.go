@@ -31,6 +31,8 @@ const rssChildEnv = "VIGIL_RSS_CHILD"
 // holds the reports it serves and Go's heap never gives its peak back.
 //
 //	go test ./bot/ingest -run '^$' -bench FetchPeakRSS -benchtime 1x
+//
+// VIGIL_RSS_GOMEMLIMIT sets the child's GOMEMLIMIT.
 func BenchmarkFetchPeakRSS(b *testing.B) {
 	srv := gitlabdouble.NewTest(b)
 	user, token := srv.AddUser("vigil-bot", gitlabdouble.NoAccess)
@@ -63,6 +65,9 @@ type rssOut struct {
 func runRSSChild(b *testing.B, spec string) rssOut {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFetchRSSChild$", "-test.v")
 	cmd.Env = append(os.Environ(), rssChildEnv+"="+spec)
+	if l := os.Getenv("VIGIL_RSS_GOMEMLIMIT"); l != "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+l) // the child's only: the parent holds the reports
+	}
 	raw, err := cmd.CombinedOutput()
 	if err != nil {
 		b.Fatalf("child: %v\n%s", err, raw)

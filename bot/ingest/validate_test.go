@@ -42,7 +42,7 @@ func TestValidateFindingsAgreesWithTheWholeDocument(t *testing.T) {
 
 func findingOf(doc string) string {
 	i := strings.Index(doc, `"findings":[`) + len(`"findings":[`)
-	return doc[i : strings.LastIndex(doc, "]")]
+	return doc[i:strings.LastIndex(doc, "]")]
 }
 
 func replaceLast(s, old, new string) string {
