@@ -83,8 +83,9 @@ func (b *limitedBody) Close() error { return b.r.Close() }
 // artifactBuffer is the one copy of an artifact in memory: a writer that
 // takes at most max bytes. It is allocated once when the size was announced;
 // otherwise it doubles up to growStep and then reserves the whole limit, so
-// no large artifact is ever held twice while the buffer grows (pages of the
-// reservation that are never written cost no memory).
+// no large artifact is ever held twice while the buffer grows. Pages of the
+// reservation that are never written take no RSS, unless the heap hands out
+// memory it already holds (then RSS does not grow either).
 type artifactBuffer struct {
 	data      []byte
 	max       int64
