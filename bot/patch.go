@@ -52,7 +52,7 @@ func (s *Service) patch(ctx context.Context, projectID int64, path string, scan 
 				continue // not tracked (below the policy's threshold, say)
 			}
 			is, err := s.ledger.Issue(ctx, lf.Group)
-			if err != nil || is.IID == 0 || is.Exception == "false-positive" {
+			if err != nil || is.IID == 0 || is.Exception == findings.FalsePositive {
 				continue
 			}
 			issues[f.Fingerprint] = append(issues[f.Fingerprint], int(is.IID))
