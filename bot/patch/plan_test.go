@@ -37,8 +37,8 @@ func TestPlan(t *testing.T) {
 		finding("4", "npm", "left-pad", "1.0.0", findings.Low),
 		finding("5", "deb", "openssl", "3.0.0", findings.Low, "3.0.1"),
 	}
-	issues := map[string][]int{"1": {7}, "2": {8, 7}, "3": {9}}
-	fixes, unfixable := Plan(fs, ps, func(fp string) []int { return issues[fp] })
+	issues := map[string][]int64{"1": {7}, "2": {8, 7}, "3": {9}}
+	fixes, unfixable := Plan(fs, ps, func(fp string) []int64 { return issues[fp] })
 	if len(fixes) != 2 {
 		t.Fatalf("fixes = %+v, want 2", fixes)
 	}

@@ -107,7 +107,7 @@ func (w *world) request(fs ...findings.Finding) mr.Request {
 	return mr.Request{
 		Project:  mr.Project{ID: w.project.ID},
 		Findings: fs,
-		Issues:   map[string][]int{"fp-text-1": {1}, "fp-text-2": {2}, "fp-jinja": {3}, "fp-ssl": {4}},
+		Issues:   map[string][]int64{"fp-text-1": {1}, "fp-text-2": {2}, "fp-jinja": {3}, "fp-ssl": {4}},
 	}
 }
 

@@ -59,7 +59,7 @@ func TestReconcileBaseImage(t *testing.T) {
 		finding("fp-ssl", "CVE-2024-0727", "apk", "libssl3", "3.1.4-r2", findings.High, "3.1.4-r5"),
 		finding("fp-crypto", "CVE-2024-2511", "apk", "libcrypto3", "3.1.4-r2", findings.Medium, "3.1.4-r6"),
 	)
-	req.Issues = map[string][]int{"fp-ssl": {4}, "fp-crypto": {4}}
+	req.Issues = map[string][]int64{"fp-ssl": {4}, "fp-crypto": {4}}
 	res, err := mr.New(w.client, ps, nil, mr.Options{}, nil).Reconcile(ctx, req)
 	if err != nil {
 		t.Fatal(err)

@@ -38,11 +38,11 @@ func TestReconcileOSPackagesWithoutDockerfileIsSilent(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	var fs []findings.Finding
-	issues := map[string][]int{}
+	issues := map[string][]int64{}
 	for i := range 100 {
 		fp := fmt.Sprintf("fp-deb-%d", i)
 		fs = append(fs, finding(fp, fmt.Sprintf("CVE-2024-%d", 10000+i), "deb", fmt.Sprintf("lib%03d", i), "7.81.0-1ubuntu1.10", findings.High, "7.81.0-1ubuntu1.11"))
-		issues[fp] = []int{1 + i%4}
+		issues[fp] = []int64{int64(1 + i%4)}
 	}
 	req := mr.Request{Project: mr.Project{ID: w.project.ID}, Findings: fs, Issues: issues}
 	e := w.engine(mr.Options{}, nil)
