@@ -3,16 +3,10 @@ package mr_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
 	"gitlab.com/vigil-vm/vigil/bot/patch"
@@ -21,26 +15,20 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 	"gitlab.com/vigil-vm/vigil/internal/findings/findingstest"
+	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
 
 // TestReconcileBaseImage: a registry holds several alpine tags; only the
 // one vigil's scan confirms is proposed, and the body shows the counts.
 func TestReconcileBaseImage(t *testing.T) {
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(reg.Close)
-	host := strings.TrimPrefix(reg.URL, "http://")
+	reg := registrytest.New(t)
+	host := reg.Host
 	for _, tag := range []string{"3.19.1", "3.19.2", "3.19.4", "3.20.0"} {
 		img, err := random.Image(64, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, err := name.ParseReference(host + "/library/alpine:" + tag)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := remote.Write(ref, img); err != nil {
-			t.Fatal(err)
-		}
+		reg.Push(t, "library/alpine:"+tag, img)
 	}
 	w := newWorld(t)
 	ctx := context.Background()
