@@ -153,6 +153,7 @@ func TestLostLedgerAdoptsIssuesByMarker(t *testing.T) {
 // A delivery acknowledged by a process that dies before it reaches the queue
 // is processed by the next start.
 func TestAcknowledgedDeliveryOutlivesACrash(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	w.shutdown()

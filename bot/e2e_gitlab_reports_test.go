@@ -78,6 +78,7 @@ func affectedImages(description string) string {
 var bareHashInTitle = regexp.MustCompile(`\b[0-9a-f]{16,}\b`)
 
 func TestRealGitLabReportsOpenIssuesAndACleanReportClosesThem(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	for _, tc := range []struct {
 		file, job, kind string
 		issues          int
@@ -100,6 +101,7 @@ func TestRealGitLabReportsOpenIssuesAndACleanReportClosesThem(t *testing.T) {
 			"sonatype-2024-0946 in bcprov-jdk15 140", "severity::1", "Fix Available", "2026-12-02"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
 			data := realGitLabReport(t, tc.file)
 			w := newWorld(t)
 			w.start(nil)

@@ -87,6 +87,7 @@ func TestBadReportsAreRejectedWithAReasonAndNothingWritten(t *testing.T) {
 }
 
 func TestGitLabContainerScanningReportOpensIssues(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	data, err := os.ReadFile("../internal/glreport/testdata/gl-container-scanning-report.json")
 	if err != nil {
 		t.Skip("glreport test data not present:", err)

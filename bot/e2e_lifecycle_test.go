@@ -18,6 +18,7 @@ func (w *world) sweep() {
 }
 
 func TestClosedWhileDetectedIsReopenedUnlessRiskAccepted(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	w.scan(report("sha256:aaaa", xText, zlib))

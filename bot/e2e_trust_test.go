@@ -49,6 +49,7 @@ func (w *world) loseLedger() {
 // exception marker. The bot does not adopt it: it opens its own
 // confidential issue and writes nothing into the planted one.
 func TestPlantedIssueIsNotAdopted(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	asset := findings.Asset{Repository: "registry.example/group/app"}
@@ -106,6 +107,7 @@ func (w *world) noteHook(iid, noteID int, authorID int, username, body string) m
 // that does not exist, or a real note by a developer dressed up as a
 // maintainer's command, records nothing.
 func TestForgedNotesAreIgnored(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	w.scan(report("sha256:aaaa", xText))
@@ -135,6 +137,7 @@ func TestForgedNotesAreIgnored(t *testing.T) {
 // characters are neutralised, and nothing injected is adopted after a lost
 // ledger.
 func TestInjectedReportTextIsNeutralised(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	evil := xText
@@ -163,6 +166,7 @@ func TestInjectedReportTextIsNeutralised(t *testing.T) {
 // An exception a maintainer recorded survives a lost ledger; text someone
 // added to the bot's description is not believed and is re-rendered away.
 func TestExceptionRecoveredOnlyFromAcknowledgedCommands(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	w.scan(report("sha256:aaaa", xText, zlib))
@@ -199,6 +203,7 @@ func TestExceptionRecoveredOnlyFromAcknowledgedCommands(t *testing.T) {
 // A person makes a tracked issue public: the bot makes it confidential
 // again and says so.
 func TestMadePublicIsMadeConfidentialAgain(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	w.scan(report("sha256:aaaa", xText))
@@ -220,6 +225,7 @@ func TestMadePublicIsMadeConfidentialAgain(t *testing.T) {
 // A secret scoped to one project's path does not let its holder deliver
 // for another project: 401, nothing stored, no issue.
 func TestSecretOfProjectAIsRefusedForProjectB(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	cfg := w.config()
 	cfg.WebhookSecrets = nil
@@ -292,6 +298,7 @@ func TestPublicAllowedByPolicyStaysPublic(t *testing.T) {
 // An Issue Hook claiming a close or a publication GitLab does not show
 // changes nothing.
 func TestForgedIssueHookIsIgnored(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	w.scan(report("sha256:aaaa", xText))

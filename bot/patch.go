@@ -43,7 +43,7 @@ func (s *Service) patch(ctx context.Context, projectID int64, path string, scan 
 		return nil
 	}
 	var active []findings.Finding
-	issues := map[string][]int{}
+	issues := map[string][]int64{}
 	for _, r := range scan.Reports {
 		for _, f := range r.Report.Active() {
 			f.Fingerprint = findings.FingerprintFor(path, r.Report.Asset, f)
@@ -52,10 +52,10 @@ func (s *Service) patch(ctx context.Context, projectID int64, path string, scan 
 				continue // not tracked (below the policy's threshold, say)
 			}
 			is, err := s.ledger.Issue(ctx, lf.Group)
-			if err != nil || is.IID == 0 || is.Exception == "false-positive" {
+			if err != nil || is.IID == 0 || is.Exception == findings.FalsePositive {
 				continue
 			}
-			issues[f.Fingerprint] = append(issues[f.Fingerprint], int(is.IID))
+			issues[f.Fingerprint] = append(issues[f.Fingerprint], is.IID)
 			active = append(active, f)
 		}
 	}

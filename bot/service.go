@@ -26,6 +26,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/tracker"
 	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/registry"
+	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
 
 // maxHeaderBytes bounds the request headers the server reads.
@@ -102,7 +103,7 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger, opts ...Option) (*S
 	if err != nil {
 		return nil, err
 	}
-	db, err := ledger.OpenSQLite(cfg.Data)
+	db, err := sqlite.Open(cfg.Data, sqlite.Service())
 	if err != nil {
 		return nil, err
 	}

@@ -3,19 +3,14 @@ package templates_test
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-
 	"gitlab.com/vigil-vm/vigil/internal/demoimage"
+	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
 
 // realVigil builds the vigil binary and a database from the hand-written
@@ -47,21 +42,12 @@ func realVigil(t *testing.T) (bin, db string) {
 // program) over plain HTTP at <host>/group/app:1.0.
 func demoRegistry(t *testing.T) string {
 	t.Helper()
-	srv := httptest.NewServer(registry.New())
-	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL)
+	reg := registrytest.New(t)
 	img, err := demoimage.Image(context.Background(), moduleRoot(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := name.NewTag(u.Host+"/group/app:1.0", name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	return u.Host + "/group/app:1.0"
+	return reg.Push(t, "group/app:1.0", img)
 }
 
 // TestScanJobWithRealVigil runs the scan component's job with the shell

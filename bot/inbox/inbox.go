@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
 
 // Keep is how long a delivery stays after it was moved on, so that GitLab's
@@ -42,7 +43,7 @@ func Path(data string) string {
 
 // Open opens (creating if needed) the inbox file at path.
 func Open(ctx context.Context, path string) (*Inbox, error) {
-	db, err := ledger.OpenSQLite(path)
+	db, err := sqlite.Open(path, sqlite.Service())
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
 // Issue is the tracking issue of one finding group.
@@ -18,10 +20,9 @@ type Issue struct {
 	ClockStart time.Time
 	Due        time.Time
 	// Reminded is the SLA stage whose reminder note was posted (sla.Stage).
-	Reminded  int
-	Deviation bool
-	// Exception is "", "accepted-risk" or "false-positive".
-	Exception        string
+	Reminded         int
+	Deviation        bool
+	Exception        findings.ExceptionKind
 	ExceptionReason  string
 	ExceptionExpires time.Time
 	ExceptionBy      string

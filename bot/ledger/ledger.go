@@ -8,10 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	// glebarez/go-sqlite (pure Go, modernc underneath) is the "sqlite" driver
-	// grype links too; registering modernc.org/sqlite as well would panic.
-	_ "github.com/glebarez/go-sqlite"
 )
 
 // Querier is what both *sql.DB and *sql.Tx offer; writes that must share a
@@ -35,22 +31,6 @@ const (
 type Ledger struct {
 	db      *sql.DB
 	dialect Dialect
-}
-
-// OpenSQLite opens (creating if needed) the SQLite file at path with the
-// settings River's SQLite driver needs: one connection, WAL, a busy timeout.
-func OpenSQLite(path string) (*sql.DB, error) {
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(1)
-	if err := db.Ping(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
-	return db, nil
 }
 
 // Open migrates the ledger tables in db and returns the ledger.

@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
 
 func open(t *testing.T, path string) *Ledger {
 	t.Helper()
-	db, err := OpenSQLite(path)
+	db, err := sqlite.Open(path, sqlite.Service())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,13 +25,13 @@ func (m PatchMemory) Decline(ctx context.Context, project, branch string) error 
 }
 
 // Said reports whether the note was posted on the issue.
-func (m PatchMemory) Said(ctx context.Context, project string, issue int, note string) (bool, error) {
-	return m.has(ctx, project, "said", strconv.Itoa(issue)+" "+note)
+func (m PatchMemory) Said(ctx context.Context, project string, issue int64, note string) (bool, error) {
+	return m.has(ctx, project, "said", strconv.FormatInt(issue, 10)+" "+note)
 }
 
 // Say records that the note was posted on the issue.
-func (m PatchMemory) Say(ctx context.Context, project string, issue int, note string) error {
-	return m.put(ctx, project, "said", strconv.Itoa(issue)+" "+note)
+func (m PatchMemory) Say(ctx context.Context, project string, issue int64, note string) error {
+	return m.put(ctx, project, "said", strconv.FormatInt(issue, 10)+" "+note)
 }
 
 func (m PatchMemory) has(ctx context.Context, project, kind, item string) (bool, error) {

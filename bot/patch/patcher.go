@@ -50,7 +50,7 @@ type Fix struct {
 	From      string
 	To        string
 	Findings  []findings.Finding // the vulnerabilities fixed
-	Issues    []int              // tracking issues closed by the fix
+	Issues    []int64            // tracking issues closed by the fix
 }
 
 // Status says what an Update came to.

@@ -2,6 +2,7 @@ package patch
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"gitlab.com/vigil-vm/vigil/bot/markdown"
@@ -16,14 +17,14 @@ type Unfixable struct {
 	Finding    findings.Finding
 	Reason     string
 	Actionable bool
-	Issues     []int // the finding's tracking issues
+	Issues     []int64 // the finding's tracking issues
 }
 
 // Plan groups active findings into fixes: one per patcher and package (or
 // per Grouper key), at the lowest version that fixes every finding of the
 // group without leaving the current major version. issues maps a finding's
 // fingerprint to its tracking issues; it may be nil.
-func Plan(fs []findings.Finding, patchers []Patcher, issues func(fingerprint string) []int) ([]Fix, []Unfixable) {
+func Plan(fs []findings.Finding, patchers []Patcher, issues func(fingerprint string) []int64) ([]Fix, []Unfixable) {
 	type key struct{ eco, group string }
 	byKey := map[key]*Fix{}
 	var order []key
@@ -32,7 +33,7 @@ func Plan(fs []findings.Finding, patchers []Patcher, issues func(fingerprint str
 		if f.Suppression != nil {
 			continue
 		}
-		var is []int
+		var is []int64
 		if issues != nil {
 			is = issues(f.Fingerprint)
 		}
@@ -77,7 +78,7 @@ func Plan(fs []findings.Finding, patchers []Patcher, issues func(fingerprint str
 	}
 	out := make([]Fix, 0, len(order))
 	for _, k := range order {
-		sort.Ints(byKey[k].Issues)
+		slices.Sort(byKey[k].Issues)
 		out = append(out, *byKey[k])
 	}
 	sort.SliceStable(out, func(i, j int) bool { return MaxSeverity(out[i]) > MaxSeverity(out[j]) })
@@ -130,7 +131,7 @@ func handler(ps []Patcher, f findings.Finding) Patcher {
 	return nil
 }
 
-func appendUnique(s []int, vs ...int) []int {
+func appendUnique(s []int64, vs ...int64) []int64 {
 	for _, v := range vs {
 		found := false
 		for _, x := range s {

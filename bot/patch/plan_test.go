@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/findings/findingstest"
 )
 
 type fakePatcher struct{ name, typ string }
@@ -19,26 +20,17 @@ type groupingPatcher struct{ fakePatcher }
 
 func (groupingPatcher) Group(findings.Finding) string { return "base-image" }
 
-func finding(fp, typ, name, version string, sev findings.Severity, fixed ...string) findings.Finding {
-	f := findings.Finding{Fingerprint: fp, Package: findings.Package{Name: name, Version: version, Type: typ},
-		Vulnerability: findings.Vulnerability{ID: "CVE-" + fp, Severity: sev}, Fix: findings.Fix{State: findings.FixUnavailable}}
-	if len(fixed) > 0 {
-		f.Fix = findings.Fix{State: findings.FixAvailable, Versions: fixed}
-	}
-	return f
-}
-
 func TestPlan(t *testing.T) {
 	ps := []Patcher{fakePatcher{"gomod", "go-module"}, fakePatcher{"npm", "npm"}}
 	fs := []findings.Finding{
-		finding("1", "go-module", "golang.org/x/text", "v0.3.5", findings.Medium, "0.3.7"),
-		finding("2", "go-module", "golang.org/x/text", "v0.3.5", findings.High, "0.3.8"),
-		finding("3", "npm", "minimist", "1.2.5", findings.Critical, "1.2.6", "0.2.4"),
-		finding("4", "npm", "left-pad", "1.0.0", findings.Low),
-		finding("5", "deb", "openssl", "3.0.0", findings.Low, "3.0.1"),
+		findingstest.Finding("CVE-1", "go-module", "golang.org/x/text", "v0.3.5", findingstest.Fingerprint("1"), findingstest.Severity(findings.Medium), findingstest.Fixed("0.3.7")),
+		findingstest.Finding("CVE-2", "go-module", "golang.org/x/text", "v0.3.5", findingstest.Fingerprint("2"), findingstest.Severity(findings.High), findingstest.Fixed("0.3.8")),
+		findingstest.Finding("CVE-3", "npm", "minimist", "1.2.5", findingstest.Fingerprint("3"), findingstest.Severity(findings.Critical), findingstest.Fixed("1.2.6", "0.2.4")),
+		findingstest.Finding("CVE-4", "npm", "left-pad", "1.0.0", findingstest.Fingerprint("4"), findingstest.Severity(findings.Low)),
+		findingstest.Finding("CVE-5", "deb", "openssl", "3.0.0", findingstest.Fingerprint("5"), findingstest.Severity(findings.Low), findingstest.Fixed("3.0.1")),
 	}
-	issues := map[string][]int{"1": {7}, "2": {8, 7}, "3": {9}}
-	fixes, unfixable := Plan(fs, ps, func(fp string) []int { return issues[fp] })
+	issues := map[string][]int64{"1": {7}, "2": {8, 7}, "3": {9}}
+	fixes, unfixable := Plan(fs, ps, func(fp string) []int64 { return issues[fp] })
 	if len(fixes) != 2 {
 		t.Fatalf("fixes = %+v, want 2", fixes)
 	}
@@ -61,7 +53,7 @@ func TestPlan(t *testing.T) {
 // Only a fix in a new major version is worth telling a person about.
 func TestPlanActionable(t *testing.T) {
 	ps := []Patcher{fakePatcher{"gomod", "go-module"}}
-	_, unfixable := Plan([]findings.Finding{finding("1", "go-module", "golang.org/x/text", "v0.3.5", findings.High, "1.0.0")}, ps, nil)
+	_, unfixable := Plan([]findings.Finding{findingstest.Finding("CVE-1", "go-module", "golang.org/x/text", "v0.3.5", findingstest.Fingerprint("1"), findingstest.Severity(findings.High), findingstest.Fixed("1.0.0"))}, ps, nil)
 	if len(unfixable) != 1 || !unfixable[0].Actionable || !strings.Contains(unfixable[0].Reason, "major version") {
 		t.Errorf("unfixable = %+v, want one actionable major-version reason", unfixable)
 	}
@@ -72,8 +64,8 @@ func TestPlanActionable(t *testing.T) {
 func TestPlanGroupHasNoPackageVersions(t *testing.T) {
 	ps := []Patcher{groupingPatcher{fakePatcher{"dockerfile", "deb"}}}
 	fixes, _ := Plan([]findings.Finding{
-		finding("1", "deb", "curl", "7.81.0-1ubuntu1.10", findings.High, "7.81.0-1ubuntu1.11"),
-		finding("2", "deb", "openssl", "3.0.2-0ubuntu1.10", findings.High, "3.0.2-0ubuntu1.12"),
+		findingstest.Finding("CVE-1", "deb", "curl", "7.81.0-1ubuntu1.10", findingstest.Fingerprint("1"), findingstest.Severity(findings.High), findingstest.Fixed("7.81.0-1ubuntu1.11")),
+		findingstest.Finding("CVE-2", "deb", "openssl", "3.0.2-0ubuntu1.10", findingstest.Fingerprint("2"), findingstest.Severity(findings.High), findingstest.Fixed("3.0.2-0ubuntu1.12")),
 	}, ps, nil)
 	if len(fixes) != 1 || fixes[0].Package != "base-image" || fixes[0].From != "" || fixes[0].To != "" || len(fixes[0].Findings) != 2 {
 		t.Errorf("fixes = %+v, want one base-image fix without versions", fixes)

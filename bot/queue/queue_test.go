@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
 
 type recorder struct {
@@ -56,7 +57,7 @@ func (w waitErr) RetryAfter() time.Duration { return time.Duration(w) }
 func setup(t *testing.T, r *recorder) (*Queue, *ledger.Ledger) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := ledger.OpenSQLite(filepath.Join(t.TempDir(), "vigil.db"))
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "vigil.db"), sqlite.Service())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -227,14 +227,8 @@ type Facts struct {
 	Exploited bool
 	Stage     Stage
 	Deviation bool
-	Exception string // "", "accepted-risk" or "false-positive"
+	Exception findings.ExceptionKind
 }
-
-// Exception kinds.
-const (
-	AcceptedRisk  = "accepted-risk"
-	FalsePositive = "false-positive"
-)
 
 // LabelsFor returns the labels an issue with these facts carries, without
 // duplicates and in a stable order.
@@ -256,9 +250,9 @@ func (p *Policy) LabelsFor(f Facts) []string {
 		out = append(out, l.ProcessDeviation)
 	}
 	switch f.Exception {
-	case AcceptedRisk:
+	case findings.AcceptedRisk:
 		out = append(out, l.AcceptedRisk)
-	case FalsePositive:
+	case findings.FalsePositive:
 		out = append(out, l.FalsePositive)
 	}
 	seen := map[string]bool{}

@@ -94,7 +94,7 @@ func TestLabelsFor(t *testing.T) {
 		{"exploited, breached, deviation", Facts{Severity: findings.High, FixState: string(findings.FixWontFix), Exploited: true, Stage: Breached, Deviation: true},
 			[]string{"security", "bug::vulnerability", "severity::2", "priority::2", "Vulnerability::Vendor Package::Will Not Be Fixed",
 				"Vulnerability Impact::Public Exploitation::Exploited", "SLA::Breached", "Vulnerability Management::Process Deviation"}},
-		{"accepted risk near breach", Facts{Severity: findings.Medium, Stage: NearBreach, Exception: AcceptedRisk},
+		{"accepted risk near breach", Facts{Severity: findings.Medium, Stage: NearBreach, Exception: findings.AcceptedRisk},
 			[]string{"security", "bug::vulnerability", "severity::3", "priority::3", "SLA::Near Breach", "Vulnerability Management::Accepted Risk"}},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/gitlabapi"
+	"gitlab.com/vigil-vm/vigil/internal/findings"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
@@ -139,10 +140,10 @@ func applyCommand(is *ledger.Issue, cmd Command, username string) (string, bool)
 	who, reason := markdown.Inline(username), markdown.Inline(cmd.Reason)
 	switch cmd.Verb {
 	case "accept-risk":
-		is.Exception, is.ExceptionReason, is.ExceptionExpires, is.ExceptionBy = sla.AcceptedRisk, cmd.Reason, cmd.Expires, username
+		is.Exception, is.ExceptionReason, is.ExceptionExpires, is.ExceptionBy = findings.AcceptedRisk, cmd.Reason, cmd.Expires, username
 		return fmt.Sprintf("Risk accepted by @%s until %s: %s. vigil will not reopen or escalate this issue until then.", who, cmd.Expires.Format(time.DateOnly), reason), true
 	case "false-positive":
-		is.Exception, is.ExceptionReason, is.ExceptionExpires, is.ExceptionBy = sla.FalsePositive, cmd.Reason, time.Time{}, username
+		is.Exception, is.ExceptionReason, is.ExceptionExpires, is.ExceptionBy = findings.FalsePositive, cmd.Reason, time.Time{}, username
 		return fmt.Sprintf("Marked a false positive by @%s: %s. vigil will not reopen or escalate this issue.", who, reason), true
 	}
 	if is.Exception == "" {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
-	"gitlab.com/vigil-vm/vigil/bot/sla"
+	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
 var mention = regexp.MustCompile(`(^|[^\w])@[A-Za-z0-9_.\-]`)
@@ -66,7 +66,7 @@ func FuzzParseCommand(f *testing.F) {
 			return
 		}
 		// The reply quotes the reason: as text, never as markup.
-		reply, _ := applyCommand(&ledger.Issue{Exception: sla.FalsePositive}, c, "alice")
+		reply, _ := applyCommand(&ledger.Issue{Exception: findings.FalsePositive}, c, "alice")
 		if strings.Contains(reply, "<") || mention.MatchString(strings.ReplaceAll(reply, "@alice", "")) || strings.Contains(reply, "\n") {
 			t.Errorf("reply to %q carries markup: %q", body, reply)
 		}

@@ -14,6 +14,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/markdown"
 	"gitlab.com/vigil-vm/vigil/bot/sla"
+	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
 // perGroup is the time a job's budget grows by for each group it
@@ -135,7 +136,7 @@ func (t *Tracker) prepare(ctx context.Context, projectID int64, projectPath, key
 		return nil, err
 	}
 	r.g = newGroup(key, projectPath, r.pol.GroupBy, fs)
-	if r.is.Exception == sla.AcceptedRisk && !r.now.Before(r.is.ExceptionExpires) {
+	if r.is.Exception == findings.AcceptedRisk && !r.now.Before(r.is.ExceptionExpires) {
 		// Expired: the SLA restarts now, per policy, and the issue is tracked again.
 		r.notes = append(r.notes, fmt.Sprintf("The accepted risk recorded by @%s expired on %s. The SLA restarts today.",
 			markdown.Inline(r.is.ExceptionBy), r.is.ExceptionExpires.UTC().Format(time.DateOnly)))

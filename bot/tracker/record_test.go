@@ -10,11 +10,12 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/sla"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
 
 func newLedger(t *testing.T) *ledger.Ledger {
 	t.Helper()
-	db, err := ledger.OpenSQLite(filepath.Join(t.TempDir(), "vigil.db"))
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "vigil.db"), sqlite.Service())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,9 +95,9 @@ func schedule(pol sla.Policy, g *group, is ledger.Issue, now time.Time) sched {
 // exceptionHolds reports whether a recorded exception covers the issue now.
 func exceptionHolds(is ledger.Issue, now time.Time) bool {
 	switch is.Exception {
-	case sla.FalsePositive:
+	case findings.FalsePositive:
 		return true
-	case sla.AcceptedRisk:
+	case findings.AcceptedRisk:
 		return now.Before(is.ExceptionExpires)
 	}
 	return false
@@ -140,9 +140,9 @@ func (t *Tracker) render(pol sla.Policy, g *group, is ledger.Issue, s sched, now
 	}
 	var exc string
 	switch is.Exception {
-	case sla.AcceptedRisk:
+	case findings.AcceptedRisk:
 		exc = fmt.Sprintf("risk accepted by @%s until %s: %s", markdown.Inline(is.ExceptionBy), is.ExceptionExpires.UTC().Format(time.DateOnly), markdown.Inline(is.ExceptionReason))
-	case sla.FalsePositive:
+	case findings.FalsePositive:
 		exc = fmt.Sprintf("false positive according to @%s: %s", markdown.Inline(is.ExceptionBy), markdown.Inline(is.ExceptionReason))
 	}
 	var buf bytes.Buffer
@@ -156,7 +156,7 @@ func (t *Tracker) render(pol sla.Policy, g *group, is ledger.Issue, s sched, now
 	d.Description = markdown.Truncate(buf.String(), markdown.MaxText)
 
 	h := sha256.New()
-	for _, part := range [][]string{{d.Title, dateString(d.Due), g.FixState, is.Exception, is.ExceptionReason, dateString(is.ExceptionExpires)},
+	for _, part := range [][]string{{d.Title, dateString(d.Due), g.FixState, string(is.Exception), is.ExceptionReason, dateString(is.ExceptionExpires)},
 		d.Labels, d.Assignees, g.Images, g.Versions, g.FixVersions, fps} {
 		for _, p := range part {
 			h.Write([]byte(p))

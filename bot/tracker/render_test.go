@@ -41,7 +41,7 @@ func TestRenderGroupAcrossImages(t *testing.T) {
 	}
 	pol := sla.Default()
 	now := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
-	is := ledger.Issue{Group: "k", Exception: sla.AcceptedRisk, ExceptionBy: "alice", ExceptionReason: "a | b",
+	is := ledger.Issue{Group: "k", Exception: findings.AcceptedRisk, ExceptionBy: "alice", ExceptionReason: "a | b",
 		ExceptionExpires: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
 	tr := &Tracker{markers: markers{key: []byte("test-marker-key-0123456789")}}
 	d, err := tr.render(pol, g, is, schedule(pol, g, is, now), now)
@@ -83,7 +83,7 @@ func FuzzRender(f *testing.F) {
 			Fix:     findings.Fix{State: findings.FixAvailable, Versions: []string{version}},
 		}
 		g := newGroup("0a1b", "g/p", sla.GroupByVulnerability, []ledger.Finding{entryFor(t, "reg/"+pkg, fd, ledger.FindingOpen)})
-		is := ledger.Issue{Group: "0a1b", Exception: sla.FalsePositive, ExceptionBy: "alice", ExceptionReason: desc}
+		is := ledger.Issue{Group: "0a1b", Exception: findings.FalsePositive, ExceptionBy: "alice", ExceptionReason: desc}
 		d, err := tr.render(pol, g, is, schedule(pol, g, is, now), now)
 		if err != nil {
 			t.Fatal(err)

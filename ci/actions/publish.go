@@ -33,10 +33,6 @@ const (
 	ResultFail = "fail"
 )
 
-// severities lists the gate's severities from most to least severe, the
-// order of counts in outputs and the summary.
-var severities = []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Negligible, findings.Unknown}
-
 var outputName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 // Publish reports a scan to GitHub Actions. It sets the step outputs
@@ -77,7 +73,7 @@ func Publish(a *githubactions.Action, rep *findings.Report, failing []findings.F
 	a.SetOutput("total", strconv.Itoa(len(active)))
 	a.SetOutput("failing", strconv.Itoa(len(failing)))
 	a.SetOutput("suppressed", strconv.Itoa(len(rep.Findings)-len(active)))
-	for _, s := range severities {
+	for _, s := range findings.Severities() {
 		a.SetOutput(strings.ToLower(s.String()), strconv.Itoa(counts[s]))
 	}
 	for _, k := range sortedKeys(reportPaths) {
@@ -150,7 +146,7 @@ func fixText(fix findings.Fix) string {
 // come on top, named by the reportPaths keys.
 func OutputNames() []string {
 	names := []string{"result", "total", "failing", "suppressed"}
-	for _, s := range severities {
+	for _, s := range findings.Severities() {
 		names = append(names, strings.ToLower(s.String()))
 	}
 	return names

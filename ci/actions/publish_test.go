@@ -13,6 +13,7 @@ import (
 
 	"gitlab.com/vigil-vm/vigil/ci/actions"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/findings/findingstest"
 )
 
 // runner is the Actions environment of one step: its files and stdout.
@@ -55,23 +56,17 @@ func (r *runner) readOutputs(t *testing.T) map[string]string {
 
 var annotation = regexp.MustCompile(`(?m)^::error title=([^:]*)::(.*)$`)
 
-func finding(id string, aliases []string, sev findings.Severity, pkg, version string, fix findings.Fix) findings.Finding {
-	return findings.Finding{
-		Vulnerability: findings.Vulnerability{ID: id, Aliases: aliases, Severity: sev, URLs: []string{"https://osv.dev/vulnerability/" + id}},
-		Package:       findings.Package{Name: pkg, Version: version, Type: "go-module", Locations: []findings.Location{{Path: "/usr/local/bin/app"}}},
-		Fix:           fix,
-	}
-}
+// fromOSV is what every finding of these tests carries: an OSV link and the
+// binary it was found in, both shown in annotations and the summary.
+var fromOSV = findingstest.All(findingstest.URLFor("https://osv.dev/vulnerability/"), findingstest.Locations("/usr/local/bin/app"))
 
 func sampleReport() (*findings.Report, []findings.Finding) {
-	crit := finding("GO-2023-2102", []string{"CVE-2023-44487", "GHSA-qppj-fm5r-hxr3"}, findings.Critical, "golang.org/x/net", "v0.7.0",
-		findings.Fix{State: findings.FixAvailable, Versions: []string{"0.17.0"}})
+	crit := findingstest.Finding("GO-2023-2102", "go-module", "golang.org/x/net", "v0.7.0", fromOSV, findingstest.Aliases("CVE-2023-44487", "GHSA-qppj-fm5r-hxr3"), findingstest.Severity(findings.Critical), findingstest.Fix(findings.Fix{State: findings.FixAvailable, Versions: []string{"0.17.0"}}))
 	crit.Vulnerability.KEV = &findings.KEV{DueDate: "2023-10-31"}
-	high := finding("GO-2022-1059", []string{"CVE-2022-32149"}, findings.High, "golang.org/x/text", "v0.3.5",
-		findings.Fix{State: findings.FixAvailable, Versions: []string{"0.3.8"}})
-	unfixed := finding("CVE-2024-0001", nil, findings.Medium, "libfoo|bar", "1.0", findings.Fix{State: findings.FixUnavailable})
+	high := findingstest.Finding("GO-2022-1059", "go-module", "golang.org/x/text", "v0.3.5", fromOSV, findingstest.Aliases("CVE-2022-32149"), findingstest.Severity(findings.High), findingstest.Fix(findings.Fix{State: findings.FixAvailable, Versions: []string{"0.3.8"}}))
+	unfixed := findingstest.Finding("CVE-2024-0001", "go-module", "libfoo|bar", "1.0", fromOSV, findingstest.Severity(findings.Medium), findingstest.Fix(findings.Fix{State: findings.FixUnavailable}))
 	unfixed.Suppression = &findings.Suppression{Kind: findings.SuppressedUnfixed, Reason: "no fix"}
-	low := finding("GHSA-aaaa-bbbb-cccc", nil, findings.Low, "example.com/lib", "v1.0.0", findings.Fix{State: findings.FixUnavailable})
+	low := findingstest.Finding("GHSA-aaaa-bbbb-cccc", "go-module", "example.com/lib", "v1.0.0", fromOSV, findingstest.Severity(findings.Low), findingstest.Fix(findings.Fix{State: findings.FixUnavailable}))
 	rep := &findings.Report{
 		Schema:   findings.SchemaID,
 		Scanner:  findings.Scanner{Name: "vigil", Version: "1.2.3", Matcher: "grype v0.121.2", DB: findings.DB{Built: time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)}},
@@ -220,7 +215,7 @@ func FuzzSummaryRow(f *testing.F) {
 	f.Add(`x\|`, `\`, `\\|`)
 	f.Fuzz(func(t *testing.T, name, version, fixed string) {
 		rep, _ := sampleReport()
-		fd := finding("CVE-2026-0001", nil, findings.High, name, version, findings.Fix{State: findings.FixAvailable, Versions: []string{fixed}})
+		fd := findingstest.Finding("CVE-2026-0001", "go-module", name, version, fromOSV, findingstest.Severity(findings.High), findingstest.Fix(findings.Fix{State: findings.FixAvailable, Versions: []string{fixed}}))
 		md := actions.Summary(rep, []findings.Finding{fd}, nil)
 		_, table, _ := strings.Cut(md, "|---|---|---|---|---|\n")
 		row, _, _ := strings.Cut(table, "\n")

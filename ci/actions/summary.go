@@ -45,7 +45,7 @@ func Summary(rep *findings.Report, failing []findings.Finding, reportPaths map[s
 	active := rep.Active()
 	counts := countBySeverity(active)
 	var head, rule, row []string
-	for _, s := range severities {
+	for _, s := range findings.Severities() {
 		head = append(head, s.String())
 		rule = append(rule, "---:")
 		row = append(row, fmt.Sprint(counts[s]))

@@ -3,7 +3,6 @@ package image
 import (
 	"context"
 	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,7 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
+	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
 
 // A layer blob that arrives damaged fails the read and is not cached; the
@@ -22,26 +21,26 @@ func TestDamagedLayerIsNotCached(t *testing.T) {
 	layers, _ := img.Layers()
 	layer, _ := layers[0].Digest()
 	var damage atomic.Bool
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !damage.Load() || r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/blobs/"+layer.String()) {
-			reg.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		reg.ServeHTTP(rec, r)
-		body := rec.Body.Bytes()
-		if len(body) > 0 {
-			body[len(body)/2] ^= 0xff // same size, other bytes
-		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		w.Write(body)
-	}))
-	defer srv.Close()
-	ref := strings.TrimPrefix(srv.URL, "http://") + "/group/app:1.0"
+	damaging := func(reg http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !damage.Load() || r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/blobs/"+layer.String()) {
+				reg.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			reg.ServeHTTP(rec, r)
+			body := rec.Body.Bytes()
+			if len(body) > 0 {
+				body[len(body)/2] ^= 0xff // same size, other bytes
+			}
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			w.Write(body)
+		})
+	}
+	ref := registrytest.New(t, damaging).Host + "/group/app:1.0"
 	push(t, ref, img)
 
 	cache := t.TempDir()

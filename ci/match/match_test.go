@@ -2,7 +2,6 @@ package match
 
 import (
 	"context"
-	"log/slog"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/ci/image"
 	"gitlab.com/vigil-vm/vigil/ci/sbom"
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
+	"gitlab.com/vigil-vm/vigil/ci/vulndb/vulndbtest"
 	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
@@ -22,7 +22,7 @@ import (
 func TestDemoImageFindings(t *testing.T) {
 	ctx := context.Background()
 	root, _ := filepath.Abs("../..")
-	vp, _, err := vulndb.Open(ctx, vulndb.OpenOptions{Dir: testdataDB(t, root)})
+	vp, _, err := vulndb.Open(ctx, vulndb.OpenOptions{Dir: vulndbtest.Shared(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,20 +127,4 @@ func TestFindingsMergeOneCVEFromTwoRecords(t *testing.T) {
 			t.Errorf("merged finding lacks %s: %v", id, ids)
 		}
 	}
-}
-
-// testdataDB builds a DB from the hand-written records in testdata/vulndata.
-func testdataDB(t *testing.T, root string) string {
-	t.Helper()
-	vd := filepath.Join(root, "testdata", "vulndata")
-	db := t.TempDir()
-	_, err := vulndb.Build(context.Background(), vulndb.BuildConfig{
-		OSVDirs: []string{filepath.Join(vd, "osv")}, OSDirs: []string{filepath.Join(vd, "os")}, GHSADirs: []string{filepath.Join(vd, "ghsa")},
-		KEVFile: filepath.Join(vd, "kev", "known_exploited_vulnerabilities.json"), EPSSFile: filepath.Join(vd, "epss", "epss_scores.csv"),
-		Out: db,
-	}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db
 }

@@ -3,7 +3,6 @@ package match
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	"github.com/anchore/clio"
@@ -14,6 +13,7 @@ import (
 	"github.com/anchore/syft/syft/sbom"
 
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
+	"gitlab.com/vigil-vm/vigil/ci/vulndb/vulndbtest"
 )
 
 // TestMatchThroughPrefilter matches packages the DB has no record for and
@@ -24,8 +24,7 @@ import (
 // apart would lose GHSA-2jv5-9r88-3w3p.
 func TestMatchThroughPrefilter(t *testing.T) {
 	ctx := context.Background()
-	root, _ := filepath.Abs("../..")
-	db := testdataDB(t, root)
+	db := vulndbtest.Shared(t)
 	filtered, _, err := vulndb.Open(ctx, vulndb.OpenOptions{Dir: db})
 	if err != nil {
 		t.Fatal(err)

@@ -38,9 +38,6 @@ func split(rep *findings.Report) (active, suppressed []findings.Finding) {
 	return active, suppressed
 }
 
-// severities lists every severity, most severe first.
-var severities = []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Negligible, findings.Unknown}
-
 func counts(fs []findings.Finding) map[findings.Severity]int {
 	n := map[findings.Severity]int{}
 	for _, f := range fs {

@@ -229,3 +229,18 @@ func TestSummaryEscapesMarkdown(t *testing.T) {
 		t.Errorf("pipe and newline not escaped:\n%s", b.String())
 	}
 }
+
+// TestWriteAllRejectsPaths: a document name is a file name inside the output
+// directory, never a path that could land outside it.
+func TestWriteAllRejectsPaths(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"", "../escape.json", "sub/x.json"} {
+		_, err := WriteAll(dir, []Document{{Name: "ok.json", Data: []byte("{}")}, {Name: name}})
+		if err == nil {
+			t.Errorf("WriteAll(%q): no error", name)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Errorf("left behind %v", entries)
+	}
+}

@@ -25,7 +25,7 @@ func Summary(w io.Writer, rep *findings.Report, image string) error {
 	n := counts(active)
 	b.WriteString("| Critical | High | Medium | Low | Negligible | Unknown | Suppressed |\n")
 	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, s := range severities {
+	for _, s := range findings.Severities() {
 		fmt.Fprintf(&b, "| %d ", n[s])
 	}
 	fmt.Fprintf(&b, "| %d |\n\n", len(suppressed))

@@ -49,7 +49,7 @@ func total(active, suppressed []findings.Finding) string {
 	}
 	n := counts(active)
 	var parts []string
-	for _, s := range severities {
+	for _, s := range findings.Severities() {
 		if n[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[s], s))
 		}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 	"gitlab.com/vigil-vm/vigil/internal/glreport"
@@ -34,54 +32,19 @@ type Options struct {
 }
 
 // Write writes the findings document, GitLab's container scanning report and
-// the Markdown summary into dir (created if missing) and returns their paths.
-// It is all or nothing: every document is validated and written to a
-// temporary name first, and only then renamed into place, so an error leaves
-// no partial report files behind.
+// the Markdown summary into dir, all or nothing (see WriteAll), and returns
+// their paths.
 func Write(dir string, rep *findings.Report, opts Options) ([]string, error) {
-	docs, err := render(rep, opts)
+	docs, err := Render(rep, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create output directory: %w", err)
-	}
-	var temps []string
-	cleanup := func() {
-		for _, t := range temps {
-			os.Remove(t)
-		}
-	}
-	for _, d := range docs {
-		t, err := writeTemp(dir, d.data)
-		if err != nil {
-			cleanup()
-			return nil, fmt.Errorf("write %s: %w", d.name, err)
-		}
-		temps = append(temps, t)
-	}
-	var done []string
-	for i, d := range docs {
-		final := filepath.Join(dir, d.name)
-		if err := os.Rename(temps[i], final); err != nil {
-			cleanup()
-			for _, p := range done {
-				os.Remove(p)
-			}
-			return nil, fmt.Errorf("write %s: %w", d.name, err)
-		}
-		done = append(done, final)
-	}
-	return done, nil
+	return WriteAll(dir, docs)
 }
 
-type document struct {
-	name string
-	data []byte
-}
-
-// render produces and validates every document before anything touches disk.
-func render(rep *findings.Report, opts Options) ([]document, error) {
+// Render produces and validates the report documents Write writes, so a
+// caller that writes more files (the scan's SBOMs) can write them all at once.
+func Render(rep *findings.Report, opts Options) ([]Document, error) {
 	if rep == nil {
 		return nil, errors.New("write reports: no findings report")
 	}
@@ -108,23 +71,5 @@ func render(rep *findings.Report, opts Options) ([]document, error) {
 	if err := Summary(&sum, rep, opts.Image); err != nil {
 		return nil, err
 	}
-	return []document{{FindingsFile, fj}, {GitLabFile, gl}, {SummaryFile, sum.Bytes()}}, nil
-}
-
-func writeTemp(dir string, data []byte) (string, error) {
-	f, err := os.CreateTemp(dir, ".vigil-report-*.tmp")
-	if err != nil {
-		return "", err
-	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
+	return []Document{{FindingsFile, fj}, {GitLabFile, gl}, {SummaryFile, sum.Bytes()}}, nil
 }

@@ -12,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
+	"gitlab.com/vigil-vm/vigil/ci/vulndb/vulndbtest"
 	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
@@ -59,15 +60,9 @@ func buildDB(ctx context.Context, out string) error {
 	if err != nil {
 		return err
 	}
-	vd := filepath.Join(root, "testdata", "vulndata")
-	_, err = vulndb.Build(ctx, vulndb.BuildConfig{
-		OSVDirs:  []string{osv},
-		OSDirs:   []string{filepath.Join(vd, "os")},
-		GHSADirs: []string{filepath.Join(vd, "ghsa")},
-		KEVFile:  filepath.Join(vd, "kev", "known_exploited_vulnerabilities.json"),
-		EPSSFile: filepath.Join(vd, "epss", "epss_scores.csv"),
-		Out:      out,
-	}, slog.New(slog.DiscardHandler))
+	cfg := vulndbtest.Config(out)
+	cfg.OSVDirs = []string{osv} // the real Go records instead of the hand-written few
+	_, err = vulndb.Build(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return fmt.Errorf("build test DB: %w", err)
 	}

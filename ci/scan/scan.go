@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/anchore/grype/grype/vulnerability"
@@ -117,7 +115,11 @@ func SBOM(ctx context.Context, o Options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return writeAll(o.OutputDir, func(stage string) ([]string, error) { return writeSBOMs(stage, o, inv) })
+	docs, err := sbomDocuments(o, inv)
+	if err != nil {
+		return nil, err
+	}
+	return report.WriteAll(o.OutputDir, docs)
 }
 
 func withDefaults(o Options) Options {
@@ -136,73 +138,47 @@ func withDefaults(o Options) Options {
 	return o
 }
 
+// write writes the reports and the SBOMs in one all-or-nothing step: a
+// failure leaves no partial output behind.
 func write(o Options, rep *findings.Report, inv *inventoryResult) ([]string, error) {
-	return writeAll(o.OutputDir, func(stage string) ([]string, error) {
-		files, err := report.Write(stage, rep, report.Options{Image: inv.imageRef, MinSeverity: o.MinSeverity, DefaultBranchImage: o.DefaultBranchImage})
-		if err != nil {
-			return nil, err
-		}
-		more, err := writeSBOMs(stage, o, inv)
-		return append(files, more...), err
-	})
-}
-
-// writeAll lets fill write into a staging directory beside dir, then moves
-// every file into dir: a failure leaves no partial report behind.
-func writeAll(dir string, fill func(stage string) ([]string, error)) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create output directory: %w", err)
-	}
-	stage, err := os.MkdirTemp(dir, ".vigil-staging-")
-	if err != nil {
-		return nil, fmt.Errorf("create output directory: %w", err)
-	}
-	defer os.RemoveAll(stage)
-	files, err := fill(stage)
+	docs, err := report.Render(rep, report.Options{Image: inv.imageRef, MinSeverity: o.MinSeverity, DefaultBranchImage: o.DefaultBranchImage})
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, f := range files {
-		dst := filepath.Join(dir, filepath.Base(f))
-		if err := os.Rename(filepath.Join(stage, filepath.Base(f)), dst); err != nil {
-			return nil, fmt.Errorf("write %s: %w", dst, err)
-		}
-		out = append(out, dst)
+	sboms, err := sbomDocuments(o, inv)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return report.WriteAll(o.OutputDir, append(docs, sboms...))
 }
 
-func writeSBOMs(dir string, o Options, inv *inventoryResult) ([]string, error) {
-	var files []string
+func sbomDocuments(o Options, inv *inventoryResult) ([]report.Document, error) {
+	var docs []report.Document
 	for _, f := range o.SBOMFormats {
-		name := filepath.Join(dir, sbom.FileName(f, inv.asset.Repository))
-		if err := writeSBOM(name, f, o, inv); err != nil {
+		doc, err := sbomDocument(f, o, inv)
+		if err != nil {
 			return nil, err
 		}
-		files = append(files, name)
+		docs = append(docs, report.Document{Name: sbom.FileName(f, inv.asset.Repository), Data: doc})
 	}
-	return files, nil
+	return docs, nil
 }
 
-// writeSBOM writes one SBOM document; for a cached image the document
+// sbomDocument encodes one SBOM document; for a cached image the document
 // encoded by the scan that cataloged it is reused. The CycloneDX document
 // gets GitLab's properties on every write, since the tag they name can
 // differ between scans of one digest.
-func writeSBOM(name, format string, o Options, inv *inventoryResult) error {
+func sbomDocument(format string, o Options, inv *inventoryResult) ([]byte, error) {
 	doc, err := encodedSBOM(format, inv)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if format == sbom.CycloneDX {
 		if doc, err = sbom.ForGitLab(doc, gitlabImage(inv.asset), sbom.Tool{Name: "vigil", Version: o.Version}, sbom.Tool{Name: "syft", Version: syftVersion}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if err := os.WriteFile(name, doc, 0o644); err != nil {
-		return fmt.Errorf("write SBOM: %w", err)
-	}
-	return nil
+	return doc, nil
 }
 
 func encodedSBOM(format string, inv *inventoryResult) ([]byte, error) {

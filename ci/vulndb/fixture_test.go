@@ -13,7 +13,8 @@ import (
 // fixtures is testdata/vulndata, the hand-written records every DB test uses.
 var fixtures = filepath.Join("..", "..", "testdata", "vulndata")
 
-// fixtureConfig builds from every fixture kind.
+// fixtureConfig builds from every fixture kind. It is vulndbtest.Config
+// again because vulndbtest imports this package: its own tests cannot use it.
 func fixtureConfig(out string, now time.Time) BuildConfig {
 	return BuildConfig{
 		OSVDirs:  []string{filepath.Join(fixtures, "osv")},

@@ -1,7 +1,6 @@
 package vulndb
 
 import (
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -13,9 +12,10 @@ import (
 	"time"
 
 	"github.com/OneOfOne/xxhash"
-	_ "github.com/glebarez/go-sqlite" // the "sqlite" driver grype itself links
 
 	"github.com/anchore/grype/grype/db/provider"
+
+	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
 
 // unsafeName matches what may not appear in a result file name.
@@ -107,7 +107,7 @@ func writeWorkspace(dir, name string, records []record, captured time.Time) (*pr
 // keyed by identifier, holding the envelope. One file instead of thousands
 // keeps a full Go vulndb build fast on slow disks.
 func writeResultsDB(path string, records []record) error {
-	db, err := sql.Open("sqlite", "file:"+path)
+	db, err := sqlite.Open(path, sqlite.Options{}) // one writer, then read by the builder: SQLite's defaults
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
+	"gitlab.com/vigil-vm/vigil/ci/vulndb/vulndbtest"
 	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 )
 
@@ -32,12 +33,8 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(tmp)
 		ctx := context.Background()
 		root, _ := filepath.Abs("../..")
-		vd := filepath.Join(root, "testdata", "vulndata")
 		dbDir = filepath.Join(tmp, "db")
-		_, err := vulndb.Build(ctx, vulndb.BuildConfig{
-			OSVDirs: []string{filepath.Join(vd, "osv")}, OSDirs: []string{filepath.Join(vd, "os")}, GHSADirs: []string{filepath.Join(vd, "ghsa")},
-			KEVFile: filepath.Join(vd, "kev", "known_exploited_vulnerabilities.json"), Out: dbDir,
-		}, slog.New(slog.DiscardHandler))
+		_, err := vulndb.Build(ctx, vulndbtest.Config(dbDir), slog.New(slog.DiscardHandler))
 		if err != nil {
 			log.Fatal(err)
 		}

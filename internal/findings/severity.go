@@ -20,6 +20,12 @@ const (
 
 var severityNames = []string{"Unknown", "Negligible", "Low", "Medium", "High", "Critical"}
 
+// Severities lists every severity most severe first: the one order in which
+// reports, summaries and outputs count them. It returns a new slice.
+func Severities() []Severity {
+	return []Severity{Critical, High, Medium, Low, Negligible, Unknown}
+}
+
 func (s Severity) String() string {
 	if s < Unknown || s > Critical {
 		return "Unknown"

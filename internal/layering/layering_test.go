@@ -22,6 +22,8 @@ var rules = []struct {
 		"the findings contract is shared by both sides and links neither"},
 	{"internal/glreport", []string{module + "/bot/", module + "/ci/", "github.com/anchore/"},
 		"GitLab's report format is shared by both sides and links neither"},
+	{"internal/sqlite", []string{module + "/bot/", module + "/ci/", "github.com/anchore/"},
+		"the SQLite opener serves both sides and links neither"},
 	{"internal/gitlabdouble", []string{module + "/bot/", module + "/ci/", "github.com/anchore/"},
 		"the GitLab double stands for GitLab, not for vigil"},
 }

@@ -2,48 +2,41 @@ package dockerfile
 
 import (
 	"context"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	vregistry "gitlab.com/vigil-vm/vigil/internal/registry"
+	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
 
 // A base image behind registry auth is bumped with the credentials the
 // scanner uses (CS_REGISTRY_USER/CS_REGISTRY_PASSWORD), through the same
 // transport; listing its tags anonymously is refused.
 func TestUpdatePrivateBaseImage(t *testing.T) {
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != "ci" || p != "s3cret" {
-			w.Header().Set("WWW-Authenticate", `Basic realm="private"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
+	reg := registrytest.New(t, func(reg http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if u, p, ok := r.BasicAuth(); !ok || u != "ci" || p != "s3cret" {
+				w.Header().Set("WWW-Authenticate", `Basic realm="private"`)
+				http.Error(w, "unauthorized", http.StatusUnauthorized)
+				return
+			}
+			reg.ServeHTTP(w, r)
+		})
+	})
+	host := reg.Host
 	for _, tag := range []string{"3.19.1", "3.19.4"} {
 		img, err := random.Image(64, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, _ := name.NewTag(host + "/team/base:" + tag)
-		if err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: "ci", Password: "s3cret"})); err != nil {
-			t.Fatal(err)
-		}
+		reg.Push(t, "team/base:"+tag, img, remote.WithAuth(&authn.Basic{Username: "ci", Password: "s3cret"}))
 	}
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+host+"/team/base:3.19.1\nRUN true\n"), 0o644); err != nil {

@@ -14,7 +14,7 @@ import (
 )
 
 func TestDescriptionMarker(t *testing.T) {
-	fix := patch.Fix{Issues: []int{3, 5}, Findings: []findings.Finding{{
+	fix := patch.Fix{Issues: []int64{3, 5}, Findings: []findings.Finding{{
 		Vulnerability: findings.Vulnerability{ID: "GHSA-x", Aliases: []string{"CVE-2022-32149"}, Severity: findings.High,
 			EPSS: &findings.EPSS{Score: 0.0123, Percentile: 0.85}, KEV: &findings.KEV{DueDate: "2026-01-01"}, URLs: []string{"https://x/(a)"}},
 		Package: findings.Package{Name: "a|b", Version: "1"}}}}

@@ -26,7 +26,7 @@ type Request struct {
 	Project  Project
 	Findings []findings.Finding
 	// Issues maps a finding's fingerprint to its tracking issues (iids).
-	Issues map[string][]int
+	Issues map[string][]int64
 }
 
 // Action is what happened to one fix.
@@ -104,7 +104,7 @@ func (e *Engine) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{Engine: e, p: p, notes: &issueNotes{e: e, p: p, read: map[int]string{}}, res: &Result{Unfixable: unfixable}}
+	r := &run{Engine: e, p: p, notes: &issueNotes{e: e, p: p, read: map[int64]string{}}, res: &Result{Unfixable: unfixable}}
 	if err := r.loadMRs(ctx); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/patch/ecosystems"
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/findings/findingstest"
 	"gitlab.com/vigil-vm/vigil/internal/gitlabdouble"
 )
 
@@ -82,32 +83,25 @@ func client(t *testing.T, srv *gitlabdouble.Server, token string) *gitlab.Client
 	return c
 }
 
-func finding(fp, id, typ, name, version string, sev findings.Severity, fixed ...string) findings.Finding {
-	f := findings.Finding{Fingerprint: fp,
-		Vulnerability: findings.Vulnerability{ID: id, Severity: sev, URLs: []string{"https://nvd.nist.gov/vuln/detail/" + id},
-			CVSS: []findings.CVSS{{Version: "3.1", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", BaseScore: 7.5}}},
-		Package: findings.Package{Name: name, Version: version, Type: typ},
-		Fix:     findings.Fix{State: findings.FixUnavailable}}
-	if len(fixed) > 0 {
-		f.Fix = findings.Fix{State: findings.FixAvailable, Versions: fixed}
-	}
-	return f
-}
+// scored is what every finding of these tests carries besides its own
+// fields: an NVD link and a CVSS score, which the merge request's body shows.
+var scored = findingstest.All(findingstest.URLFor("https://nvd.nist.gov/vuln/detail/"),
+	findingstest.CVSS(findings.CVSS{Version: "3.1", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", BaseScore: 7.5}))
 
 func (w *world) request(fs ...findings.Finding) mr.Request {
 	if fs == nil {
 		fs = []findings.Finding{
-			finding("fp-text-1", "CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", findings.High, "0.3.8"),
-			finding("fp-text-2", "GO-2021-0113", "go-module", "golang.org/x/text", "v0.3.5", findings.Medium, "0.3.7"),
-			finding("fp-jinja", "CVE-2020-28493", "python", "jinja2", "2.11.2", findings.Medium, "2.11.3"),
-			finding("fp-ssl", "CVE-2024-0727", "apk", "libssl3", "3.1.4-r2", findings.Low),
+			findingstest.Finding("CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", scored, findingstest.Fingerprint("fp-text-1"), findingstest.Severity(findings.High), findingstest.Fixed("0.3.8")),
+			findingstest.Finding("GO-2021-0113", "go-module", "golang.org/x/text", "v0.3.5", scored, findingstest.Fingerprint("fp-text-2"), findingstest.Severity(findings.Medium), findingstest.Fixed("0.3.7")),
+			findingstest.Finding("CVE-2020-28493", "python", "jinja2", "2.11.2", scored, findingstest.Fingerprint("fp-jinja"), findingstest.Severity(findings.Medium), findingstest.Fixed("2.11.3")),
+			findingstest.Finding("CVE-2024-0727", "apk", "libssl3", "3.1.4-r2", scored, findingstest.Fingerprint("fp-ssl"), findingstest.Severity(findings.Low)),
 		}
 		fs[1].Vulnerability.Aliases = []string{"CVE-2021-38561"}
 	}
 	return mr.Request{
 		Project:  mr.Project{ID: w.project.ID},
 		Findings: fs,
-		Issues:   map[string][]int{"fp-text-1": {1}, "fp-text-2": {2}, "fp-jinja": {3}, "fp-ssl": {4}},
+		Issues:   map[string][]int64{"fp-text-1": {1}, "fp-text-2": {2}, "fp-jinja": {3}, "fp-ssl": {4}},
 	}
 }
 
@@ -262,8 +256,8 @@ func TestReconcileEndToEnd(t *testing.T) {
 func TestReconcileCapAndCleanup(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	jinja := finding("fp-jinja", "CVE-2020-28493", "python", "jinja2", "2.11.2", findings.Medium, "2.11.3")
-	urllib3 := finding("fp-urllib3", "CVE-2023-45803", "python", "urllib3", "1.26.17", findings.High, "1.26.18")
+	jinja := findingstest.Finding("CVE-2020-28493", "python", "jinja2", "2.11.2", scored, findingstest.Fingerprint("fp-jinja"), findingstest.Severity(findings.Medium), findingstest.Fixed("2.11.3"))
+	urllib3 := findingstest.Finding("CVE-2023-45803", "python", "urllib3", "1.26.17", scored, findingstest.Fingerprint("fp-urllib3"), findingstest.Severity(findings.High), findingstest.Fixed("1.26.18"))
 	e := w.engine(mr.Options{MaxOpen: 1, AutoMerge: []findings.Severity{findings.High}}, nil)
 	res, err := e.Reconcile(ctx, w.request(jinja, urllib3))
 	if err != nil {
@@ -296,7 +290,7 @@ func TestReconcileNotesSkips(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	// x/text only in a major version vigil will not cross: a note, no MR.
-	f := finding("fp-text-1", "CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", findings.High, "1.0.0")
+	f := findingstest.Finding("CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", scored, findingstest.Fingerprint("fp-text-1"), findingstest.Severity(findings.High), findingstest.Fixed("1.0.0"))
 	e := w.engine(mr.Options{}, nil)
 	for range 2 {
 		if _, err := e.Reconcile(ctx, w.request(f)); err != nil {

@@ -223,11 +223,11 @@ func (e *Engine) adopt(ctx context.Context, pid any, branch string, into **gitla
 }
 
 // assignees are the people assigned to the tracking issues.
-func (e *Engine) assignees(ctx context.Context, p Project, issues []int) []int64 {
+func (e *Engine) assignees(ctx context.Context, p Project, issues []int64) []int64 {
 	seen := map[int64]bool{}
 	var out []int64
 	for _, iid := range issues {
-		is, _, err := e.client.Issues.GetIssue(p.ID, int64(iid), gitlab.WithContext(ctx))
+		is, _, err := e.client.Issues.GetIssue(p.ID, iid, gitlab.WithContext(ctx))
 		if err != nil {
 			e.log.WarnContext(ctx, "read tracking issue", "project", p.Path, "issue", iid, "err", err)
 			continue

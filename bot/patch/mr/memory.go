@@ -14,8 +14,8 @@ import (
 type Memory interface {
 	Declined(ctx context.Context, project, branch string) (bool, error)
 	Decline(ctx context.Context, project, branch string) error
-	Said(ctx context.Context, project string, issue int, note string) (bool, error)
-	Say(ctx context.Context, project string, issue int, note string) error
+	Said(ctx context.Context, project string, issue int64, note string) (bool, error)
+	Say(ctx context.Context, project string, issue int64, note string) error
 }
 
 // MapMemory is a Memory held in a map, for tests and one-shot CLI runs.
@@ -39,12 +39,12 @@ func (m *MapMemory) Decline(_ context.Context, project, branch string) error {
 }
 
 // Said reports whether the note was posted on the issue.
-func (m *MapMemory) Said(_ context.Context, project string, issue int, note string) (bool, error) {
+func (m *MapMemory) Said(_ context.Context, project string, issue int64, note string) (bool, error) {
 	return m.get(fmt.Sprintf("said\x00%s\x00%d\x00%s", project, issue, note)), nil
 }
 
 // Say records that the note was posted on the issue.
-func (m *MapMemory) Say(_ context.Context, project string, issue int, note string) error {
+func (m *MapMemory) Say(_ context.Context, project string, issue int64, note string) error {
 	m.set(fmt.Sprintf("said\x00%s\x00%d\x00%s", project, issue, note))
 	return nil
 }

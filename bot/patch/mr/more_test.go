@@ -3,16 +3,10 @@ package mr_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
 	"gitlab.com/vigil-vm/vigil/bot/patch"
@@ -20,26 +14,21 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/patch/ecosystems"
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/findings/findingstest"
+	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
 
 // TestReconcileBaseImage: a registry holds several alpine tags; only the
 // one vigil's scan confirms is proposed, and the body shows the counts.
 func TestReconcileBaseImage(t *testing.T) {
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(reg.Close)
-	host := strings.TrimPrefix(reg.URL, "http://")
+	reg := registrytest.New(t)
+	host := reg.Host
 	for _, tag := range []string{"3.19.1", "3.19.2", "3.19.4", "3.20.0"} {
 		img, err := random.Image(64, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, err := name.ParseReference(host + "/library/alpine:" + tag)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := remote.Write(ref, img); err != nil {
-			t.Fatal(err)
-		}
+		reg.Push(t, "library/alpine:"+tag, img)
 	}
 	w := newWorld(t)
 	ctx := context.Background()
@@ -56,10 +45,10 @@ func TestReconcileBaseImage(t *testing.T) {
 	})
 	ps := ecosystems.All(ecosystems.Options{Dockerfile: dockerfile.Options{Verifier: verifier}})
 	req := w.request(
-		finding("fp-ssl", "CVE-2024-0727", "apk", "libssl3", "3.1.4-r2", findings.High, "3.1.4-r5"),
-		finding("fp-crypto", "CVE-2024-2511", "apk", "libcrypto3", "3.1.4-r2", findings.Medium, "3.1.4-r6"),
+		findingstest.Finding("CVE-2024-0727", "apk", "libssl3", "3.1.4-r2", scored, findingstest.Fingerprint("fp-ssl"), findingstest.Severity(findings.High), findingstest.Fixed("3.1.4-r5")),
+		findingstest.Finding("CVE-2024-2511", "apk", "libcrypto3", "3.1.4-r2", scored, findingstest.Fingerprint("fp-crypto"), findingstest.Severity(findings.Medium), findingstest.Fixed("3.1.4-r6")),
 	)
-	req.Issues = map[string][]int{"fp-ssl": {4}, "fp-crypto": {4}}
+	req.Issues = map[string][]int64{"fp-ssl": {4}, "fp-crypto": {4}}
 	res, err := mr.New(w.client, ps, nil, mr.Options{}, nil).Reconcile(ctx, req)
 	if err != nil {
 		t.Fatal(err)
@@ -86,12 +75,12 @@ func TestReconcileSupersedes(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	e := w.engine(mr.Options{}, nil)
-	older := finding("fp-text-2", "CVE-2021-38561", "go-module", "golang.org/x/text", "v0.3.5", findings.Medium, "0.3.7")
+	older := findingstest.Finding("CVE-2021-38561", "go-module", "golang.org/x/text", "v0.3.5", scored, findingstest.Fingerprint("fp-text-2"), findingstest.Severity(findings.Medium), findingstest.Fixed("0.3.7"))
 	if _, err := e.Reconcile(ctx, w.request(older)); err != nil {
 		t.Fatal(err)
 	}
 	first := w.mrByBranch(t, "vigil/gomod/golang.org/x/text-v0.3.7")
-	newer := finding("fp-text-1", "CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", findings.High, "0.3.8")
+	newer := findingstest.Finding("CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", scored, findingstest.Fingerprint("fp-text-1"), findingstest.Severity(findings.High), findingstest.Fixed("0.3.8"))
 	res, err := e.Reconcile(ctx, w.request(older, newer))
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +114,7 @@ func (b boom) Update(context.Context, string, patch.Fix) (patch.Result, error) {
 // issue's owner with the bot's own trouble: it is an outcome and a log.
 func TestReconcileFailureIsNotANote(t *testing.T) {
 	w := newWorld(t)
-	req := w.request(finding("fp-text-1", "CVE-1", "boom", "thing", "1.0.0", findings.High, "1.0.1"))
+	req := w.request(findingstest.Finding("CVE-1", "boom", "thing", "1.0.0", scored, findingstest.Fingerprint("fp-text-1"), findingstest.Severity(findings.High), findingstest.Fixed("1.0.1")))
 	runs := 0
 	e := mr.New(w.client, []patch.Patcher{boom{&runs}}, nil, mr.Options{}, nil)
 	res, err := e.Reconcile(context.Background(), req)
@@ -147,7 +136,7 @@ func TestReconcileFailureIsNotANote(t *testing.T) {
 func TestReconcileDisabledEcosystem(t *testing.T) {
 	w := newWorld(t)
 	res, err := w.engine(mr.Options{Disabled: []string{"pip"}}, nil).Reconcile(context.Background(),
-		w.request(finding("fp-jinja", "CVE-2020-28493", "python", "jinja2", "2.11.2", findings.Medium, "2.11.3")))
+		w.request(findingstest.Finding("CVE-2020-28493", "python", "jinja2", "2.11.2", scored, findingstest.Fingerprint("fp-jinja"), findingstest.Severity(findings.Medium), findingstest.Fixed("2.11.3"))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,10 +16,10 @@ import (
 type issueNotes struct {
 	e    *Engine
 	p    Project
-	read map[int]string // issue iid → its notes' bodies, joined; read at most once a run
+	read map[int64]string // issue iid → its notes' bodies, joined; read at most once a run
 }
 
-func (n *issueNotes) postAll(ctx context.Context, iids []int, text string) error {
+func (n *issueNotes) postAll(ctx context.Context, iids []int64, text string) error {
 	for _, iid := range iids {
 		if err := n.post(ctx, iid, text); err != nil {
 			return err
@@ -28,7 +28,7 @@ func (n *issueNotes) postAll(ctx context.Context, iids []int, text string) error
 	return nil
 }
 
-func (n *issueNotes) post(ctx context.Context, iid int, text string) error {
+func (n *issueNotes) post(ctx context.Context, iid int64, text string) error {
 	sum := sha256.Sum256([]byte(text))
 	id := hex.EncodeToString(sum[:8])
 	said, err := n.e.memory.Said(ctx, n.p.Path, iid, id)
@@ -51,7 +51,7 @@ func (n *issueNotes) post(ctx context.Context, iid int, text string) error {
 				}
 			}
 			tried = true
-			_, resp, err := n.e.client.Notes.CreateIssueNote(n.p.ID, int64(iid), &gitlab.CreateIssueNoteOptions{Body: gitlab.Ptr(body)}, gitlab.WithContext(ctx))
+			_, resp, err := n.e.client.Notes.CreateIssueNote(n.p.ID, iid, &gitlab.CreateIssueNoteOptions{Body: gitlab.Ptr(body)}, gitlab.WithContext(ctx))
 			return resp, err
 		})
 		if err != nil {
@@ -63,13 +63,13 @@ func (n *issueNotes) post(ctx context.Context, iid int, text string) error {
 }
 
 // bodies reads the engine's own notes on an issue, once per run.
-func (n *issueNotes) bodies(ctx context.Context, iid int) (string, error) {
+func (n *issueNotes) bodies(ctx context.Context, iid int64) (string, error) {
 	if b, ok := n.read[iid]; ok {
 		return b, nil
 	}
 	opt := &gitlab.ListIssueNotesOptions{ListOptions: gitlab.ListOptions{PerPage: 100}}
 	notes, err := gitlab.ScanAndCollect(func(page gitlab.PaginationOptionFunc) ([]*gitlab.Note, *gitlab.Response, error) {
-		return n.e.client.Notes.ListIssueNotes(n.p.ID, int64(iid), opt, pageOptions(ctx, page)...)
+		return n.e.client.Notes.ListIssueNotes(n.p.ID, iid, opt, pageOptions(ctx, page)...)
 	})
 	if err != nil {
 		return "", fmt.Errorf("read notes of #%d: %w", iid, err)

@@ -24,7 +24,7 @@ func (e *Engine) plan(req Request) ([]patch.Fix, []patch.Unfixable) {
 			fs = append(fs, f)
 		}
 	}
-	return patch.Plan(fs, enabled, func(fp string) []int { return req.Issues[fp] })
+	return patch.Plan(fs, enabled, func(fp string) []int64 { return req.Issues[fp] })
 }
 
 // disabled reports whether a turned-off ecosystem owns the finding: it

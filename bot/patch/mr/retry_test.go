@@ -10,6 +10,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/patch/ecosystems"
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/findings/findingstest"
 	"gitlab.com/vigil-vm/vigil/internal/gitlabdouble"
 )
 
@@ -37,9 +38,9 @@ func convergesUnderFaults(t *testing.T, retry mr.Retry) {
 		w.srv.SetFault(route, gitlabdouble.Fault{ErrorRate: 0.3, DropRate: 0.2, LoseRate: 0.3})
 	}
 	req := w.request(
-		finding("fp-text-1", "CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", findings.High, "0.3.8"),
-		finding("fp-jinja", "CVE-2020-28493", "python", "jinja2", "2.11.2", findings.Medium, "2.11.3"),
-		finding("fp-urllib3", "CVE-2023-45803", "python", "urllib3", "1.26.17", findings.High, "1.26.18"),
+		findingstest.Finding("CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", scored, findingstest.Fingerprint("fp-text-1"), findingstest.Severity(findings.High), findingstest.Fixed("0.3.8")),
+		findingstest.Finding("CVE-2020-28493", "python", "jinja2", "2.11.2", scored, findingstest.Fingerprint("fp-jinja"), findingstest.Severity(findings.Medium), findingstest.Fixed("2.11.3")),
+		findingstest.Finding("CVE-2023-45803", "python", "urllib3", "1.26.17", scored, findingstest.Fingerprint("fp-urllib3"), findingstest.Severity(findings.High), findingstest.Fixed("1.26.18")),
 	)
 	opts := mr.Options{Retry: retry}
 	var err error
@@ -77,7 +78,7 @@ func TestNoteWithLostAnswerIsPostedOnce(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	w.srv.SetFault("POST /projects/:id/issues/:issue_iid/notes", gitlabdouble.Fault{LoseRate: 1})
-	f := finding("fp-text-1", "CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", findings.High, "1.0.0") // a new major: worth a note
+	f := findingstest.Finding("CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", scored, findingstest.Fingerprint("fp-text-1"), findingstest.Severity(findings.High), findingstest.Fixed("1.0.0")) // a new major: worth a note
 	e := mr.New(w.client, ecosystems.All(ecosystems.Options{}), nil, mr.Options{Retry: mr.Retry{Attempts: 3, Backoff: time.Millisecond}}, nil)
 	if _, err := e.Reconcile(ctx, w.request(f)); err != nil {
 		t.Fatal(err)

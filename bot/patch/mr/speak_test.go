@@ -10,6 +10,7 @@ import (
 
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/findings/findingstest"
 	"gitlab.com/vigil-vm/vigil/internal/gitlabdouble"
 )
 
@@ -38,11 +39,11 @@ func TestReconcileOSPackagesWithoutDockerfileIsSilent(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	var fs []findings.Finding
-	issues := map[string][]int{}
+	issues := map[string][]int64{}
 	for i := range 100 {
 		fp := fmt.Sprintf("fp-deb-%d", i)
-		fs = append(fs, finding(fp, fmt.Sprintf("CVE-2024-%d", 10000+i), "deb", fmt.Sprintf("lib%03d", i), "7.81.0-1ubuntu1.10", findings.High, "7.81.0-1ubuntu1.11"))
-		issues[fp] = []int{1 + i%4}
+		fs = append(fs, findingstest.Finding(fmt.Sprintf("CVE-2024-%d", 10000+i), "deb", fmt.Sprintf("lib%03d", i), "7.81.0-1ubuntu1.10", scored, findingstest.Fingerprint(fp), findingstest.Severity(findings.High), findingstest.Fixed("7.81.0-1ubuntu1.11")))
+		issues[fp] = []int64{int64(1 + i%4)}
 	}
 	req := mr.Request{Project: mr.Project{ID: w.project.ID}, Findings: fs, Issues: issues}
 	e := w.engine(mr.Options{}, nil)
@@ -81,7 +82,7 @@ func TestReconcileReplaceIsNotedOnce(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	req := w.request(finding("fp-text-1", "CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", findings.High, "0.3.8"))
+	req := w.request(findingstest.Finding("CVE-2022-32149", "go-module", "golang.org/x/text", "v0.3.5", scored, findingstest.Fingerprint("fp-text-1"), findingstest.Severity(findings.High), findingstest.Fixed("0.3.8")))
 	e := w.engine(mr.Options{}, nil)
 	for range 2 {
 		res, err := e.Reconcile(ctx, req)
@@ -110,14 +111,14 @@ func TestReconcileReplaceIsNotedOnce(t *testing.T) {
 func TestReconcileDisabledEcosystemKeepsItsMergeRequests(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	jinja := finding("fp-jinja", "CVE-2020-28493", "python", "jinja2", "2.11.2", findings.Medium, "2.11.3")
+	jinja := findingstest.Finding("CVE-2020-28493", "python", "jinja2", "2.11.2", scored, findingstest.Fingerprint("fp-jinja"), findingstest.Severity(findings.Medium), findingstest.Fixed("2.11.3"))
 	if _, err := w.engine(mr.Options{}, nil).Reconcile(ctx, w.request(jinja)); err != nil {
 		t.Fatal(err)
 	}
 	pipMR := w.mrByBranch(t, "vigil/pip/jinja2-2.11.3")
 
 	w.srv.ResetCalls()
-	for _, req := range []mr.Request{w.request(jinja), w.request(finding("fp-ssl", "CVE-2024-0727", "apk", "libssl3", "3.1.4-r2", findings.Low))} {
+	for _, req := range []mr.Request{w.request(jinja), w.request(findingstest.Finding("CVE-2024-0727", "apk", "libssl3", "3.1.4-r2", scored, findingstest.Fingerprint("fp-ssl"), findingstest.Severity(findings.Low)))} {
 		res, err := w.engine(mr.Options{Disabled: []string{"pip"}}, nil).Reconcile(ctx, req)
 		if err != nil {
 			t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/findings/findingstest"
 )
 
 // A small Go service nobody here wrote (gin v1.6.0, a 2020 x/net and
@@ -32,8 +33,8 @@ func TestReconcileGoTransitiveBuilds(t *testing.T) {
 	w := newWorldFiles(t, readFixture(t, "testdata/gin"))
 	const netOld, cryptoOld = "v0.0.0-20200822124328-c89045814202", "v0.0.0-20200622213623-75b288015ac9"
 	req := w.request(
-		finding("fp-text-1", "GO-2025-3595", "go-module", "golang.org/x/net", netOld, findings.Medium, "0.38.0"),
-		finding("fp-text-2", "GO-2024-3321", "go-module", "golang.org/x/crypto", cryptoOld, findings.High, "0.31.0"),
+		findingstest.Finding("GO-2025-3595", "go-module", "golang.org/x/net", netOld, scored, findingstest.Fingerprint("fp-text-1"), findingstest.Severity(findings.Medium), findingstest.Fixed("0.38.0")),
+		findingstest.Finding("GO-2024-3321", "go-module", "golang.org/x/crypto", cryptoOld, scored, findingstest.Fingerprint("fp-text-2"), findingstest.Severity(findings.High), findingstest.Fixed("0.31.0")),
 	)
 	res, err := w.engine(mr.Options{}, nil).Reconcile(ctx, req)
 	if err != nil {
@@ -82,8 +83,8 @@ func TestReconcileNPMInstalls(t *testing.T) {
 	ctx := context.Background()
 	w := newWorldFiles(t, readFixture(t, "testdata/npm"))
 	req := w.request(
-		finding("fp-text-1", "CVE-2021-23337", "npm", "lodash", "4.17.20", findings.High, "4.17.21"),
-		finding("fp-text-2", "CVE-2021-44906", "npm", "minimist", "1.2.5", findings.Critical, "1.2.6"),
+		findingstest.Finding("CVE-2021-23337", "npm", "lodash", "4.17.20", scored, findingstest.Fingerprint("fp-text-1"), findingstest.Severity(findings.High), findingstest.Fixed("4.17.21")),
+		findingstest.Finding("CVE-2021-44906", "npm", "minimist", "1.2.5", scored, findingstest.Fingerprint("fp-text-2"), findingstest.Severity(findings.Critical), findingstest.Fixed("1.2.6")),
 	)
 	res, err := w.engine(mr.Options{}, nil).Reconcile(ctx, req)
 	if err != nil {

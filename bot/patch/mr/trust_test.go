@@ -8,6 +8,7 @@ import (
 
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/findings/findingstest"
 )
 
 // A person copies the label and hidden marker of a vigil merge request onto
@@ -28,7 +29,7 @@ func TestReconcileIgnoresMergeRequestsItDidNotWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jinja := finding("fp-jinja", "CVE-2020-28493", "python", "jinja2", "2.11.2", findings.Medium, "2.11.3")
+	jinja := findingstest.Finding("CVE-2020-28493", "python", "jinja2", "2.11.2", scored, findingstest.Fingerprint("fp-jinja"), findingstest.Severity(findings.Medium), findingstest.Fixed("2.11.3"))
 	res, err := w.engine(mr.Options{}, nil).Reconcile(ctx, w.request(jinja))
 	if err != nil {
 		t.Fatal(err)
