@@ -89,7 +89,7 @@ func (r Rules) Apply(assets []Asset) {
 	}
 	for i := range assets {
 		a := &assets[i]
-		if a.Tier == "" {
+		if a.Tier == "" && a.Kind == KindRegistry {
 			a.Tier = runningTier[a.Digest]
 		}
 		if a.Tier == "" {
@@ -116,9 +116,18 @@ func (r Rules) tier(a Asset) string {
 	return ""
 }
 
+// glob matches a path.Match pattern; a trailing "/**" matches the prefix's
+// own path and everything below it, the prefix itself being a pattern
+// ("*.dkr.ecr.*.amazonaws.com/billing/**").
 func glob(pattern, s string) bool {
 	if prefix, ok := strings.CutSuffix(pattern, "/**"); ok {
-		return s == prefix || strings.HasPrefix(s, prefix+"/")
+		n := strings.Count(prefix, "/") + 1
+		segs := strings.SplitN(s, "/", n+1)
+		if len(segs) < n {
+			return false
+		}
+		ok, err := path.Match(prefix, strings.Join(segs[:n], "/"))
+		return err == nil && ok
 	}
 	ok, err := path.Match(pattern, s)
 	return err == nil && ok

@@ -29,7 +29,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScanCmd(), newSBOMCmd(), newDBCmd(), newDemoCmd(), newBotCmd(), newPatchCmd(), newVersionCmd())
+	root.AddCommand(newScanCmd(), newSBOMCmd(), newDBCmd(), newDemoCmd(), newBotCmd(), newPatchCmd(), newInventoryCmd(), newVersionCmd())
 	return root
 }
 
