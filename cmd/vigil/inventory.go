@@ -10,6 +10,7 @@ import (
 
 	"gitlab.com/vigil-vm/vigil/bot/inventory"
 	"gitlab.com/vigil-vm/vigil/bot/inventory/config"
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
 )
 
 func newInventoryCmd() *cobra.Command {
@@ -17,6 +18,7 @@ func newInventoryCmd() *cobra.Command {
 		path    string
 		output  string
 		gaps    bool
+		data    string
 		timeout time.Duration
 	)
 	cmd := &cobra.Command{
@@ -26,6 +28,9 @@ func newInventoryCmd() *cobra.Command {
 source (GitLab's container registry, any OCI registry, ECR, Artifact Registry/GCR, ACR,
 Kubernetes clusters) and prints one asset table. A source that cannot be listed fails alone:
 the others are still printed, and its error is reported (and is a gap with --gaps).
+
+With --data the run is stored in the bot's ledger (images with first and last seen, where
+each digest runs), and --gaps names running digests the ledger has no complete scan of.
 
 Exit status: 0, or 1 with --gaps when there is a gap, 2 when the config cannot be read.`,
 		Example: `  vigil inventory --config inventory.yml
@@ -51,7 +56,20 @@ Exit status: 0, or 1 with --gaps when there is a gap, 2 when the config cannot b
 					logger().Warn("source not listed", "source", r.Source, "type", r.Type, "error", r.Err.Error())
 				}
 			}
-			report := inventory.NewReport(results, cfg.Rules, gaps, nil)
+			var store *ledger.Ledger
+			var scanned inventory.Scanned
+			if data != "" {
+				if store, scanned, err = openAssetStore(ctx, data); err != nil {
+					return err
+				}
+				defer store.DB().Close()
+			}
+			report := inventory.NewReport(results, cfg.Rules, gaps, scanned)
+			if store != nil {
+				if _, err := store.Assets().Record(ctx, report, time.Now()); err != nil {
+					return err
+				}
+			}
 			if err := writeReport(cmd, report, output); err != nil {
 				return err
 			}
@@ -64,9 +82,30 @@ Exit status: 0, or 1 with --gaps when there is a gap, 2 when the config cannot b
 	fl := cmd.Flags()
 	fl.StringVar(&path, "config", "inventory.yml", "inventory config file (YAML; ${VAR} is expanded from the environment)")
 	fl.StringVarP(&output, "output", "o", "table", "output format: table, json or csv")
-	fl.BoolVar(&gaps, "gaps", false, "list coverage gaps: sources that could not be listed, and running digests found in no registry source")
+	fl.BoolVar(&gaps, "gaps", false, "list coverage gaps: sources that could not be listed, and running digests with no scan in --data (without it: found in no registry source)")
+	fl.StringVar(&data, "data", "", "the bot's ledger (SQLite file): store the inventory there, and take known scans from it for --gaps")
 	fl.DurationVar(&timeout, "timeout", 10*time.Minute, "give up on sources still listing after this long (0: never)")
 	return cmd
+}
+
+// openAssetStore opens the ledger at path and reads the digests it has
+// complete scans of.
+func openAssetStore(ctx context.Context, path string) (*ledger.Ledger, inventory.Scanned, error) {
+	db, err := ledger.OpenSQLite(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := ledger.Open(ctx, db, ledger.SQLite)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	digests, err := l.Assets().ScannedDigests(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return l, func(d string) bool { return digests[d] }, nil
 }
 
 func writeReport(cmd *cobra.Command, r inventory.Report, output string) error {

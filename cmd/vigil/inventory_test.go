@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"gitlab.com/vigil-vm/vigil/bot/inventory"
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/internal/ecrtest"
 	"gitlab.com/vigil-vm/vigil/internal/gartest"
 	"gitlab.com/vigil-vm/vigil/internal/gitlabdouble"
@@ -140,5 +144,44 @@ func TestInventoryGaps(t *testing.T) {
 	}
 	if g := rep.Gaps[1]; g.Owner != "platform/ops" || g.Where != "prod-eu/ops/Pod/debug-1/main" {
 		t.Errorf("stray gap carries owner and place: %+v", g)
+	}
+}
+
+// With --data the run lands in the ledger, and a running digest that a
+// registry lists but no scan covered is a gap too.
+func TestInventoryStoredInLedger(t *testing.T) {
+	gitlabDigest, _, stray := inventoryWorld(t)
+	data := filepath.Join(t.TempDir(), "bot.db")
+	code, out := vigil(t, "inventory", "--config", "../../testdata/inventory/example.yml", "--data", data, "--gaps", "-o", "json")
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	var rep inventory.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var unscanned []string
+	for _, g := range rep.Gaps {
+		unscanned = append(unscanned, g.Digest)
+	}
+	if len(unscanned) != 3 || !slices.Contains(unscanned, stray) || !slices.Contains(unscanned, gitlabDigest) {
+		t.Errorf("with an empty ledger every running digest is unscanned: %v", unscanned)
+	}
+	db, err := ledger.OpenSQLite(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l, err := ledger.Open(context.Background(), db, ledger.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	where, err := l.Assets().Where(context.Background(), gitlabDigest)
+	if err != nil || len(where) != 1 || where[0] != "prod-eu/payments/Pod/api-1/main" {
+		t.Errorf("stored where-running: %v %v", where, err)
+	}
+	images, _ := l.Assets().Images(context.Background(), gitlabDigest)
+	if len(images) != 1 || images[0].Owner != "payments/api" || images[0].Tier != "production" {
+		t.Errorf("stored image: %+v", images)
 	}
 }
