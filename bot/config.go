@@ -60,6 +60,10 @@ type Config struct {
 	// merge-request policy in MergeRequests (flags only).
 	Patch         bool       `yaml:"patch"`
 	MergeRequests mr.Options `yaml:"-"`
+	// InventoryFile is an inventory config (vigil inventory's); when set,
+	// the bot lists its sources into the ledger every InventoryInterval.
+	InventoryFile     string        `yaml:"inventory_file"`
+	InventoryInterval time.Duration `yaml:"inventory_interval"`
 }
 
 // DefaultConfig is the configuration before any file, environment or flag.
@@ -75,6 +79,7 @@ func DefaultConfig() *Config {
 		Workers:           4,
 		MaxAttempts:       10,
 		SweepInterval:     time.Hour,
+		InventoryInterval: time.Hour,
 		PollInterval:      time.Second,
 		ShutdownTimeout:   30 * time.Second,
 		JobTimeout:        time.Hour,
@@ -126,6 +131,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 	list("VIGIL_WEBHOOK_SCOPED_SECRETS", &c.ScopedWebhookSecrets)
 	str("VIGIL_DATA", &c.Data)
 	str("VIGIL_POLICY", &c.PolicyFile)
+	str("VIGIL_INVENTORY", &c.InventoryFile)
 	str("VIGIL_LOG_LEVEL", &c.LogLevel)
 	list("VIGIL_JOB_NAMES", &c.JobNames)
 	list("VIGIL_ARTIFACTS", &c.Artifacts)
@@ -140,7 +146,8 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 		c.WebhookSecrets = secrets
 	}
 	for name, dst := range map[string]*time.Duration{"VIGIL_SWEEP_INTERVAL": &c.SweepInterval, "VIGIL_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
-		"VIGIL_JOB_TIMEOUT": &c.JobTimeout, "VIGIL_JOB_BUDGET": &c.JobBudget, "VIGIL_DELIVERY_RETENTION": &c.DeliveryRetention} {
+		"VIGIL_JOB_TIMEOUT": &c.JobTimeout, "VIGIL_JOB_BUDGET": &c.JobBudget, "VIGIL_DELIVERY_RETENTION": &c.DeliveryRetention,
+		"VIGIL_INVENTORY_INTERVAL": &c.InventoryInterval} {
 		if v, ok := lookup(name); ok && v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -206,6 +213,8 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (VIGIL_LOG_LEVEL)")
 	fs.BoolVar(&c.Patch, "patch", c.Patch, "open merge requests that fix findings with a known fix (VIGIL_PATCH); the flags below shape them")
 	c.MergeRequests.AddFlags(fs)
+	fs.StringVar(&c.InventoryFile, "inventory", c.InventoryFile, "inventory config (as for vigil inventory): list its registries and clusters into the ledger periodically (VIGIL_INVENTORY)")
+	fs.DurationVar(&c.InventoryInterval, "inventory-interval", c.InventoryInterval, "how often the inventory runs (VIGIL_INVENTORY_INTERVAL); 0 disables it")
 	// --help prints defaults; values taken from the environment must not show.
 	if f := fs.Lookup("gitlab-token"); f != nil {
 		f.DefValue = ""
