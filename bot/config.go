@@ -64,6 +64,9 @@ type Config struct {
 	// the bot lists its sources into the ledger every InventoryInterval.
 	InventoryFile     string        `yaml:"inventory_file"`
 	InventoryInterval time.Duration `yaml:"inventory_interval"`
+	// APIToken is the bearer token of GET /api/assets (VIGIL_API_TOKEN
+	// only); without one the API is not served.
+	APIToken string `yaml:"-"`
 }
 
 // DefaultConfig is the configuration before any file, environment or flag.
@@ -132,6 +135,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 	str("VIGIL_DATA", &c.Data)
 	str("VIGIL_POLICY", &c.PolicyFile)
 	str("VIGIL_INVENTORY", &c.InventoryFile)
+	str("VIGIL_API_TOKEN", &c.APIToken)
 	str("VIGIL_LOG_LEVEL", &c.LogLevel)
 	list("VIGIL_JOB_NAMES", &c.JobNames)
 	list("VIGIL_ARTIFACTS", &c.Artifacts)

@@ -2,7 +2,11 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/internal/kubetest"
 	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
@@ -39,6 +44,7 @@ func TestPeriodicInventoryFillsTheLedger(t *testing.T) {
 	}
 	cfg := w.config()
 	cfg.InventoryFile = inv
+	cfg.APIToken = "api-token-for-tests"
 	w.start(cfg)
 
 	ctx := context.Background()
@@ -50,6 +56,7 @@ func TestPeriodicInventoryFillsTheLedger(t *testing.T) {
 			if where[0] != "prod/web/Pod/app-1/app" || images[0].Tags != "1.0" {
 				t.Errorf("stored %v %+v", where, images)
 			}
+			checkAssetsAPI(t, w.bot.Handler(), d.String(), reg.Host+"/group/app")
 			return
 		}
 		if time.Now().After(deadline) {
@@ -69,5 +76,44 @@ func TestBadInventoryConfigStopsStart(t *testing.T) {
 	cfg.InventoryFile = inv
 	if _, err := New(context.Background(), cfg, nil); err == nil {
 		t.Fatal("a bot with a broken inventory config started")
+	}
+}
+
+// checkAssetsAPI reads the stored inventory back through GET /api/assets.
+func checkAssetsAPI(t *testing.T, h http.Handler, digest, repo string) {
+	t.Helper()
+	get := func(path, token string) (int, []byte) {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.Bytes()
+	}
+	if code, _ := get("/api/assets", ""); code != http.StatusUnauthorized {
+		t.Errorf("no token: %d", code)
+	}
+	if code, _ := get("/api/assets", "wrong"); code != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d", code)
+	}
+	const token = "api-token-for-tests"
+	for _, c := range []struct {
+		path string
+		n    int
+	}{{"/api/assets", 1}, {"/api/assets?cluster=prod&image=" + url.QueryEscape(repo), 1}, {"/api/assets?cluster=staging", 0}, {"/api/assets?has-findings=true", 0}} {
+		code, body := get(c.path, token)
+		var views []ledger.AssetView
+		if err := json.Unmarshal(body, &views); code != http.StatusOK || err != nil || len(views) != c.n {
+			t.Errorf("%s: %d %v %s", c.path, code, err, body)
+		}
+	}
+	code, body := get("/api/assets/"+digest, token)
+	var v ledger.AssetView
+	if err := json.Unmarshal(body, &v); code != http.StatusOK || err != nil || len(v.Running) != 1 || v.Running[0].Cluster != "prod" || len(v.Images) != 1 {
+		t.Errorf("one asset: %d %v %s", code, err, body)
+	}
+	if code, _ := get("/api/assets/sha256:0000", token); code != http.StatusNotFound {
+		t.Errorf("unknown digest: %d", code)
 	}
 }

@@ -6,7 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Handler serves POST /webhooks/gitlab, /healthz, /readyz and /metrics.
+// Handler serves POST /webhooks/gitlab, /healthz, /readyz, /metrics and,
+// with an API token, /api/assets.
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/gitlab", s.receiver)
@@ -25,5 +26,6 @@ func (s *Service) Handler() http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	s.assetRoutes(mux)
 	return mux
 }

@@ -8,10 +8,16 @@ import (
 
 // StoredImage is an image row as the ledger holds it.
 type StoredImage struct {
-	Source, Repository, Digest, Tags, Owner, Tier string
-	FirstSeen, LastSeen                           time.Time
+	Source     string    `json:"source"`
+	Repository string    `json:"repository"`
+	Digest     string    `json:"digest"`
+	Tags       string    `json:"tags"`
+	Owner      string    `json:"owner"`
+	Tier       string    `json:"tier"`
+	FirstSeen  time.Time `json:"first_seen"`
+	LastSeen   time.Time `json:"last_seen"`
 	// Gone: its source was listed after the image was last seen.
-	Gone bool
+	Gone bool `json:"gone"`
 }
 
 // Images lists the stored images of a digest ("" for all), oldest first.
