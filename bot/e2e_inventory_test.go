@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,13 @@ func TestPeriodicInventoryFillsTheLedger(t *testing.T) {
 				t.Errorf("stored %v %+v", where, images)
 			}
 			checkAssetsAPI(t, w.bot.Handler(), d.String(), reg.Host+"/group/app")
+			// The pod's digest is in the registry but was never scanned.
+			for _, want := range []string{`vigil_bot_inventory_source_up{source="prod"} 1`, `vigil_bot_inventory_gaps{kind="unscanned"} 1`,
+				`vigil_bot_inventory_assets{source="registry"} 1`} {
+				if m := w.metrics(); !strings.Contains(m, want) {
+					t.Errorf("metrics lack %s:\n%s", want, m)
+				}
+			}
 			return
 		}
 		if time.Now().After(deadline) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"gitlab.com/vigil-vm/vigil/bot/inventory"
 	"gitlab.com/vigil-vm/vigil/bot/inventory/config"
 )
@@ -15,6 +17,7 @@ import (
 // stored assets as they were; only a ledger error fails the job (River
 // retries it).
 func (s *Service) inventoryJob(cfg config.Config) func(ctx context.Context) error {
+	m := newInventoryMetrics(s.metrics.reg)
 	return func(ctx context.Context) error {
 		results := inventory.List(ctx, config.Build(ctx, cfg, os.Getenv), cfg.Workers)
 		digests, err := s.ledger.Assets().ScannedDigests(ctx)
@@ -22,6 +25,7 @@ func (s *Service) inventoryJob(cfg config.Config) func(ctx context.Context) erro
 			return err
 		}
 		report := inventory.NewReport(results, cfg.Rules, true, func(d string) bool { return digests[d] })
+		m.set(report) // before the ledger: whoever sees the stored run sees its figures
 		st, err := s.ledger.Assets().Record(ctx, report, s.now())
 		if err != nil {
 			return fmt.Errorf("record inventory: %w", err)
@@ -36,5 +40,44 @@ func (s *Service) inventoryJob(cfg config.Config) func(ctx context.Context) erro
 		s.log.Info("inventory listed", "sources", len(results), "failed", failed, "images", st.Images,
 			"running", st.Running, "stopped", st.Stopped, "gaps", len(report.Gaps))
 		return nil
+	}
+}
+
+// inventoryMetrics are the last inventory's figures. Labels are source
+// names from the operator's file and fixed gap kinds, never outside input.
+type inventoryMetrics struct {
+	assets *prometheus.GaugeVec
+	up     *prometheus.GaugeVec
+	gaps   *prometheus.GaugeVec
+}
+
+func newInventoryMetrics(reg *prometheus.Registry) inventoryMetrics {
+	m := inventoryMetrics{
+		assets: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_bot_inventory_assets",
+			Help: "Assets the last inventory listed, by source."}, []string{"source"}),
+		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_bot_inventory_source_up",
+			Help: "1 when the source was listed by the last inventory, 0 when it failed."}, []string{"source"}),
+		gaps: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_bot_inventory_gaps",
+			Help: "Coverage gaps of the last inventory: sources not listed, running digests with no scan."}, []string{"kind"}),
+	}
+	reg.MustRegister(m.assets, m.up, m.gaps)
+	return m
+}
+
+func (m inventoryMetrics) set(r inventory.Report) {
+	for _, s := range r.Sources {
+		m.assets.WithLabelValues(s.Source).Set(float64(s.Assets))
+		up := 1.0
+		if s.Error != "" {
+			up = 0
+		}
+		m.up.WithLabelValues(s.Source).Set(up)
+	}
+	counts := map[string]int{"source": 0, "unscanned": 0}
+	for _, g := range r.Gaps {
+		counts[g.Kind]++
+	}
+	for k, n := range counts {
+		m.gaps.WithLabelValues(k).Set(float64(n))
 	}
 }
