@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	gl "gitlab.com/gitlab-org/api/client-go"
@@ -32,6 +33,8 @@ func TestListGroupRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// GitLab rate-limits the listing twice; client-go waits Retry-After and asks again.
+	srv.SetFault("GET /groups/:id/registry/repositories", gitlabdouble.Fault{RateLimited: 2, RetryAfter: 10 * time.Millisecond})
 	src := gitlab.New(gitlab.Config{Name: "gl", Client: client, Group: "payments", Token: token, Insecure: true})
 	assets, err := src.List(context.Background())
 	if err != nil {
@@ -68,5 +71,21 @@ func TestWrongTokenFailsWithoutLeakingIt(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), secret) {
 		t.Errorf("error carries the token: %v", err)
+	}
+}
+
+func TestListProjectRegistry(t *testing.T) {
+	reg := registrytest.New(t)
+	srv := gitlabdouble.NewTest(t, gitlabdouble.WithContainerRegistry(reg.Host))
+	user, token := srv.AddUser("vigil-bot", gitlabdouble.NoAccess)
+	srv.AddProject(gitlabdouble.ProjectSpec{Path: "payments/api", Members: map[int]gitlabdouble.AccessLevel{user.ID: gitlabdouble.Reporter}})
+	srv.AddProject(gitlabdouble.ProjectSpec{Path: "payments/web", Members: map[int]gitlabdouble.AccessLevel{user.ID: gitlabdouble.Reporter}})
+	img, _ := random.Image(64, 1)
+	reg.Push(t, "payments/api:1.0", img)
+	reg.Push(t, "payments/web:1.0", img)
+	client, _ := gl.NewClient(token, gl.WithBaseURL(srv.APIURL()))
+	assets, err := gitlab.New(gitlab.Config{Name: "gl", Client: client, Project: "payments/api", Token: token, Insecure: true}).List(context.Background())
+	if err != nil || len(assets) != 1 || assets[0].Owner != "payments/api" {
+		t.Fatalf("project registry: %v %+v", err, assets)
 	}
 }
