@@ -55,9 +55,9 @@ func (r *Running) Where() string {
 
 // Result is what one source gave: its assets, or the error that stopped it.
 type Result struct {
-	Source string        `json:"source"`
-	Type   string        `json:"type"`
-	Assets []Asset       `json:"-"`
-	Err    error         `json:"-"`
-	Took   time.Duration `json:"took_ns"`
+	Source string
+	Type   string
+	Assets []Asset
+	Err    error
+	Took   time.Duration
 }

@@ -28,7 +28,7 @@ func containers(cluster string, p *corev1.Pod, workload, platform string) []inve
 			Running: &inventory.Running{
 				Cluster: cluster, Namespace: p.Namespace, Workload: workload, Pod: p.Name,
 				Container: c.Name, Init: init, Image: c.Image, Since: since(p, st),
-				Labels: maps.Clone(p.Labels), Annotations: maps.Clone(p.Annotations),
+				Labels: maps.Clone(p.Labels), Annotations: annotations(p.Annotations),
 			},
 		})
 	}
@@ -81,4 +81,14 @@ func since(p *corev1.Pod, st corev1.ContainerStatus) *time.Time {
 	}
 	t = t.UTC()
 	return &t
+}
+
+// lastApplied is kubectl's copy of the whole applied manifest, environment
+// values included: it can hold credentials, so it never leaves the cluster.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+func annotations(a map[string]string) map[string]string {
+	out := maps.Clone(a)
+	delete(out, lastApplied)
+	return out
 }

@@ -48,8 +48,9 @@ func cluster() []runtime.Object {
 		&batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "backup-29012345", Namespace: "ops", OwnerReferences: controller("CronJob", "backup")}},
 		&corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: "api-7d9f8c6b5-x2x4q", Namespace: "payments", OwnerReferences: controller("ReplicaSet", "api-7d9f8c6b5"),
-				Labels:      map[string]string{"app": "api", "env": "prod"},
-				Annotations: map[string]string{kube.OwnerAnnotation: "payments/api"}},
+				Labels: map[string]string{"app": "api", "env": "prod"},
+				Annotations: map[string]string{kube.OwnerAnnotation: "payments/api",
+					"kubectl.kubernetes.io/last-applied-configuration": `{"env":[{"name":"DB_PASSWORD","value":"hunter2"}]}`}},
 			Spec: corev1.PodSpec{NodeName: "node-a",
 				InitContainers: []corev1.Container{{Name: "migrate", Image: "registry.gitlab.com/payments/api/migrate:1.4.2"}},
 				Containers:     []corev1.Container{{Name: "api", Image: "registry.gitlab.com/payments/api:1.4.2"}, {Name: "envoy", Image: "envoyproxy/envoy:v1.31"}}},
@@ -91,6 +92,9 @@ func TestListRunningContainers(t *testing.T) {
 	if api.Digest != apiDigest || api.Repository != "registry.gitlab.com/payments/api" || api.Running.Workload != "Deployment/api" ||
 		api.Owner != "payments/api" || api.Platform != "linux/arm64" || !api.Running.Since.Equal(started.Time) || api.Running.Labels["env"] != "prod" {
 		t.Errorf("api container: %+v %+v", api, api.Running)
+	}
+	if _, leaked := api.Running.Annotations["kubectl.kubernetes.io/last-applied-configuration"]; leaked {
+		t.Error("kubectl's last-applied manifest (environment values and all) left the cluster")
 	}
 	if m := byContainer["api-7d9f8c6b5-x2x4q/migrate"]; !m.Running.Init || m.Digest != migrate {
 		t.Errorf("init container: %+v %+v", m, m.Running)
