@@ -1,22 +1,17 @@
 package bot
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 )
 
 // assetRoutes serves GET /api/assets (filters owner, tier, cluster, image,
-// has-findings) and GET /api/assets/{digest} when an API token is set: the
-// inventory says what runs where, which is not for strangers.
+// has-findings) and GET /api/assets/{digest}, behind the API token as GET
+// /api/ingests is.
 func (s *Service) assetRoutes(mux *http.ServeMux) {
-	if s.cfg.APIToken == "" {
-		return
-	}
 	mux.HandleFunc("GET /api/assets", s.authorized(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		f := ledger.AssetFilter{Owner: q.Get("owner"), Tier: q.Get("tier"), Cluster: q.Get("cluster"), Image: q.Get("image")}
@@ -57,15 +52,13 @@ func (s *Service) writeAssets(w http.ResponseWriter, r *http.Request, f ledger.A
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-// authorized lets through requests bearing the API token; others get 401
+// authorized lets through requests the API token allows; others get 401
 // and cost nothing else.
 func (s *Service) authorized(h http.HandlerFunc) http.HandlerFunc {
-	want := []byte("Bearer " + s.cfg.APIToken)
 	return func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(strings.TrimSpace(r.Header.Get("Authorization")))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
+		if !s.apiAllowed(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="vigil"`)
-			http.Error(w, "401 Unauthorized", http.StatusUnauthorized)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
 		h(w, r)

@@ -1,18 +1,11 @@
 package bot
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
-	"strconv"
-	"strings"
+	"path"
 	"time"
-
-	"github.com/spf13/pflag"
-	"gopkg.in/yaml.v3"
 
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
@@ -21,8 +14,9 @@ import (
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
-// Config holds every knob of the bot. Values come from defaults, then a
-// YAML file (LoadConfig), then VIGIL_* environment variables, then flags.
+// Config holds every knob of the bot, as plain values: the command line
+// (cmd/vigil/options) layers defaults, a YAML file, the environment and
+// flags onto it; the yaml names are the file's keys.
 type Config struct {
 	Listen         string   `yaml:"listen"`
 	GitLabURL      string   `yaml:"gitlab_url"`
@@ -35,11 +29,19 @@ type Config struct {
 	// notes, so no one can forge them from public facts. Required; changing
 	// it makes issues written under the old key unrecoverable after a lost
 	// ledger (they are then opened anew).
-	MarkerKey        string        `yaml:"-"`
-	Data             string        `yaml:"data"`
-	PolicyFile       string        `yaml:"policy_file"`
-	JobNames         []string      `yaml:"job_names"`
-	AnyJob           bool          `yaml:"any_job"`
+	MarkerKey string `yaml:"-"`
+	// APIToken, when set, is the bearer token GET /api/ingests requires
+	// (from the environment only).
+	APIToken   string `yaml:"-"`
+	Data       string `yaml:"data"`
+	PolicyFile string `yaml:"policy_file"`
+	// JobNames, when set, limits ingestion to jobs of these names; by
+	// default a job is a scan when GitLab lists a security report among its
+	// artifacts, whatever it is called.
+	JobNames []string `yaml:"job_names"`
+	// TrackRefs are branch and tag patterns (path.Match) whose pipelines
+	// change issues besides the default branch's.
+	TrackRefs        []string      `yaml:"track_refs"`
 	Artifacts        []string      `yaml:"artifacts"`
 	MaxBodyBytes     int64         `yaml:"max_body_bytes"`
 	MaxArtifactBytes int64         `yaml:"max_artifact_bytes"`
@@ -57,16 +59,13 @@ type Config struct {
 	DeliveryRetention time.Duration `yaml:"delivery_retention"`
 	LogLevel          string        `yaml:"log_level"`
 	// Patch opens merge requests for findings with a known fix, with the
-	// merge-request policy in MergeRequests (flags only).
+	// merge-request policy in MergeRequests (not from the file).
 	Patch         bool       `yaml:"patch"`
 	MergeRequests mr.Options `yaml:"-"`
 	// InventoryFile is an inventory config (vigil inventory's); when set,
 	// the bot lists its sources into the ledger every InventoryInterval.
 	InventoryFile     string        `yaml:"inventory_file"`
 	InventoryInterval time.Duration `yaml:"inventory_interval"`
-	// APIToken is the bearer token of GET /api/assets (VIGIL_API_TOKEN
-	// only); without one the API is not served.
-	APIToken string `yaml:"-"`
 }
 
 // DefaultConfig is the configuration before any file, environment or flag.
@@ -75,7 +74,6 @@ func DefaultConfig() *Config {
 		Listen:            ":8080",
 		GitLabURL:         "https://gitlab.com",
 		Data:              "vigil-bot.db",
-		JobNames:          []string{"vigil-scan", "vigil", "container_scanning", "dependency_scanning", "gemnasium-dependency_scanning"},
 		Artifacts:         append([]string(nil), ingest.DefaultArtifacts...),
 		MaxBodyBytes:      25 << 20,
 		MaxArtifactBytes:  findings.MaxReportBytes,
@@ -91,145 +89,6 @@ func DefaultConfig() *Config {
 		LogLevel:          "info",
 		Patch:             true,
 		MergeRequests:     mr.Defaults(),
-	}
-}
-
-// LoadConfig returns the defaults overlaid by the YAML file at path (none
-// when path is empty) and then by the environment. Tokens and secrets are
-// not read from the file: they belong in the environment.
-func LoadConfig(path string) (*Config, error) {
-	c := DefaultConfig()
-	if path != "" {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("read bot config: %w", err)
-		}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("parse bot config %s: %w", path, err)
-		}
-	}
-	if err := c.applyEnv(os.LookupEnv); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
-	str := func(name string, dst *string) {
-		if v, ok := lookup(name); ok && v != "" {
-			*dst = v
-		}
-	}
-	list := func(name string, dst *[]string) {
-		if v, ok := lookup(name); ok && v != "" {
-			*dst = splitList(v)
-		}
-	}
-	str("VIGIL_LISTEN", &c.Listen)
-	str("VIGIL_GITLAB_URL", &c.GitLabURL)
-	str("VIGIL_GITLAB_TOKEN", &c.GitLabToken)
-	str("VIGIL_MARKER_KEY", &c.MarkerKey)
-	list("VIGIL_WEBHOOK_SCOPED_SECRETS", &c.ScopedWebhookSecrets)
-	str("VIGIL_DATA", &c.Data)
-	str("VIGIL_POLICY", &c.PolicyFile)
-	str("VIGIL_INVENTORY", &c.InventoryFile)
-	str("VIGIL_API_TOKEN", &c.APIToken)
-	str("VIGIL_LOG_LEVEL", &c.LogLevel)
-	list("VIGIL_JOB_NAMES", &c.JobNames)
-	list("VIGIL_ARTIFACTS", &c.Artifacts)
-	var secrets []string
-	if v, ok := lookup("VIGIL_WEBHOOK_SECRET"); ok && v != "" {
-		secrets = append(secrets, v)
-	}
-	if v, ok := lookup("VIGIL_WEBHOOK_SECRETS"); ok && v != "" {
-		secrets = append(secrets, splitList(v)...)
-	}
-	if len(secrets) > 0 {
-		c.WebhookSecrets = secrets
-	}
-	for name, dst := range map[string]*time.Duration{"VIGIL_SWEEP_INTERVAL": &c.SweepInterval, "VIGIL_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
-		"VIGIL_JOB_TIMEOUT": &c.JobTimeout, "VIGIL_JOB_BUDGET": &c.JobBudget, "VIGIL_DELIVERY_RETENTION": &c.DeliveryRetention,
-		"VIGIL_INVENTORY_INTERVAL": &c.InventoryInterval} {
-		if v, ok := lookup(name); ok && v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			*dst = d
-		}
-	}
-	for name, dst := range map[string]*int64{"VIGIL_MAX_BODY_BYTES": &c.MaxBodyBytes, "VIGIL_MAX_ARTIFACT_BYTES": &c.MaxArtifactBytes} {
-		if v, ok := lookup(name); ok && v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			*dst = n
-		}
-	}
-	for name, dst := range map[string]*bool{"VIGIL_ANY_JOB": &c.AnyJob, "VIGIL_PATCH": &c.Patch} {
-		if v, ok := lookup(name); ok && v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			*dst = b
-		}
-	}
-	return nil
-}
-
-func splitList(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// AddFlags binds every knob to a flag whose default is the current value.
-func (c *Config) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&c.Listen, "listen", c.Listen, "address the webhook and metrics server listens on (VIGIL_LISTEN); empty serves no HTTP")
-	fs.StringVar(&c.GitLabURL, "gitlab-url", c.GitLabURL, "base URL of the GitLab instance (VIGIL_GITLAB_URL)")
-	fs.StringVar(&c.GitLabToken, "gitlab-token", c.GitLabToken, "GitLab token with api scope the bot acts as; prefer VIGIL_GITLAB_TOKEN, flags show in process lists")
-	fs.StringSliceVar(&c.WebhookSecrets, "webhook-secret", c.WebhookSecrets, "accepted X-Gitlab-Token secret; repeat to rotate (VIGIL_WEBHOOK_SECRET, or comma-separated VIGIL_WEBHOOK_SECRETS)")
-	fs.StringSliceVar(&c.ScopedWebhookSecrets, "webhook-scoped-secret", c.ScopedWebhookSecrets, "GLOB=SECRET: a secret accepted only for projects whose path matches GLOB (group/** is everything below group); repeat for each (comma-separated VIGIL_WEBHOOK_SCOPED_SECRETS)")
-	fs.StringVar(&c.MarkerKey, "marker-key", c.MarkerKey, "secret (16+ characters) that keys the MAC of the hidden markers in the bot's issues and notes; prefer VIGIL_MARKER_KEY")
-	fs.StringVar(&c.Data, "data", c.Data, "SQLite file holding the job queue and the ledger of findings and issues; the webhook inbox is a second file beside it, NAME.inbox.db (VIGIL_DATA)")
-	fs.StringVar(&c.PolicyFile, "policy", c.PolicyFile, "YAML SLA policy: labels, day counts, near-breach window, clock start, grouping, per-project overrides (VIGIL_POLICY); empty uses the defaults")
-	fs.StringSliceVar(&c.JobNames, "job-name", c.JobNames, "CI job names whose artifacts hold scan reports (VIGIL_JOB_NAMES)")
-	fs.BoolVar(&c.AnyJob, "any-job", c.AnyJob, "look for scan reports in the artifacts of every successful job, not only the named ones (VIGIL_ANY_JOB)")
-	fs.StringSliceVar(&c.Artifacts, "artifact", c.Artifacts, "artifact files read as scan reports (VIGIL_ARTIFACTS)")
-	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest webhook body accepted; larger ones get 413 (VIGIL_MAX_BODY_BYTES)")
-	fs.Int64Var(&c.MaxArtifactBytes, "max-artifact-bytes", c.MaxArtifactBytes, "largest report artifact read; larger ones are rejected (VIGIL_MAX_ARTIFACT_BYTES)")
-	fs.IntVar(&c.Workers, "workers", c.Workers, "jobs worked at once; work for one project is always serialized")
-	fs.IntVar(&c.MaxAttempts, "max-attempts", c.MaxAttempts, "attempts per job before it is given up, with growing backoff between them")
-	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often the SLA sweep applies Near Breach and Breached labels (VIGIL_SWEEP_INTERVAL); 0 disables it")
-	fs.DurationVar(&c.PollInterval, "poll-interval", c.PollInterval, "how often workers look for new jobs")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to let running jobs finish on shutdown (VIGIL_SHUTDOWN_TIMEOUT)")
-	fs.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, "longest one job may run, however large its report (VIGIL_JOB_TIMEOUT)")
-	fs.DurationVar(&c.JobBudget, "job-budget", c.JobBudget, "time a delivery starts with; each issue group it reconciles adds a second, up to --job-timeout (VIGIL_JOB_BUDGET)")
-	fs.DurationVar(&c.DeliveryRetention, "delivery-retention", c.DeliveryRetention, "how long processed webhook bodies are kept in the ledger; their keys stay for deduplication (VIGIL_DELIVERY_RETENTION); 0 keeps them forever")
-	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (VIGIL_LOG_LEVEL)")
-	fs.BoolVar(&c.Patch, "patch", c.Patch, "open merge requests that fix findings with a known fix (VIGIL_PATCH); the flags below shape them")
-	c.MergeRequests.AddFlags(fs)
-	fs.StringVar(&c.InventoryFile, "inventory", c.InventoryFile, "inventory config (as for vigil inventory): list its registries and clusters into the ledger periodically (VIGIL_INVENTORY)")
-	fs.DurationVar(&c.InventoryInterval, "inventory-interval", c.InventoryInterval, "how often the inventory runs (VIGIL_INVENTORY_INTERVAL); 0 disables it")
-	// --help prints defaults; values taken from the environment must not show.
-	if f := fs.Lookup("gitlab-token"); f != nil {
-		f.DefValue = ""
-	}
-	for _, name := range []string{"webhook-secret", "webhook-scoped-secret"} {
-		if f := fs.Lookup(name); f != nil {
-			f.DefValue = "[]"
-		}
-	}
-	if f := fs.Lookup("marker-key"); f != nil {
-		f.DefValue = ""
 	}
 }
 
@@ -256,6 +115,11 @@ func (c *Config) Validate() error {
 		return errors.New("no data file: set --data or VIGIL_DATA")
 	case c.MaxBodyBytes <= 0 || c.MaxArtifactBytes <= 0:
 		return errors.New("size limits must be positive")
+	}
+	for _, p := range c.TrackRefs {
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("track ref pattern %q: %w", p, err)
+		}
 	}
 	return nil
 }

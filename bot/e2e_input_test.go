@@ -31,16 +31,18 @@ func deliveryStates(t *testing.T, w *world) map[string]string {
 func TestBadReportsAreRejectedWithAReasonAndNothingWritten(t *testing.T) {
 	good := mustJSON(t, report("sha256:aaaa", xText, zlib))
 	tests := []struct {
-		name   string
-		files  map[string][]byte
-		limit  int64
-		reason string
+		name    string
+		files   map[string][]byte
+		reports map[string]string
+		limit   int64
+		reason  string
 	}{
 		{name: "malformed", files: map[string][]byte{"vigil-findings.json": []byte(`{"schema":"vigil.findings/v1","findings":[`)}, reason: "not JSON"},
 		{name: "schema violation", files: map[string][]byte{"vigil-findings.json": []byte(strings.Replace(string(good), `"High"`, `"Severe"`, 1))}, reason: "does not match"},
 		{name: "oversized", files: map[string][]byte{"vigil-findings.json": good}, limit: 512, reason: "exceeds size limit"},
 		{name: "good vigil report with a bad gitlab report beside it", files: map[string][]byte{
-			"vigil-findings.json": good, "gl-container-scanning-report.json": []byte(`{"version":"15.0.0"`)}, reason: "gl-container-scanning-report.json"},
+			"vigil-findings.json": good, "gl-container-scanning-report.json": []byte(`{"version":"15.0.0"`)},
+			reports: map[string]string{"container_scanning": "gl-container-scanning-report.json"}, reason: "gl-container-scanning-report.json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,7 +53,10 @@ func TestBadReportsAreRejectedWithAReasonAndNothingWritten(t *testing.T) {
 			}
 			w.start(cfg)
 			w.gl.ResetCalls()
-			w.scanArtifacts(tt.files)
+			w.gl.FinishPipeline(w.project.ID, gitlabdouble.PipelineSpec{Jobs: []gitlabdouble.JobSpec{
+				{Name: "vigil-scan", Stage: "test", Artifacts: tt.files, Reports: tt.reports},
+			}})
+			w.settle()
 			if writes := w.gl.Writes(); len(writes) != 0 {
 				t.Errorf("bad report caused writes:\n%s", writesSummary(writes))
 			}

@@ -1,47 +1,14 @@
 package bot
 
 import (
-	"errors"
-	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	gitlab "gitlab.com/gitlab-org/api/client-go"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/gitlabdouble"
 )
-
-func TestPermanent(t *testing.T) {
-	gl := func(code int) error {
-		return &gitlab.ErrorResponse{Response: &http.Response{StatusCode: code}, Message: fmt.Sprint(code)}
-	}
-	tests := []struct {
-		err  error
-		want bool
-	}{
-		{nil, false},
-		{errors.New("connection reset"), false},
-		{fmt.Errorf("update issue: %w", gl(400)), true},
-		{fmt.Errorf("update issue: %w", gl(422)), true},
-		{fmt.Errorf("read project: %w", gl(404)), true},
-		{fmt.Errorf("read issue: %w", gitlab.ErrNotFound), true},
-		{fmt.Errorf("create label: %w", gl(403)), true},
-		{fmt.Errorf("update issue: %w", gl(500)), false},
-		{fmt.Errorf("update issue: %w", gl(429)), false},
-		{errors.Join(fmt.Errorf("a: %w", gl(400)), fmt.Errorf("b: %w", gl(422))), true},
-		// One group failed for good, another may work next time: retry.
-		{fmt.Errorf("sweep: %w", errors.Join(fmt.Errorf("a: %w", gl(400)), errors.New("timeout"))), false},
-	}
-	for _, tt := range tests {
-		if got := permanent(tt.err); got != tt.want {
-			t.Errorf("permanent(%v) = %v, want %v", tt.err, got, tt.want)
-		}
-	}
-}
 
 // GitLab's final answer is not asked again ten times: the delivery is
 // rejected at once with the reason.

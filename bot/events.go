@@ -16,21 +16,29 @@ type hookUser struct {
 type hookProject struct {
 	ID                int64  `json:"id"`
 	PathWithNamespace string `json:"path_with_namespace"`
+	DefaultBranch     string `json:"default_branch"`
 }
 
 type jobHook struct {
-	BuildID     int64  `json:"build_id"`
-	BuildName   string `json:"build_name"`
-	BuildStatus string `json:"build_status"`
-	PipelineID  int64  `json:"pipeline_id"`
-	ProjectID   int64  `json:"project_id"`
+	BuildID     int64       `json:"build_id"`
+	BuildName   string      `json:"build_name"`
+	BuildStatus string      `json:"build_status"`
+	Ref         string      `json:"ref"` // branch or tag name
+	PipelineID  int64       `json:"pipeline_id"`
+	ProjectID   int64       `json:"project_id"`
+	Project     hookProject `json:"project"`
 }
 
 type pipelineHook struct {
 	ObjectAttributes struct {
 		ID     int64  `json:"id"`
+		Ref    string `json:"ref"`    // branch or tag name
+		Source string `json:"source"` // "merge_request_event" for merge request pipelines
 		Status string `json:"status"`
 	} `json:"object_attributes"`
+	MergeRequest *struct {
+		IID int64 `json:"iid"`
+	} `json:"merge_request"`
 	Project hookProject `json:"project"`
 	Builds  []struct {
 		ID     int64  `json:"id"`

@@ -9,8 +9,8 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
+	"gitlab.com/vigil-vm/vigil/bot/gitlabapi"
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
-	"gitlab.com/vigil-vm/vigil/bot/tracker"
 )
 
 // maxInlineWait is the longest Retry-After the GitLab client sleeps through
@@ -47,7 +47,7 @@ func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, err
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusBadGateway,
 		resp.StatusCode == http.StatusServiceUnavailable, resp.StatusCode == http.StatusGatewayTimeout:
-		return tracker.RetryAfterHeader(resp.Header.Get("Retry-After"), time.Now()) <= maxInlineWait, nil
+		return gitlabapi.RetryAfter(resp.Header.Get("Retry-After"), time.Now()) <= maxInlineWait, nil
 	case resp.StatusCode == http.StatusInternalServerError:
 		return resp.Request != nil && resp.Request.Method == http.MethodGet, nil
 	}
@@ -56,7 +56,7 @@ func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, err
 
 func backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
-		if d := tracker.RetryAfterHeader(resp.Header.Get("Retry-After"), time.Now()); d > 0 {
+		if d := gitlabapi.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); d > 0 {
 			return d
 		}
 	}

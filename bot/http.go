@@ -6,8 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Handler serves POST /webhooks/gitlab, /healthz, /readyz, /metrics and,
-// with an API token, /api/assets.
+// Handler serves POST /webhooks/gitlab, /healthz, /readyz, /metrics, GET /api/ingests and
+// GET /api/assets.
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/gitlab", s.receiver)
@@ -26,6 +26,7 @@ func (s *Service) Handler() http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/ingests", s.serveIngests)
 	s.assetRoutes(mux)
 	return mux
 }

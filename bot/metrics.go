@@ -21,6 +21,8 @@ type metrics struct {
 	apiCalls   *prometheus.CounterVec
 	jobs       *prometheus.CounterVec
 	patches    *prometheus.CounterVec
+	// ingestSkips counts scan jobs not recorded, by reason (ingest.Reasons).
+	ingestSkips *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -39,7 +41,10 @@ func newMetrics() *metrics {
 			Name: "vigil_bot_patch_merge_requests_total", Help: "Patch merge request outcomes, by action (opened, updated, unchanged, skipped, failed, …).",
 		}, []string{"action"}),
 	}
-	m.reg.MustRegister(m.deliveries, m.apiCalls, m.jobs, m.patches)
+	m.ingestSkips = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vigil_bot_ingests_skipped_total", Help: "Scan jobs whose reports were not recorded, by reason.",
+	}, []string{"reason"})
+	m.reg.MustRegister(m.deliveries, m.apiCalls, m.jobs, m.patches, m.ingestSkips)
 	return m
 }
 

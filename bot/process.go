@@ -10,6 +10,7 @@ import (
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
+	"gitlab.com/vigil-vm/vigil/bot/gitlabapi"
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/tracker"
@@ -44,7 +45,7 @@ func (w worker) HandleDelivery(ctx context.Context, key string) error {
 	case err == nil:
 		s.metrics.jobs.WithLabelValues(d.Event, "processed").Inc()
 		return s.ledger.FinishDelivery(rctx, key, ledger.DeliveryProcessed, "", s.now())
-	case errors.As(err, &rejected), errors.Is(err, errBadPayload), permanent(err):
+	case errors.As(err, &rejected), errors.Is(err, errBadPayload), gitlabapi.Permanent(err):
 		s.metrics.jobs.WithLabelValues(d.Event, "rejected").Inc()
 		s.log.Warn("delivery rejected", "event", d.Event, "key", key, "reason", err.Error())
 		return s.ledger.FinishDelivery(rctx, key, ledger.DeliveryFailed, err.Error(), s.now())
@@ -61,71 +62,17 @@ func (w worker) HandleDelivery(ctx context.Context, key string) error {
 // recordTimeout bounds the write of a delivery's outcome.
 const recordTimeout = 10 * time.Second
 
-// permanent reports whether err is GitLab's final answer to a request:
-// 400, 403, 404 or 422 come back the same however often they are asked,
-// so retrying them only repeats the writes that came before. Several
-// errors (one per issue group) are permanent only when all of them are.
-func permanent(err error) bool {
-	if err == gitlab.ErrNotFound { // client-go's answer to every 404
-		return true
-	}
-	switch e := err.(type) {
-	case *gitlab.ErrorResponse:
-		return e.Response != nil && permanentStatus(e.Response.StatusCode)
-	case interface{ Unwrap() []error }:
-		errs := e.Unwrap()
-		for _, x := range errs {
-			if !permanent(x) {
-				return false
-			}
-		}
-		return len(errs) > 0
-	case interface{ Unwrap() error }:
-		return permanent(e.Unwrap())
-	}
-	return false
-}
-
-func permanentStatus(code int) bool {
-	switch code {
-	case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity:
-		return true
-	}
-	return false
-}
-
 var errBadPayload = errors.New("unusable webhook payload")
 
 func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 	if err := s.confirmProject(ctx, d); err != nil {
-		return err
+		return s.unconfirmed(ctx, d, err)
 	}
 	switch d.Event {
-	case "Job Hook":
-		var h jobHook
-		if err := decode(d.Event, d.Body, &h); err != nil {
-			return fmt.Errorf("%w: %v", errBadPayload, err)
-		}
-		if h.BuildStatus != "success" || !s.wantJob(h.BuildName) {
-			return nil
-		}
-		return s.ingestJob(ctx, h.ProjectID, "", h.PipelineID, h.BuildID)
-	case "Pipeline Hook":
-		var h pipelineHook
-		if err := decode(d.Event, d.Body, &h); err != nil {
-			return fmt.Errorf("%w: %v", errBadPayload, err)
-		}
-		if h.ObjectAttributes.Status != "success" {
-			return nil
-		}
-		for _, b := range h.Builds {
-			if b.Status == "success" && s.wantJob(b.Name) {
-				if err := s.ingestJob(ctx, h.Project.ID, h.Project.PathWithNamespace, h.ObjectAttributes.ID, b.ID); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+	case string(gitlab.EventTypeJob):
+		return s.handleJobHook(ctx, d.Body)
+	case string(gitlab.EventTypePipeline):
+		return s.handlePipelineHook(ctx, d.Body)
 	case "Issue Hook", "Confidential Issue Hook":
 		var h issueHook
 		if err := decode(d.Event, d.Body, &h); err != nil {
@@ -166,44 +113,6 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 		})
 	}
 	return nil // Merge Request Hook and the rest: the patch engine's business
-}
-
-// ingestJob reads a finished job's reports and reconciles the project.
-func (s *Service) ingestJob(ctx context.Context, projectID int64, projectPath string, pipelineID, jobID int64) error {
-	ctx, unlock := s.lockWork(ctx, projectID)
-	defer unlock()
-	path, err := s.projectPath(ctx, projectID, projectPath)
-	if err != nil {
-		return err
-	}
-	reps, err := s.fetcher.Fetch(ctx, projectID, jobID)
-	var rejected *ingest.RejectedError
-	if errors.As(err, &rejected) {
-		in := ledger.Ingest{Key: fmt.Sprintf("%d/%d/%s", projectID, jobID, rejected.Artifact), ProjectID: projectID,
-			PipelineID: pipelineID, JobID: jobID, Artifact: rejected.Artifact, Status: ledger.IngestRejected,
-			Error: rejected.Error(), At: s.now()}
-		if perr := s.ledger.PutIngest(ctx, s.ledger.DB(), in, nil); perr != nil {
-			return perr
-		}
-		return err
-	}
-	if err != nil {
-		return err
-	}
-	if len(reps) == 0 {
-		return nil
-	}
-	scan := tracker.Scan{ProjectID: projectID, ProjectPath: path, PipelineID: pipelineID, JobID: jobID}
-	for _, r := range reps {
-		scan.Reports = append(scan.Reports, tracker.ScanReport{Artifact: r.Artifact, Report: r.Report})
-	}
-	if _, err := s.tracker.Record(ctx, scan); err != nil {
-		return err
-	}
-	if err := s.tracker.Reconcile(ctx, projectID, path); err != nil {
-		return err
-	}
-	return s.patch(ctx, projectID, path, scan)
 }
 
 // confirmProject checks that the project a payload names, by id and path,
@@ -249,8 +158,8 @@ func (s *Service) projectPath(ctx context.Context, projectID int64, fromHook str
 func (s *Service) apiProjectPath(ctx context.Context, projectID int64) (string, error) {
 	p, resp, err := s.gl.Projects.GetProject(projectID, nil, gitlab.WithContext(ctx))
 	if err != nil {
-		if resp != nil && resp.StatusCode == 404 {
-			return "", fmt.Errorf("%w: project %d is not visible to the bot", errBadPayload, projectID)
+		if resp != nil && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden) {
+			return "", ingest.Skip(ingest.ProjectNotVisible, "project %d is not visible to the bot's user", projectID)
 		}
 		return "", fmt.Errorf("read project %d: %w", projectID, err)
 	}

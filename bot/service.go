@@ -19,6 +19,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
 	invconfig "gitlab.com/vigil-vm/vigil/bot/inventory/config"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/mrnote"
 	"gitlab.com/vigil-vm/vigil/bot/patch/dockerfile"
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/bot/queue"
@@ -77,6 +78,7 @@ type Service struct {
 	patcher  *mr.Engine // nil when merge requests are off
 	patched  sync.Map   // project id → the last job whose scan the engine reconciled
 	fetcher  *ingest.Fetcher
+	mrNotes  *mrnote.Notes
 	receiver *webhook.Receiver
 	metrics  *metrics
 	locks    projectLocks
@@ -128,6 +130,7 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 	}
 	s.tracker = tracker.New(s.gl, s.ledger, policies, s.log, tracker.Options{Now: s.now, MarkerKey: []byte(s.cfg.MarkerKey)})
 	s.fetcher = ingest.NewFetcher(s.gl, s.cfg.MaxArtifactBytes, s.cfg.Artifacts)
+	s.mrNotes = mrnote.New(s.gl)
 	if s.cfg.Patch {
 		s.patcher = newPatchEngine(s.gl, s.ledger.PatchMemory(), s.cfg.MergeRequests, o, s.log)
 	}
@@ -253,7 +256,7 @@ func (s *Service) idle(ctx context.Context) (bool, error) {
 	return n == 0, err
 }
 
-// wantJob reports whether a job's artifacts should be read.
+// wantJob reports whether the --job-name filter lets a job through.
 func (s *Service) wantJob(name string) bool {
-	return s.cfg.AnyJob || slices.Contains(s.cfg.JobNames, name)
+	return len(s.cfg.JobNames) == 0 || slices.Contains(s.cfg.JobNames, name)
 }

@@ -84,7 +84,7 @@ func TestActionMetadata(t *testing.T) {
 		t.Error("input image must be required")
 	}
 
-	want := append(actions.OutputNames(), actions.ReportFindings, actions.ReportContainerScanning, actions.ReportCycloneDX, actions.ReportSummary)
+	want := append(actions.OutputNames(), actions.ReportFindings, actions.ReportContainerScanning, actions.ReportCycloneDX, actions.ReportSummary, actions.ReportSARIF)
 	var got []string
 	for name, out := range a.Outputs {
 		got = append(got, name)
@@ -134,14 +134,14 @@ func TestActionPassesInputs(t *testing.T) {
 		"db":                "",
 		"registry-username": "octocat",
 		"registry-password": `pa$$ "word"`,
-		"vigil-version":     "1.2.3",
+		"cache-dir":         ".cache/vigil",
 	}
 	workspace, temp, bin := t.TempDir(), t.TempDir(), t.TempDir()
 	record := filepath.Join(temp, "docker-args")
 	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte("#!/bin/sh\nprintf '%s\\0' \"$@\" > \""+record+"\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "GITHUB_WORKSPACE=" + workspace, "RUNNER_TEMP=" + temp}
+	env := []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "GITHUB_WORKSPACE=" + workspace, "RUNNER_TEMP=" + temp, "GITHUB_ACTION_REF=v1.2"}
 	for k, v := range step.Env {
 		v = expression.ReplaceAllStringFunc(v, func(e string) string {
 			name := expression.FindStringSubmatch(e)[1]
@@ -165,7 +165,8 @@ func TestActionPassesInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
-	if args[0] != "run" || args[len(args)-2] != "registry.gitlab.com/vigil-vm/vigil:1.2.3" || args[len(args)-1] != "scan" {
+	// Used as vigil-vm/vigil@v1.2, the action runs the vigil image of that release.
+	if args[0] != "run" || args[len(args)-2] != "registry.gitlab.com/vigil-vm/vigil:1.2" || args[len(args)-1] != "scan" {
 		t.Fatalf("docker %q", args)
 	}
 	container := map[string]string{}
@@ -195,6 +196,9 @@ func TestActionPassesInputs(t *testing.T) {
 		VEX: "vex.json", OutputDir: "vigil-reports", SBOMFormats: "cyclonedx,spdx", Platform: "linux/arm64"}
 	if in != want {
 		t.Errorf("vigil would read\n %+v\nwant\n %+v", in, want)
+	}
+	if container["XDG_CACHE_HOME"] != filepath.Join(workspace, ".cache/vigil") {
+		t.Errorf("cache-dir: XDG_CACHE_HOME=%q in the container, want the workspace directory actions/cache keeps", container["XDG_CACHE_HOME"])
 	}
 	if _, err := os.Stat(filepath.Join(workspace, "vigil-reports")); err != nil {
 		t.Errorf("output directory not created: %v", err)

@@ -109,8 +109,15 @@ func TestDBMirrorJobRuns(t *testing.T) {
 		wantUpload bool
 	}{
 		{
-			name: "everything, published",
-			inputs: `      osv-ecosystems: Go,npm
+			name:       "grype's official database by default, published",
+			inputs:     "      grype-listing-url: " + srv.URL + "/databases/v6/latest.json\n",
+			wantArgs:   []string{"db", "mirror", "--listing", srv.URL + "/databases/v6/latest.json", "--out", "vigil-db"},
+			wantUpload: true,
+		},
+		{
+			name: "everything built, published",
+			inputs: `      source: build
+      osv-ecosystems: Go,npm
       osv-base-url: ` + srv.URL + `/osv
       kev-url: ` + srv.URL + `/kev.json
       epss-url: ` + srv.URL + `/epss.csv.gz
@@ -120,7 +127,8 @@ func TestDBMirrorJobRuns(t *testing.T) {
 		},
 		{
 			name: "OSV only, kept as an artifact",
-			inputs: `      osv-base-url: ` + srv.URL + `/osv
+			inputs: `      source: build
+      osv-base-url: ` + srv.URL + `/osv
       kev-url: ""
       epss-url: ""
       publish: false
@@ -129,7 +137,8 @@ func TestDBMirrorJobRuns(t *testing.T) {
 		},
 		{
 			name: "Go vulndb through the module proxy only",
-			inputs: `      osv-ecosystems: ""
+			inputs: `      source: build
+      osv-ecosystems: ""
       go-vulndb: true
       kev-url: ""
       epss-url: ""

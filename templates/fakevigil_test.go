@@ -1,16 +1,18 @@
 package templates_test
 
 // fakeVigil stands in for the vigil binary inside jobs: it records its
-// arguments, checks the files it is pointed at exist, writes what `vigil
-// scan` and `vigil db build` write, then exits with $FAKE_VIGIL_EXIT (the
-// gate's exit code).
+// arguments and the variables the job's rules set, checks the files it is
+// pointed at exist, writes what `vigil scan` and `vigil db build` write, then
+// exits with $FAKE_VIGIL_EXIT (the gate's exit code).
 const fakeVigil = `#!/bin/sh
 printf '%s\n' "$@" > vigil-args.txt
+printf 'GIT_STRATEGY=%s\nVIGIL_IMAGE_TAG=%s\n' "$GIT_STRATEGY" "$VIGIL_IMAGE_TAG" > vigil-env.txt
 case "$1" in
 scan)
   prev=
   for a in "$@"; do
     if [ "$prev" = --db ] && [ -f "$a/vulnerability.db" ]; then cp "$a/vulnerability.db" vigil-db-seen.txt; fi
+    if [ "$prev" = --sbom-format ]; then case ",$a," in *,spdx,*) echo '{"spdxVersion":"SPDX-2.3"}' > vigil-sbom-app.spdx.json ;; esac; fi
     prev=$a
   done
   echo '{"schema":"vigil.findings/v1"}' > vigil-findings.json
@@ -30,7 +32,7 @@ db)
     esac
     prev=$a
   done
-  if [ "$2" = build ]; then mkdir -p "$out" && printf '%s\n' "$@" > "$out/vulnerability.db"; fi
+  case "$2" in build|mirror) mkdir -p "$out" && printf '%s\n' "$@" > "$out/vulnerability.db" ;; esac
   ;;
 patch)
   prev=

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -215,6 +216,19 @@ func (p *project) runJobs(vars map[string]string, jobs ...string) (string, error
 	return out + errOut, err
 }
 
+// jobFailed tells from gitlab-ci-local's summary whether job failed. Its own
+// exit status counts any job with allow_failure set as passed, whatever
+// exit_codes says, while its summary marks an exit code outside exit_codes
+// FAIL (and an allowed one WARN), as GitLab does.
+func jobFailed(out, job string) bool {
+	return regexp.MustCompile(`(?m)^\s*FAIL\s+` + regexp.QuoteMeta(job) + `(\s|$)`).MatchString(out)
+}
+
+// jobWarned tells whether job failed with an exit code allow_failure allows.
+func jobWarned(out, job string) bool {
+	return regexp.MustCompile(`(?m)^\s*WARN\s+` + regexp.QuoteMeta(job) + `(\s|$)`).MatchString(out)
+}
+
 func (p *project) buildDir(job string) string {
 	return filepath.Join(p.dir, ".gitlab-ci-local", "builds", job)
 }
@@ -316,4 +330,27 @@ func readLines(t *testing.T, path string) []string {
 		t.Fatal(err)
 	}
 	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+}
+
+// listJobs returns the jobs gitlab-ci-local would run with vars set, after
+// rules: the first column of `--list`.
+func (p *project) listJobs(vars map[string]string) []string {
+	p.t.Helper()
+	out, errOut, err := p.gcl(vars, "--list")
+	if err != nil {
+		p.t.Fatalf("gitlab-ci-local --list: %v\n%s%s", err, out, errOut)
+	}
+	var jobs []string
+	header := false
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 0:
+		case f[0] == "name":
+			header = true
+		case header:
+			jobs = append(jobs, f[0])
+		}
+	}
+	return jobs
 }

@@ -84,8 +84,8 @@ func TestDockerfile(t *testing.T) {
 	build, runtime := d.stages[0], d.stages[len(d.stages)-1]
 
 	t.Run("builder builds cmd/vigil with Go 1.26", func(t *testing.T) {
-		if b := d.base(build); !strings.HasPrefix(b, "golang:1.26") {
-			t.Errorf("builder FROM %s, want golang:1.26", b)
+		if b := d.base(build); !strings.HasPrefix(b, "docker.io/library/golang:1.26@") {
+			t.Errorf("builder FROM %s, want docker.io/library/golang:1.26@sha256:…", b)
 		}
 		built := false
 		for _, r := range commands[*instructions.RunCommand](build) {
@@ -106,16 +106,19 @@ func TestDockerfile(t *testing.T) {
 		if b := d.base(runtime); strings.HasPrefix(b, "golang") {
 			t.Errorf("runtime FROM %s: the Go build image is not a runtime", b)
 		}
-		var fromBuild []string
+		copied := map[string]string{} // path → stage it comes from
 		for _, c := range commands[*instructions.CopyCommand](runtime) {
-			if c.From == build.Name {
-				fromBuild = append(fromBuild, c.SourcePaths...)
+			for _, p := range c.SourcePaths {
+				copied[p] = c.From
 			}
 		}
-		for _, want := range []string{"/out/vigil", "/usr/local/go"} {
-			if !slices.Contains(fromBuild, want) {
-				t.Errorf("runtime does not copy %s from the builder (copies %v)", want, fromBuild)
-			}
+		if copied["/out/vigil"] != build.Name {
+			t.Errorf("runtime does not copy /out/vigil from the builder (copies %v)", copied)
+		}
+		// The builder runs on the build machine's platform; the go command the
+		// patchers run must be the image's own, from a stage of that platform.
+		if from := copied["/usr/local/go"]; from == "" || from == build.Name {
+			t.Errorf("runtime copies /usr/local/go from %q, want a stage of the target platform", from)
 		}
 		var runs string
 		for _, r := range commands[*instructions.RunCommand](runtime) {
@@ -141,6 +144,52 @@ func TestDockerfile(t *testing.T) {
 		}
 	})
 
+	t.Run("multi-platform: vigil is cross-compiled", func(t *testing.T) {
+		if build.Platform != "$BUILDPLATFORM" {
+			t.Errorf("builder FROM --platform=%q, want $BUILDPLATFORM (no emulation for the Go build)", build.Platform)
+		}
+		for _, r := range commands[*instructions.RunCommand](build) {
+			if line := strings.Join(r.CmdLine, " "); strings.Contains(line, "go build") && !strings.Contains(line, "GOARCH=${TARGETARCH}") {
+				t.Errorf("go build ignores TARGETARCH: %s", line)
+			}
+		}
+	})
+
+	t.Run("base images are fully qualified and pinned by digest", func(t *testing.T) {
+		pinned := regexp.MustCompile(`^[a-z0-9.-]+\.[a-z]+/[a-z0-9._/-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}$`)
+		for _, s := range d.stages {
+			if b := d.base(s); !pinned.MatchString(b) {
+				t.Errorf("stage %s: FROM %s is not registry/repository:tag@sha256:<digest>", s.Name, b)
+			}
+		}
+		script, err := os.ReadFile(filepath.Join(root, ".ci", "pin-base-images"))
+		if err != nil || !strings.Contains(string(script), "crane digest") {
+			t.Errorf(".ci/pin-base-images, which moves the digests, is missing or does not ask crane: %v", err)
+		}
+		for k := range d.args {
+			if strings.HasSuffix(k, "_IMAGE") && !regexp.MustCompile(`(?m)^ARG `+k+`=`).Match(src) {
+				t.Errorf("ARG %s is not on a line of its own, the script cannot re-pin it", k)
+			}
+		}
+	})
+
+	t.Run("the bot's data survives the container", func(t *testing.T) {
+		env := map[string]string{}
+		for _, e := range commands[*instructions.EnvCommand](runtime) {
+			for _, kv := range e.Env {
+				env[kv.Key] = kv.Value
+			}
+		}
+		var volumes []string
+		for _, v := range commands[*instructions.VolumeCommand](runtime) {
+			volumes = append(volumes, v.Volumes...)
+		}
+		data := env["VIGIL_DATA"]
+		if data == "" || !slices.Contains(volumes, filepath.Dir(data)) {
+			t.Errorf("VIGIL_DATA %q is not inside a VOLUME %v: docker run … vigil bot loses its queue and ledger on recreate", data, volumes)
+		}
+	})
+
 	t.Run("runs as a non-root user", func(t *testing.T) {
 		users := commands[*instructions.UserCommand](runtime)
 		if len(users) == 0 {
@@ -159,12 +208,12 @@ func TestDockerfile(t *testing.T) {
 				labels[kv.Key] = strings.Trim(kv.Value, `"`)
 			}
 		}
-		for _, k := range []string{"title", "description", "source", "version", "revision", "vendor"} {
+		for _, k := range []string{"title", "description", "source", "version", "revision", "vendor", "created", "licenses"} {
 			if labels["org.opencontainers.image."+k] == "" {
 				t.Errorf("label org.opencontainers.image.%s missing", k)
 			}
 		}
-		if labels["org.opencontainers.image.version"] != "${VERSION}" || labels["org.opencontainers.image.revision"] != "${REVISION}" {
+		if labels["org.opencontainers.image.version"] != "${VERSION}" || labels["org.opencontainers.image.revision"] != "${REVISION}" || labels["org.opencontainers.image.created"] != "${CREATED}" {
 			t.Errorf("version and revision labels must come from build args: %v", labels)
 		}
 	})
@@ -175,8 +224,13 @@ func TestDockerfile(t *testing.T) {
 			t.Fatalf("want one HEALTHCHECK, got %d", len(hc))
 		}
 		test := strings.Join(hc[0].Health.Test, " ")
-		if !strings.HasPrefix(test, "CMD ") || !strings.Contains(test, "/healthz") {
+		if !strings.HasPrefix(test, "CMD") || !strings.Contains(test, "/healthz") {
 			t.Errorf("HEALTHCHECK %q does not request /healthz", test)
+		}
+		// The bot listens where VIGIL_LISTEN says; a fixed port would report a
+		// healthy bot on another port as dead.
+		if !strings.Contains(test, "${VIGIL_LISTEN##*:}") {
+			t.Errorf("HEALTHCHECK %q does not follow VIGIL_LISTEN", test)
 		}
 		if hc[0].Health.Interval == 0 || hc[0].Health.Timeout == 0 {
 			t.Errorf("HEALTHCHECK without interval or timeout")

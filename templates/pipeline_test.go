@@ -1,6 +1,7 @@
 package templates_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -60,8 +61,12 @@ func TestProjectPipeline(t *testing.T) {
 		t.Errorf("build:binary must build ./cmd/vigil:\n%s", s)
 	}
 	img := mapAt(t, doc, "build:image")
-	if s := script("build:image"); stage("build:image") != "build" || !strings.Contains(s, "buildah build") || !strings.Contains(s, `buildah push "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"`) {
-		t.Errorf("build:image must build and push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA with buildah:\n%s", s)
+	if s := script("build:image"); stage("build:image") != "build" || !strings.Contains(s, "buildah build") || !strings.Contains(s, `buildah manifest push --all vigil "docker://$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"`) ||
+		!strings.Contains(s, `--platform "$VIGIL_IMAGE_PLATFORMS"`) {
+		t.Errorf("build:image must build every platform and push the manifest list $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA with buildah:\n%s", s)
+	}
+	if v := mapAt(t, img, "variables"); v["BUILDAH_FORMAT"] != "docker" || !strings.Contains(fmt.Sprint(v["VIGIL_IMAGE_PLATFORMS"]), "linux/arm64") {
+		t.Errorf("build:image variables %v: want Docker format (keeps HEALTHCHECK) and arm64 among the platforms", v)
 	}
 	if img["services"] != nil {
 		t.Errorf("build:image uses services (a Docker daemon): %v", img["services"])
@@ -71,14 +76,25 @@ func TestProjectPipeline(t *testing.T) {
 	if scan["stage"] != "scan" {
 		t.Errorf("dogfood scan in stage %v", scan["stage"])
 	}
-	if got := mapAt(t, scan, "image")["name"]; got != "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA" {
-		t.Errorf("dogfood scan runs in %v, want the image just built", got)
+	// Included by commit SHA, GitLab knows no component release: the tag
+	// must come from vigil-version.
+	if got, tag := mapAt(t, scan, "image")["name"], mapAt(t, scan, "variables")["VIGIL_IMAGE_TAG"]; got != "$CI_REGISTRY_IMAGE:$VIGIL_IMAGE_TAG" || tag != "$CI_COMMIT_SHA" {
+		t.Errorf("dogfood scan runs in %v with VIGIL_IMAGE_TAG %v, want the image just built", got, tag)
 	}
 	if got := mapAt(t, scan, "variables")["VIGIL_SCAN_IMAGE"]; got != "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA" {
 		t.Errorf("dogfood scan scans %v, want the image just built", got)
 	}
 	if got := mapAt(t, scan, "artifacts", "reports")["container_scanning"]; got != "gl-container-scanning-report.json" {
 		t.Errorf("dogfood scan report = %v", got)
+	}
+
+	// The GitHub Action's users name @v1 or @v1.2: a release moves those tags
+	// on the mirror and pushes the image tags the Action then runs.
+	if s := script("release:action-tags"); !strings.Contains(s, "refs/tags/v$major") || !strings.Contains(s, "refs/tags/v$minor") {
+		t.Errorf("release:action-tags does not move v<major> and v<major>.<minor>:\n%s", s)
+	}
+	if s := script("release:image"); !strings.Contains(s, `"$major"`) || !strings.Contains(s, `"$minor"`) {
+		t.Errorf("release:image does not push the <major> and <major>.<minor> image tags:\n%s", s)
 	}
 
 	release := mapAt(t, doc, "release")

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -39,11 +40,14 @@ func TestScanComponentRenders(t *testing.T) {
 			job:  "vigil-scan",
 			want: map[string]any{
 				"stage":                         "test",
-				"image.name":                    "registry.gitlab.com/vigil-vm/vigil:latest",
+				"image.name":                    "registry.gitlab.com/vigil-vm/vigil:$VIGIL_IMAGE_TAG",
 				"allow_failure":                 false,
+				"dependencies":                  []any{},
+				"variables.GIT_STRATEGY":        "none",
+				"variables.VIGIL_IMAGE_TAG":     "",
 				"artifacts.expire_in":           "30 days",
 				"artifacts.when":                "always",
-				"variables.VIGIL_SCAN_IMAGE":    "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA",
+				"variables.VIGIL_SCAN_IMAGE":    "",
 				"variables.VIGIL_SCAN_FAIL_ON":  "none",
 				"variables.VIGIL_SCAN_DB":       "online",
 				"variables.VIGIL_SCAN_PLATFORM": "",
@@ -71,8 +75,9 @@ func TestScanComponentRenders(t *testing.T) {
 			job: "scan-api",
 			want: map[string]any{
 				"stage":                                "scan",
-				"image.name":                           "mirror.example/vigil:1.2.3",
-				"allow_failure":                        true,
+				"image.name":                           "mirror.example/vigil:$VIGIL_IMAGE_TAG",
+				"variables.VIGIL_IMAGE_TAG":            "1.2.3",
+				"allow_failure":                        map[string]any{"exit_codes": []any{1}},
 				"artifacts.expire_in":                  "1 week",
 				"variables.VIGIL_SCAN_IMAGE":           "registry.example/api:1.0",
 				"variables.VIGIL_SCAN_PLATFORM":        "linux/arm64",
@@ -81,8 +86,8 @@ func TestScanComponentRenders(t *testing.T) {
 				"variables.VIGIL_SCAN_VEX":             ".vigil/vex.json",
 				"variables.VIGIL_SCAN_SBOM_FORMATS":    "cyclonedx,spdx",
 				"variables.VIGIL_SCAN_DB":              "/opt/vigil/db",
-				"script.ignore-unfixed":                `if [ "true" = true ]; then set -- "$@" --ignore-unfixed; fi`,
-				"script.insecure-registry":             `if [ "true" = true ]; then set -- "$@" --insecure-registry; fi`,
+				"script.ignore-unfixed":                `if [ "true" = true ] || [ "$CS_IGNORE_UNFIXED" = true ]; then set -- "$@" --ignore-unfixed; fi`,
+				"script.insecure-registry":             `if [ "true" = true ] || [ "$CS_REGISTRY_INSECURE" = true ]; then set -- "$@" --insecure-registry; fi`,
 				"artifacts.reports.container_scanning": "gl-container-scanning-report.json",
 			},
 		},
@@ -103,7 +108,7 @@ func TestScanComponentRenders(t *testing.T) {
 				}
 				keys := strings.Split(path, ".")
 				got := mapAt(t, job, keys[:len(keys)-1]...)[keys[len(keys)-1]]
-				if got != want {
+				if !reflect.DeepEqual(got, want) {
 					t.Errorf("%s = %#v, want %#v", path, got, want)
 				}
 			}
@@ -195,17 +200,24 @@ func TestScanJobRuns(t *testing.T) {
 	defer registry.Close()
 
 	base := map[string]string{"CI_REGISTRY_IMAGE": "registry.example/group/app"}
+	defaults := []string{"--output-dir", ".", "--sbom-format", "cyclonedx"}
 	for _, tc := range []struct {
-		name     string
-		inputs   string
-		vars     map[string]string
-		wantArgs []string // after "scan --image <image>"
-		wantFail bool
-		wantDB   string
+		name      string
+		inputs    string
+		vars      map[string]string
+		wantImage string   // "" means $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA expanded
+		wantArgs  []string // after "scan IMAGE"
+		wantFail  bool
+		wantDB    string
+		wantEnv   []string // lines of the variables vigil saw
+		wantFiles []string // artifacts besides the defaults
 	}{
 		{
 			name:     "defaults",
-			wantArgs: []string{"--output-dir", ".", "--sbom-format", "cyclonedx"},
+			wantArgs: defaults,
+			// gitlab-ci-local does not interpolate component.version; GitLab
+			// puts the included release there.
+			wantEnv: []string{"GIT_STRATEGY=none", "VIGIL_IMAGE_TAG=$[[ component.version ]]"},
 		},
 		{
 			name: "every flag",
@@ -216,11 +228,37 @@ func TestScanJobRuns(t *testing.T) {
       insecure-registry: true
       allowlist: .vigil/allowlist.yml
       vex: .vigil/vex.json
-      sbom-formats: cyclonedx,spdx
+      sbom-formats: cyclonedx, spdx
       db: /opt/vigil/db
+      vigil-version: $CI_COMMIT_SHORT_SHA
 `,
+			vars:      map[string]string{"CI_COMMIT_SHORT_SHA": "0123abcd"},
+			wantImage: "registry.example/api:1.0",
 			wantArgs: []string{"--output-dir", ".", "--sbom-format", "cyclonedx,spdx", "--fail-on", "high", "--ignore-unfixed",
 				"--insecure-registry", "--platform", "linux/arm64", "--allowlist", ".vigil/allowlist.yml", "--vex", ".vigil/vex.json", "--db", "/opt/vigil/db"},
+			wantEnv:   []string{"GIT_STRATEGY=fetch", "VIGIL_IMAGE_TAG=0123abcd"},
+			wantFiles: []string{"vigil-sbom-app.spdx.json"},
+		},
+		{
+			name:      "spdx alone still writes the CycloneDX GitLab reads",
+			inputs:    "      sbom-formats: spdx\n",
+			wantArgs:  []string{"--output-dir", ".", "--sbom-format", "cyclonedx,spdx"},
+			wantFiles: []string{"vigil-sbom-app.spdx.json"},
+		},
+		{
+			name: "GitLab Container Scanning variables",
+			vars: map[string]string{"CS_IMAGE": "registry.example/legacy:2.0", "CS_IGNORE_UNFIXED": "true", "CS_REGISTRY_INSECURE": "true",
+				// A report filter in GitLab, never a gate: vigil reads it itself.
+				"CS_SEVERITY_THRESHOLD": "high", "FAKE_VIGIL_EXIT": "0"},
+			wantImage: "registry.example/legacy:2.0",
+			wantArgs:  append(append([]string{}, defaults...), "--ignore-unfixed", "--insecure-registry"),
+		},
+		{
+			name:      "the image input wins over CS_IMAGE",
+			inputs:    "      image: registry.example/api:1.0\n",
+			vars:      map[string]string{"CS_IMAGE": "registry.example/legacy:2.0"},
+			wantImage: "registry.example/api:1.0",
+			wantArgs:  defaults,
 		},
 		{
 			name:     "gate fails, reports still leave the job",
@@ -236,8 +274,15 @@ func TestScanJobRuns(t *testing.T) {
 			wantArgs: []string{"--output-dir", ".", "--sbom-format", "cyclonedx", "--fail-on", "low"},
 		},
 		{
+			name:     "scanner error fails even when failure is allowed",
+			inputs:   "      fail-on: low\n      allow-failure: true\n",
+			vars:     map[string]string{"FAKE_VIGIL_EXIT": "2"},
+			wantArgs: []string{"--output-dir", ".", "--sbom-format", "cyclonedx", "--fail-on", "low"},
+			wantFail: true,
+		},
+		{
 			name:     "database from the package registry with the job token",
-			inputs:   "      db: $CI_API_V4_URL/projects/$CI_PROJECT_ID/packages/generic/vigil-db/latest/vigil-db.tar.gz\n",
+			inputs:   "      db: ${CI_API_V4_URL}/projects/$CI_PROJECT_ID/packages/generic/vigil-db/latest/vigil-db.tar.gz\n",
 			vars:     map[string]string{"CI_SERVER_URL": registry.URL, "CI_JOB_TOKEN": token},
 			wantArgs: []string{"--output-dir", ".", "--sbom-format", "cyclonedx", "--db", ".vigil-db"},
 			wantDB:   "vigil test database",
@@ -255,21 +300,27 @@ func TestScanJobRuns(t *testing.T) {
 				vars[k] = v
 			}
 			out, err := p.runJobs(vars, "vigil-scan")
-			if tc.wantFail != (err != nil) {
-				t.Fatalf("job failed = %v, want %v\n%s", err != nil, tc.wantFail, out)
+			if failed := err != nil || jobFailed(out, "vigil-scan"); failed != tc.wantFail {
+				t.Fatalf("job failed = %v, want %v\n%s", failed, tc.wantFail, out)
 			}
 			args := readLines(t, filepath.Join(p.buildDir("vigil-scan"), "vigil-args.txt"))
-			if len(args) < 3 || args[0] != "scan" || args[1] != "--image" {
+			if len(args) < 2 || args[0] != "scan" {
 				t.Fatalf("vigil called with %q", args)
 			}
-			image := args[2]
-			if tc.inputs == "" && !strings.HasPrefix(image, "registry.example/group/app:") || strings.Contains(image, "$") {
-				t.Errorf("image %q: want $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA expanded", image)
+			image := args[1]
+			if tc.wantImage == "" && !strings.HasPrefix(image, "registry.example/group/app:") || strings.Contains(image, "$") ||
+				tc.wantImage != "" && image != tc.wantImage {
+				t.Errorf("image %q, want %q ($CI_REGISTRY_IMAGE:$CI_COMMIT_SHA expanded when empty)", image, tc.wantImage)
 			}
-			if !slices.Equal(args[3:], tc.wantArgs) {
-				t.Errorf("vigil scan --image %s\n got %q\nwant %q", image, args[3:], tc.wantArgs)
+			if !slices.Equal(args[2:], tc.wantArgs) {
+				t.Errorf("vigil scan %s\n got %q\nwant %q", image, args[2:], tc.wantArgs)
 			}
-			for _, f := range []string{"vigil-findings.json", "gl-container-scanning-report.json", "gl-sbom-app.cdx.json", "vigil-summary.md"} {
+			if tc.wantEnv != nil {
+				if env := readLines(t, filepath.Join(p.buildDir("vigil-scan"), "vigil-env.txt")); !slices.Equal(env, tc.wantEnv) {
+					t.Errorf("job variables %q, want %q", env, tc.wantEnv)
+				}
+			}
+			for _, f := range append([]string{"vigil-findings.json", "gl-container-scanning-report.json", "gl-sbom-app.cdx.json", "vigil-summary.md"}, tc.wantFiles...) {
 				if _, err := os.Stat(filepath.Join(p.artifactDir("vigil-scan"), f)); err != nil {
 					t.Errorf("artifact %s not exported: %v\n%s", f, err, out)
 				}
@@ -282,6 +333,30 @@ func TestScanJobRuns(t *testing.T) {
 				if err != nil || strings.TrimSpace(string(seen)) != tc.wantDB {
 					t.Errorf("vigil did not get the downloaded database: %q, %v\n%s", seen, err, out)
 				}
+			}
+		})
+	}
+}
+
+// TestScanJobRules: the job exists where GitLab's container_scanning does,
+// in branch pipelines, and GitLab's switch turns it off.
+func TestScanJobRules(t *testing.T) {
+	p := newProject(t, map[string]string{".gitlab-ci.yml": scanPipeline("", "")})
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+		want bool
+	}{
+		{"branch pipeline", nil, true},
+		{"CONTAINER_SCANNING_DISABLED", map[string]string{"CONTAINER_SCANNING_DISABLED": "true"}, false},
+		{"CONTAINER_SCANNING_DISABLED=1", map[string]string{"CONTAINER_SCANNING_DISABLED": "1"}, false},
+		{"VIGIL_SCAN_DISABLED", map[string]string{"VIGIL_SCAN_DISABLED": "true"}, false},
+		{"CONTAINER_SCANNING_DISABLED=false", map[string]string{"CONTAINER_SCANNING_DISABLED": "false"}, true},
+		{"merge request pipeline", map[string]string{"CI_COMMIT_BRANCH": "", "CI_PIPELINE_SOURCE": "merge_request_event"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := slices.Contains(p.listJobs(tc.vars), "vigil-scan"); got != tc.want {
+				t.Errorf("vigil-scan in the pipeline = %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -142,23 +142,31 @@ func TestSpecHeaders(t *testing.T) {
 	}
 }
 
-// TestInputRegexes checks that each regex tells good values from bad ones,
-// as GitLab does when a pipeline is created (gitlab-ci-local does not).
+// TestInputRegexes checks each regex with Go's RE2 (the engine GitLab uses
+// for spec:inputs:regex) against values users write. GitLab matches the raw
+// value, before CI/CD variables are expanded, so `$VAR` forms must pass;
+// gitlab-ci-local ignores regex, which is why this test exists.
 func TestInputRegexes(t *testing.T) {
 	for _, tc := range []struct {
 		component, input string
 		good, bad        []string
 	}{
-		{"scan", "sbom-formats", []string{"cyclonedx", "cyclonedx,spdx,syft", "spdx"}, []string{"", "cyclonedx,", "json", "cyclonedx spdx"}},
-		{"scan", "platform", []string{"", "linux/amd64", "linux/arm64/v8"}, []string{"amd64", "linux/"}},
-		{"scan", "db", []string{"online", "/opt/vigil/db", "vigil-db", "https://gitlab.example.com/api/v4/projects/1/packages/generic/vigil-db/latest/vigil-db.tar.gz", "$CI_API_V4_URL/projects/7/packages/generic/vigil-db/latest/vigil-db.tar.gz"}, []string{"", "ftp://x/db.tgz", "two words"}},
-		{"scan", "artifacts-expire-in", []string{"30 days", "1 week", "never", "12h"}, []string{"", "forever", "soon"}},
-		{"scan", "vigil-version", []string{"latest", "1.2.3", "v1.2.3-rc.1", "0123456789abcdef"}, []string{"", "1.2:3", "-x"}},
+		{"scan", "sbom-formats", []string{"cyclonedx", "cyclonedx,spdx,syft", "spdx", "cyclonedx, spdx", "spdx ,syft", "$VIGIL_SBOM_FORMATS"}, []string{"", "cyclonedx,", "json", "cyclonedx spdx"}},
+		{"scan", "platform", []string{"", "linux/amd64", "linux/arm64/v8", "$PLATFORM", "linux/${ARCH}"}, []string{"amd64", "linux/"}},
+		{"scan", "db", []string{"online", "/opt/vigil/db", "vigil-db", "https://gitlab.example.com/api/v4/projects/1/packages/generic/vigil-db/latest/vigil-db.tar.gz",
+			"$CI_API_V4_URL/projects/7/packages/generic/vigil-db/latest/vigil-db.tar.gz", "${CI_API_V4_URL}/projects/$MIRROR_ID/packages/generic/vigil-db/latest/vigil-db.tar.gz", "$VIGIL_DB"},
+			[]string{"", "ftp://x/db.tgz", "two words"}},
+		{"scan", "artifacts-expire-in", []string{"30 days", "1 week", "never", "12h", "2 hrs 20 min", "3 weeks and 2 days", "1 day, 2 hours", "3600", "6 mos", "$EXPIRE"}, []string{"", "forever", "soon", "days 3"}},
+		{"scan", "vigil-version", []string{"", "latest", "1.2.3", "v1.2.3-rc.1", "0123456789abcdef", "$CI_COMMIT_SHA", "${CI_COMMIT_TAG}", "v$VERSION"}, []string{"1.2:3", "-x", "a b"}},
 		{"scan", "job-name", []string{"vigil-scan", "scan app", "scan:api"}, []string{"", "-scan", "$[[x]]"}},
-		{"db-mirror", "osv-ecosystems", []string{"", "Go", "Go,npm,PyPI,crates.io,Debian:12"}, []string{"Go,", "Go npm", ",Go"}},
-		{"db-mirror", "osv-base-url", []string{"https://osv-vulnerabilities.storage.googleapis.com", "http://mirror.internal:8080/osv"}, []string{"https://mirror/", "mirror.internal"}},
-		{"db-mirror", "kev-url", []string{"", "https://www.cisa.gov/kev.json"}, []string{"kev.json"}},
-		{"db-mirror", "package-version", []string{"latest", "2026.11.26", "1.0.0+db6"}, []string{"", "a/b"}},
+		{"patch", "vigil-version", []string{"", "1.2.3", "$CI_COMMIT_SHA"}, []string{"1.2:3"}},
+		{"db-mirror", "osv-ecosystems", []string{"", "Go", "Go,npm,PyPI,crates.io,Debian:12", "Go, npm", "$ECOSYSTEMS"}, []string{"Go,", "Go npm", ",Go"}},
+		{"db-mirror", "osv-base-url", []string{"https://osv-vulnerabilities.storage.googleapis.com", "http://mirror.internal:8080/osv", "https://mirror/", "$OSV_MIRROR", "${OSV_MIRROR}/osv/"}, []string{"mirror.internal", "ftp://mirror"}},
+		{"db-mirror", "grype-listing-url", []string{"https://grype.anchore.io/databases/v6/latest.json", "http://mirror.internal/grype/latest.json", "$GRYPE_LISTING"}, []string{"", "latest.json"}},
+		{"db-mirror", "kev-url", []string{"", "https://www.cisa.gov/kev.json", "$KEV_URL"}, []string{"kev.json"}},
+		{"db-mirror", "package-version", []string{"latest", "2026.11.26", "1.0.0+db6", "$CI_COMMIT_SHORT_SHA", "db-${CI_PIPELINE_IID}"}, []string{"", "a/b"}},
+		{"db-mirror", "vigil-version", []string{"", "1.2.3", "$CI_COMMIT_SHA"}, []string{"1.2:3"}},
+		{"db-mirror", "artifacts-expire-in", []string{"7 days", "2 hrs 20 min", "never"}, []string{"soon"}},
 	} {
 		t.Run(tc.component+"/"+tc.input, func(t *testing.T) {
 			in, ok := loadComponent(t, tc.component).inputs[tc.input]

@@ -3,10 +3,12 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
@@ -14,20 +16,18 @@ import (
 	"gitlab.com/vigil-vm/vigil/internal/glreport"
 )
 
-// Artifact file names the bot reads, in order of preference.
-const (
-	VigilReport             = "vigil-findings.json"
-	ContainerScanningReport = "gl-container-scanning-report.json"
-	DependencyScanReport    = "gl-dependency-scanning-report.json"
-)
-
-// DefaultArtifacts are the reports looked for in a job.
-var DefaultArtifacts = []string{VigilReport, ContainerScanningReport, DependencyScanReport}
+// DefaultArtifacts are the plain artifacts looked for in every job with an
+// artifacts archive; GitLab's own reports are found from the job's
+// artifacts:reports instead (see PlanJob).
+var DefaultArtifacts = []string{findings.FindingsFile}
 
 // Report is one checked report and the artifact it came from.
 type Report struct {
 	Artifact string
-	Report   *findings.Report
+	// Kind is the report's kind: glreport.TypeContainerScanning (vigil's
+	// own documents too) or glreport.TypeDependencyScanning.
+	Kind   string
+	Report *findings.Report
 }
 
 // RejectedError says an artifact exists but cannot be used: too large, not
@@ -59,26 +59,60 @@ func NewFetcher(client *gitlab.Client, maxBytes int64, artifacts []string) *Fetc
 	return &Fetcher{client: client, maxBytes: maxBytes, artifacts: artifacts}
 }
 
-// Fetch returns every known report among a job's artifacts; none is not an
-// error. A report that exists but is unusable fails the whole fetch with a
-// *RejectedError, so nothing of that job is half-recorded.
-func (f *Fetcher) Fetch(ctx context.Context, projectID, jobID int64) ([]Report, error) {
+// FetchJob reads the reports a plan names. A report that exists but is
+// unusable fails the whole fetch with a *RejectedError, so nothing of that job
+// is half-recorded; a declared report that is gone is a *SkipError
+// (ArtifactsExpired); a job where nothing is found is one too (NotScanJob).
+// vigil's findings document, when present, stands in for the container
+// scanning report vigil writes beside it: the same findings, with more facts.
+func (f *Fetcher) FetchJob(ctx context.Context, projectID int64, job *gitlab.Job, plan Plan) ([]Report, error) {
 	var out []Report
-	for _, name := range f.artifacts {
-		data, err := f.download(ctx, projectID, jobID, name)
+	probes := append(slices.Clone(plan.Probe), f.artifacts...)
+	slices.Sort(probes)
+	for _, name := range slices.Compact(probes) {
+		rep, err := f.read(ctx, projectID, job.ID, name)
 		if err != nil {
 			return nil, err
 		}
-		if data == nil {
+		if rep != nil {
+			out = append(out, *rep)
+		}
+	}
+	haveVigil := slices.ContainsFunc(out, func(r Report) bool { return r.Artifact == findings.FindingsFile })
+	for _, name := range plan.Artifacts {
+		rep, err := f.read(ctx, projectID, job.ID, name)
+		if err != nil {
+			return nil, err
+		}
+		if rep == nil {
+			return nil, Skip(ArtifactsExpired, "job %d lists %s among its reports but GitLab no longer serves it", job.ID, name)
+		}
+		if haveVigil && rep.Kind == glreport.TypeContainerScanning {
 			continue
 		}
-		rep, err := Parse(name, data, f.maxBytes)
-		if err != nil {
-			return nil, &RejectedError{Artifact: name, Err: err}
-		}
-		out = append(out, Report{Artifact: name, Report: rep})
+		out = append(out, *rep)
+	}
+	f.nameImage(ctx, projectID, job.ID, plan, out)
+	switch {
+	case len(out) == 0 && plan.SBOMOnly:
+		return nil, Skip(NoVulnerabilityReport, "job %d left a CycloneDX SBOM but no container or dependency scanning report", job.ID)
+	case len(out) == 0:
+		return nil, Skip(NotScanJob, "job %d (%s) has no security report among its artifacts", job.ID, job.Name)
 	}
 	return out, nil
+}
+
+// read downloads and checks one artifact; nil when the job has no such file.
+func (f *Fetcher) read(ctx context.Context, projectID, jobID int64, name string) (*Report, error) {
+	data, err := f.download(ctx, projectID, jobID, name)
+	if err != nil || data == nil {
+		return nil, err
+	}
+	rep, kind, err := parse(name, data, f.maxBytes)
+	if err != nil {
+		return nil, &RejectedError{Artifact: name, Err: err}
+	}
+	return &Report{Artifact: name, Kind: kind, Report: rep}, nil
 }
 
 func (f *Fetcher) download(ctx context.Context, projectID, jobID int64, name string) ([]byte, error) {
@@ -103,24 +137,30 @@ func (f *Fetcher) download(ctx context.Context, projectID, jobID int64, name str
 }
 
 // Parse checks and reads one report by its artifact name: the vigil findings
-// document against its JSON Schema, GitLab's security reports (schema 15.x)
-// through glreport.
+// document against its JSON Schema, anything else as a GitLab security
+// report (schema 14.x or 15.x) through glreport.
 func Parse(name string, data []byte, maxBytes int64) (*findings.Report, error) {
+	rep, _, err := parse(name, data, maxBytes)
+	return rep, err
+}
+
+func parse(name string, data []byte, maxBytes int64) (*findings.Report, string, error) {
 	if maxBytes > 0 && int64(len(data)) > maxBytes {
-		return nil, fmt.Errorf("%w of %d bytes", ErrTooLarge, maxBytes)
+		return nil, "", fmt.Errorf("%w of %d bytes", ErrTooLarge, maxBytes)
 	}
-	switch name {
-	case ContainerScanningReport, DependencyScanReport:
-		rep, err := glreport.Parse(data)
-		if err != nil {
-			return nil, fmt.Errorf("read gitlab security report: %w", err)
-		}
-		return rep, nil
-	default:
+	if name == findings.FindingsFile {
 		rep, err := findings.Read(bytes.NewReader(data), maxBytes)
-		if err != nil {
-			return nil, err
-		}
-		return rep, nil
+		return rep, glreport.TypeContainerScanning, err
 	}
+	var head struct {
+		Scan struct {
+			Type string `json:"type"`
+		} `json:"scan"`
+	}
+	_ = json.Unmarshal(data, &head) // glreport.Parse explains what is wrong
+	rep, err := glreport.Parse(data)
+	if err != nil {
+		return nil, "", fmt.Errorf("read gitlab security report: %w", err)
+	}
+	return rep, head.Scan.Type, nil
 }

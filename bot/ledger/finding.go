@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/internal/findings"
@@ -35,25 +36,29 @@ type Finding struct {
 	Status         string
 	ResolvedBy     string // the scan that no longer saw it
 	Group          string
-	Data           []byte // the latest findings.Finding as JSON
+	// Scope is what the scan that last saw it was complete for (see
+	// tracker.Scope); a complete report of that scope that no longer lists
+	// the finding resolves it.
+	Scope string
+	Data  []byte // the latest findings.Finding as JSON
 }
 
 const findingColumns = `fingerprint, project_id, project_path, asset, digest, package_type, package_name, package_version,
-	vulnerability, severity, first_seen, last_seen, fix_state, fix_since, status, resolved_by, group_key, data`
+	vulnerability, severity, first_seen, last_seen, fix_state, fix_since, status, resolved_by, group_key, scope, data`
 
 // PutFinding inserts or replaces a finding inside q's transaction.
 func (l *Ledger) PutFinding(ctx context.Context, q Querier, f Finding) error {
 	_, err := q.ExecContext(ctx, l.rebind(`INSERT INTO vigil_findings (`+findingColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (fingerprint) DO UPDATE SET project_id = excluded.project_id, project_path = excluded.project_path,
 		asset = excluded.asset, digest = excluded.digest, package_type = excluded.package_type,
 		package_name = excluded.package_name, package_version = excluded.package_version,
 		vulnerability = excluded.vulnerability, severity = excluded.severity, first_seen = excluded.first_seen,
 		last_seen = excluded.last_seen, fix_state = excluded.fix_state, fix_since = excluded.fix_since,
-		status = excluded.status, resolved_by = excluded.resolved_by, group_key = excluded.group_key, data = excluded.data`),
+		status = excluded.status, resolved_by = excluded.resolved_by, group_key = excluded.group_key, scope = excluded.scope, data = excluded.data`),
 		f.Fingerprint, f.ProjectID, f.ProjectPath, f.Asset, f.Digest, f.PackageType, f.PackageName, f.PackageVersion,
 		f.Vulnerability, int(f.Severity), formatTime(f.FirstSeen), formatTime(f.LastSeen), f.FixState,
-		formatTime(f.FixSince), f.Status, f.ResolvedBy, f.Group, string(f.Data))
+		formatTime(f.FixSince), f.Status, f.ResolvedBy, f.Group, f.Scope, string(f.Data))
 	if err != nil {
 		return fmt.Errorf("record finding %s: %w", f.Fingerprint, err)
 	}
@@ -72,9 +77,26 @@ func (l *Ledger) Finding(ctx context.Context, q Querier, fingerprint string) (Fi
 	return fs[0], nil
 }
 
-// AssetFindings returns the open findings of one asset of a project.
-func (l *Ledger) AssetFindings(ctx context.Context, q Querier, projectID int64, asset string) ([]Finding, error) {
-	return l.queryFindings(ctx, q, `WHERE project_id = ? AND asset = ? AND status = ? ORDER BY fingerprint`, projectID, asset, FindingOpen)
+// ScopeFindings returns the open findings of a project last seen by a scan
+// of one of the scopes.
+func (l *Ledger) ScopeFindings(ctx context.Context, q Querier, projectID int64, scopes ...string) ([]Finding, error) {
+	if len(scopes) == 0 {
+		return nil, nil
+	}
+	args := []any{projectID, FindingOpen}
+	marks := make([]string, len(scopes))
+	for i, sc := range scopes {
+		marks[i], args = "?", append(args, sc)
+	}
+	return l.queryFindings(ctx, q, `WHERE project_id = ? AND status = ? AND scope IN (`+strings.Join(marks, ", ")+`) ORDER BY fingerprint`, args...)
+}
+
+// LegacyDependencyFindings returns the open findings of a project recorded
+// from dependency scans before findings had scopes: their identity still
+// held the manifest path, so no newer scan lists them again.
+func (l *Ledger) LegacyDependencyFindings(ctx context.Context, q Querier, projectID int64) ([]Finding, error) {
+	return l.queryFindings(ctx, q, `WHERE project_id = ? AND status = ? AND scope LIKE 'asset:%' AND data LIKE '%"asset":{"kind":"dir"%' ORDER BY fingerprint`,
+		projectID, FindingOpen)
 }
 
 // GroupFindings returns every finding of an issue group, open or resolved.
@@ -113,7 +135,7 @@ func (l *Ledger) queryFindings(ctx context.Context, q Querier, where string, arg
 		var first, last, fixSince, data string
 		if err := rows.Scan(&f.Fingerprint, &f.ProjectID, &f.ProjectPath, &f.Asset, &f.Digest, &f.PackageType,
 			&f.PackageName, &f.PackageVersion, &f.Vulnerability, &sev, &first, &last, &f.FixState, &fixSince,
-			&f.Status, &f.ResolvedBy, &f.Group, &data); err != nil {
+			&f.Status, &f.ResolvedBy, &f.Group, &f.Scope, &data); err != nil {
 			return nil, fmt.Errorf("read findings: %w", err)
 		}
 		f.Severity, f.FirstSeen, f.LastSeen, f.FixSince, f.Data = findings.Severity(sev), parseTime(first), parseTime(last), parseTime(fixSince), []byte(data)

@@ -94,25 +94,25 @@ func TestFindingsAndIssues(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	f := Finding{Fingerprint: "fp1", ProjectID: 1, ProjectPath: "g/p", Asset: "registry/app", Digest: "sha256:aa",
 		PackageType: "go-module", PackageName: "golang.org/x/text", PackageVersion: "0.3.5", Vulnerability: "CVE-2022-32149",
-		Severity: findings.High, FirstSeen: now, LastSeen: now, FixState: findings.FixAvailable, FixSince: now,
-		Status: FindingOpen, Group: "g1", Data: []byte(`{}`)}
+		Severity: findings.High, FirstSeen: now, LastSeen: now, FixState: string(findings.FixAvailable), FixSince: now,
+		Status: FindingOpen, Group: "g1", Scope: "job:scan@main", Data: []byte(`{}`)}
 	if err := l.PutFinding(ctx, l.DB(), f); err != nil {
 		t.Fatal(err)
 	}
 	f2 := f
-	f2.Fingerprint, f2.Asset, f2.Severity = "fp2", "registry/other", findings.Critical
+	f2.Fingerprint, f2.Asset, f2.Severity, f2.Scope = "fp2", "registry/other", findings.Critical, "job:scan@dev"
 	if err := l.PutFinding(ctx, l.DB(), f2); err != nil {
 		t.Fatal(err)
 	}
-	got, err := l.AssetFindings(ctx, l.DB(), 1, "registry/app")
-	if err != nil || len(got) != 1 || got[0].Fingerprint != "fp1" || !got[0].FirstSeen.Equal(now) || got[0].Severity != findings.High {
-		t.Fatalf("AssetFindings = %+v, %v", got, err)
+	got, err := l.ScopeFindings(ctx, l.DB(), 1, "job:scan@main", "asset:registry/app")
+	if err != nil || len(got) != 1 || got[0].Fingerprint != "fp1" || !got[0].FirstSeen.Equal(now) || got[0].Severity != findings.High || got[0].Scope != "job:scan@main" {
+		t.Fatalf("ScopeFindings = %+v, %v", got, err)
 	}
 	f.Status = FindingResolved
 	if err := l.PutFinding(ctx, l.DB(), f); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := l.AssetFindings(ctx, l.DB(), 1, "registry/app"); len(got) != 0 {
+	if got, _ := l.ScopeFindings(ctx, l.DB(), 1, "job:scan@main"); len(got) != 0 {
 		t.Errorf("resolved finding still open: %+v", got)
 	}
 	if g, _ := l.GroupFindings(ctx, "g1"); len(g) != 2 {
@@ -148,5 +148,43 @@ func TestStatements(t *testing.T) {
 	got := statements("-- c\nCREATE TABLE a (x INT);\n\nCREATE INDEX i ON a (x);\n")
 	if len(got) != 2 || got[1] != "CREATE INDEX i ON a (x)" {
 		t.Errorf("statements = %q", got)
+	}
+}
+
+func TestIngestsNewestFirstByProject(t *testing.T) {
+	ctx := context.Background()
+	l := open(t, filepath.Join(t.TempDir(), "vigil.db"))
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for i, in := range []Ingest{
+		{Key: "1/10", ProjectID: 1, JobID: 10, JobName: "container_scanning", Ref: "main", Status: IngestComplete, At: t0},
+		{Key: "1/11", ProjectID: 1, JobID: 11, JobName: "gemnasium-maven-dependency_scanning", Ref: "main", Status: IngestSkipped, Reason: "artifacts_expired", At: t0.Add(time.Minute)},
+		{Key: "2/12", ProjectID: 2, JobID: 12, Status: IngestSkipped, Reason: "project_not_visible", At: t0.Add(2 * time.Minute)},
+	} {
+		if err := l.PutIngest(ctx, l.DB(), in); err != nil {
+			t.Fatalf("ingest %d: %v", i, err)
+		}
+	}
+	got, err := l.Ingests(ctx, IngestFilter{ProjectID: 1})
+	if err != nil || len(got) != 2 || got[0].Key != "1/11" || got[0].Reason != "artifacts_expired" || got[0].JobName != "gemnasium-maven-dependency_scanning" {
+		t.Fatalf("Ingests(project 1) = %+v, %v", got, err)
+	}
+	if got, _ := l.Ingests(ctx, IngestFilter{Status: IngestSkipped}); len(got) != 2 {
+		t.Errorf("skipped ingests = %d, want 2", len(got))
+	}
+	// A later outcome for the same job replaces the first.
+	if err := l.PutIngest(ctx, l.DB(), Ingest{Key: "1/11", ProjectID: 1, JobID: 11, Status: IngestComplete, At: t0.Add(3 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := l.IngestStatus(ctx, "1/11"); st != IngestComplete {
+		t.Errorf("status after retry = %q", st)
+	}
+	for job, want := range map[int64][2]bool{10: {true, true}, 12: {false, false}, 99: {false, false}} {
+		handled, complete, err := l.JobHandled(ctx, 1, job)
+		if err != nil || handled != want[0] || complete != want[1] {
+			t.Errorf("JobHandled(1, %d) = %v, %v, %v; want %v", job, handled, complete, err, want)
+		}
+	}
+	if handled, complete, _ := l.JobHandled(ctx, 2, 12); !handled || complete {
+		t.Errorf("a skipped job is handled but not complete: %v %v", handled, complete)
 	}
 }

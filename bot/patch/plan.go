@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"gitlab.com/vigil-vm/vigil/bot/markdown"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
@@ -37,11 +38,11 @@ func Plan(fs []findings.Finding, patchers []Patcher, issues func(fingerprint str
 		}
 		p := handler(patchers, f)
 		if p == nil {
-			unfixable = append(unfixable, Unfixable{Finding: f, Reason: fmt.Sprintf("no patcher handles %s packages", f.Package.Type), Issues: is})
+			unfixable = append(unfixable, Unfixable{Finding: f, Reason: fmt.Sprintf("no patcher handles %s packages", markdown.Inline(f.Package.Type)), Issues: is})
 			continue
 		}
 		if f.Fix.State != findings.FixAvailable || len(f.Fix.Versions) == 0 {
-			unfixable = append(unfixable, Unfixable{Finding: f, Reason: fmt.Sprintf("no fixed version of %s is known", f.Package.Name), Issues: is})
+			unfixable = append(unfixable, Unfixable{Finding: f, Reason: fmt.Sprintf("no fixed version of `%s` is known", markdown.Code(f.Package.Name)), Issues: is})
 			continue
 		}
 		to, reason, actionable := FixVersion(f.Package.Version, f.Fix.Versions)

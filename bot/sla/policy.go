@@ -209,7 +209,7 @@ func Date(t time.Time) time.Time {
 
 // FixLabel is the label of a fix state, empty when the state is unknown.
 func (p *Policy) FixLabel(state string) string {
-	switch state {
+	switch findings.ParseFixState(state) {
 	case findings.FixAvailable:
 		return p.Labels.FixAvailable
 	case findings.FixUnavailable:

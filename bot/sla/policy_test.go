@@ -87,11 +87,11 @@ func TestLabelsFor(t *testing.T) {
 		facts Facts
 		want  []string
 	}{
-		{"critical with fix", Facts{Severity: findings.Critical, FixState: findings.FixAvailable},
+		{"critical with fix", Facts{Severity: findings.Critical, FixState: string(findings.FixAvailable)},
 			[]string{"security", "bug::vulnerability", "severity::1", "priority::1", "Vulnerability::Vendor Package::Fix Available"}},
-		{"unknown without fix", Facts{Severity: findings.Unknown, FixState: findings.FixUnavailable},
+		{"unknown without fix", Facts{Severity: findings.Unknown, FixState: string(findings.FixUnavailable)},
 			[]string{"security", "bug::vulnerability", "severity::4", "priority::4", "Vulnerability::Vendor Package::Fix Unavailable"}},
-		{"exploited, breached, deviation", Facts{Severity: findings.High, FixState: findings.FixWontFix, Exploited: true, Stage: Breached, Deviation: true},
+		{"exploited, breached, deviation", Facts{Severity: findings.High, FixState: string(findings.FixWontFix), Exploited: true, Stage: Breached, Deviation: true},
 			[]string{"security", "bug::vulnerability", "severity::2", "priority::2", "Vulnerability::Vendor Package::Will Not Be Fixed",
 				"Vulnerability Impact::Public Exploitation::Exploited", "SLA::Breached", "Vulnerability Management::Process Deviation"}},
 		{"accepted risk near breach", Facts{Severity: findings.Medium, Stage: NearBreach, Exception: AcceptedRisk},

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"gitlab.com/vigil-vm/vigil/bot/gitlabapi"
+
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
@@ -163,7 +165,7 @@ func (t *Tracker) readNote(ctx context.Context, projectID, iid, noteID int64) (*
 		return nil, nil
 	}
 	if err != nil {
-		return nil, apiError("read note", resp, err)
+		return nil, gitlabapi.Wrap("read note", resp, err)
 	}
 	return n, nil
 }
@@ -193,7 +195,7 @@ func (t *Tracker) accessLevel(ctx context.Context, projectID, userID int64) (int
 		if resp != nil && resp.StatusCode == http.StatusNotFound {
 			return 0, nil
 		}
-		return 0, apiError("read project membership", resp, err)
+		return 0, gitlabapi.Wrap("read project membership", resp, err)
 	}
 	return int(m.AccessLevel), nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"gitlab.com/vigil-vm/vigil/bot/gitlabapi"
+
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
@@ -50,7 +52,7 @@ func (t *Tracker) HandleIssueEvent(ctx context.Context, ev IssueEvent) error {
 	// The payload says the state changed; GitLab says whether it did.
 	cur, resp, err := t.gl.Issues.GetIssue(ev.ProjectID, is.IID, gitlab.WithContext(ctx))
 	if err != nil {
-		return apiError("read issue", resp, err)
+		return gitlabapi.Wrap("read issue", resp, err)
 	}
 	if cur.State == is.State {
 		t.log.Warn("ignored an issue hook GitLab does not confirm", "project", ev.ProjectPath, "iid", is.IID, "action", ev.Action)

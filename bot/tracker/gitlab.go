@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"gitlab.com/vigil-vm/vigil/bot/gitlabapi"
+
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
 	"gitlab.com/vigil-vm/vigil/bot/markdown"
@@ -35,7 +37,7 @@ func (t *Tracker) create(ctx context.Context, projectID int64, pol sla.Policy, d
 	}
 	is, resp, err := t.gl.Issues.CreateIssue(projectID, opt, gitlab.WithContext(ctx))
 	if err != nil {
-		return 0, apiError("create issue", resp, err)
+		return 0, gitlabapi.Wrap("create issue", resp, err)
 	}
 	return is.IID, nil
 }
@@ -48,7 +50,7 @@ func (t *Tracker) edit(ctx context.Context, projectID, iid int64, pol sla.Policy
 	}
 	cur, resp, err := t.gl.Issues.GetIssue(projectID, iid, gitlab.WithContext(ctx))
 	if err != nil {
-		return apiError("read issue", resp, err)
+		return gitlabapi.Wrap("read issue", resp, err)
 	}
 	owned := pol.Owned()
 	labels := append([]string(nil), d.Labels...)
@@ -78,7 +80,7 @@ func (t *Tracker) edit(ctx context.Context, projectID, iid int64, pol sla.Policy
 		opt.AssigneeIDs = gitlab.Ptr(ids)
 	}
 	if _, resp, err := t.gl.Issues.UpdateIssue(projectID, iid, opt, gitlab.WithContext(ctx)); err != nil {
-		return apiError("update issue", resp, err)
+		return gitlabapi.Wrap("update issue", resp, err)
 	}
 	if reconfide {
 		return t.noteReconfided(ctx, projectID, iid)
@@ -94,14 +96,14 @@ func (t *Tracker) keepConfidential(ctx context.Context, projectID, iid int64, po
 	}
 	cur, resp, err := t.gl.Issues.GetIssue(projectID, iid, gitlab.WithContext(ctx))
 	if err != nil {
-		return apiError("read issue", resp, err)
+		return gitlabapi.Wrap("read issue", resp, err)
 	}
 	if cur.Confidential {
 		return nil
 	}
 	opt := &gitlab.UpdateIssueOptions{Confidential: gitlab.Ptr(true)}
 	if _, resp, err := t.gl.Issues.UpdateIssue(projectID, iid, opt, gitlab.WithContext(ctx)); err != nil {
-		return apiError("make issue confidential", resp, err)
+		return gitlabapi.Wrap("make issue confidential", resp, err)
 	}
 	return t.noteReconfided(ctx, projectID, iid)
 }
@@ -118,7 +120,7 @@ func (t *Tracker) note(ctx context.Context, projectID, iid int64, body string) e
 	body = markdown.Truncate(body, markdown.MaxText)
 	_, resp, err := t.gl.Notes.CreateIssueNote(projectID, iid, &gitlab.CreateIssueNoteOptions{Body: gitlab.Ptr(body)}, gitlab.WithContext(ctx))
 	if err != nil {
-		return apiError("comment on issue", resp, err)
+		return gitlabapi.Wrap("comment on issue", resp, err)
 	}
 	return nil
 }
@@ -141,7 +143,7 @@ func (t *Tracker) adopt(ctx context.Context, projectID int64, group string) (*gi
 		opt.Page = page
 		issues, resp, err := t.gl.Issues.ListProjectIssues(projectID, opt, gitlab.WithContext(ctx))
 		if err != nil {
-			return nil, apiError("search issues", resp, err)
+			return nil, gitlabapi.Wrap("search issues", resp, err)
 		}
 		for _, is := range issues {
 			if is.Author != nil && is.Author.ID == self && t.markers.tracks(is.Description, group) {
@@ -177,7 +179,7 @@ func (t *Tracker) ensureLabels(ctx context.Context, projectID int64, pol sla.Pol
 		opt.Page = page
 		ls, resp, err := t.gl.Labels.ListLabels(projectID, opt, gitlab.WithContext(ctx))
 		if err != nil {
-			return apiError("list labels", resp, err)
+			return gitlabapi.Wrap("list labels", resp, err)
 		}
 		for _, l := range ls {
 			existing[l.Name] = true
@@ -194,7 +196,7 @@ func (t *Tracker) ensureLabels(ctx context.Context, projectID int64, pol sla.Pol
 				Description: gitlab.Ptr("Managed by vigil"),
 			}, gitlab.WithContext(ctx))
 			if err != nil && (resp == nil || resp.StatusCode != http.StatusConflict) {
-				return apiError("create label "+name, resp, err)
+				return gitlabapi.Wrap("create label "+name, resp, err)
 			}
 		}
 		have = append(have, name)
@@ -226,7 +228,7 @@ func (t *Tracker) ownNotes(ctx context.Context, projectID, iid int64) ([]*gitlab
 		opt.Page = page
 		notes, resp, err := t.gl.Notes.ListIssueNotes(projectID, iid, opt, gitlab.WithContext(ctx))
 		if err != nil {
-			return nil, apiError("read issue notes", resp, err)
+			return nil, gitlabapi.Wrap("read issue notes", resp, err)
 		}
 		for _, n := range notes {
 			if !n.System && n.Author.ID == self {

@@ -54,7 +54,7 @@ func newGroup(key, projectPath, groupBy string, fs []ledger.Finding) *group {
 	if len(basis) == 0 {
 		basis = g.All
 	}
-	g.FixState = findings.FixUnknown
+	g.FixState = string(findings.FixUnknown)
 	seenVuln := map[string]bool{}
 	for _, e := range basis {
 		if e.Severity > g.Severity {
@@ -106,12 +106,12 @@ func newGroup(key, projectPath, groupBy string, fs []ledger.Finding) *group {
 	return g
 }
 
-func vulnKey(v findings.Vulnerability) string { return findings.CanonicalID(v.ID, v.Aliases) }
+// vulnKey is the id an issue shows for a vulnerability (findings.DisplayID).
+func vulnKey(v findings.Vulnerability) string { return findings.DisplayID(v.ID, v.Aliases) }
 
-// betterFix ranks fix states by how actionable they are.
+// betterFix keeps the more actionable of two fix states.
 func betterFix(a, b string) string {
-	rank := map[string]int{findings.FixAvailable: 3, findings.FixWontFix: 2, findings.FixUnavailable: 1}
-	if rank[b] > rank[a] {
+	if findings.ParseFixState(b).Rank() > findings.ParseFixState(a).Rank() {
 		return b
 	}
 	return a

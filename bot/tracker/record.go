@@ -5,13 +5,14 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/sla"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/glreport"
 )
 
 // Scan is what one finished job reported for one project.
@@ -20,15 +21,51 @@ type Scan struct {
 	ProjectPath string
 	PipelineID  int64
 	JobID       int64
-	Reports     []ScanReport
+	// JobName and Ref say which scan this was; with them a report is
+	// complete for its job on its ref (see Scope). Without a job name a
+	// report is complete for its asset, as vigil's own reports always name one.
+	JobName string
+	Ref     string
+	Reports []ScanReport
 }
 
-// ScanReport is one report of the scan. A report is complete for its asset:
-// a finding of that asset it does not list is resolved.
+// ScanReport is one report of the scan. A report is complete for its scope:
+// a finding of that scope it does not list is resolved.
 type ScanReport struct {
 	Artifact string
-	Report   *findings.Report
+	// Kind is glreport.TypeContainerScanning or TypeDependencyScanning; when
+	// empty it is read from the artifact name.
+	Kind   string
+	Report *findings.Report
 }
+
+// Scope names what a report is complete for: the project (implicit), the
+// scanner job, the ref and the kind of report. The image is not part of it:
+// a clean GitLab report names no image, and one job scans one image (GitLab's
+// parallel:matrix gives each image its own job name).
+func Scope(scan Scan, r ScanReport) string {
+	if scan.JobName == "" {
+		return legacyScope(r.Report.Asset.Repository)
+	}
+	return JobScope(scan.JobName, scan.Ref, r.kind())
+}
+
+// JobScope is the scope of the reports of one kind a job writes on a ref.
+func JobScope(jobName, ref, kind string) string { return "job:" + jobName + "@" + ref + ":" + kind }
+
+func (r ScanReport) kind() string {
+	switch {
+	case r.Kind != "":
+		return r.Kind
+	case r.Artifact == findings.DependencyScanningFile:
+		return glreport.TypeDependencyScanning
+	}
+	return glreport.TypeContainerScanning
+}
+
+// legacyScope is the scope of findings recorded before scopes had jobs and
+// refs, and of reports that come without a job: their asset.
+func legacyScope(repository string) string { return "asset:" + repository }
 
 // record is what the ledger keeps of a finding besides its columns: the
 // latest detection, enough to render the issue.
@@ -60,12 +97,13 @@ func GroupKey(groupBy, projectPath string, asset findings.Asset, f findings.Find
 	}
 }
 
-func ingestKey(projectID, jobID int64, artifact string) string {
+// IngestKey names the ingest of one artifact of one job.
+func IngestKey(projectID, jobID int64, artifact string) string {
 	return fmt.Sprintf("%d/%d/%s", projectID, jobID, artifact)
 }
 
 // Record writes a scan into the ledger in one transaction: every finding it
-// saw, and every finding of its assets it no longer sees marked resolved.
+// saw, and every finding of its scopes it no longer sees marked resolved.
 // Reports already recorded (a redelivery) are skipped. It returns whether
 // anything was recorded.
 func (t *Tracker) Record(ctx context.Context, scan Scan) (bool, error) {
@@ -73,7 +111,7 @@ func (t *Tracker) Record(ctx context.Context, scan Scan) (bool, error) {
 	pol := t.policy(scan.ProjectPath)
 	var fresh []ScanReport
 	for _, r := range scan.Reports {
-		st, err := t.ledger.IngestStatus(ctx, ingestKey(scan.ProjectID, scan.JobID, r.Artifact))
+		st, err := t.ledger.IngestStatus(ctx, IngestKey(scan.ProjectID, scan.JobID, r.Artifact))
 		if err != nil {
 			return false, err
 		}
@@ -101,35 +139,24 @@ func (t *Tracker) Record(ctx context.Context, scan Scan) (bool, error) {
 	return true, nil
 }
 
-func (t *Tracker) recordReport(ctx context.Context, tx *sql.Tx, pol sla.Policy, scan Scan, r ScanReport, now time.Time) error {
-	rep := r.Report
+// ReportAsset is the asset findings of a report belong to. A dependency
+// scan's asset is the project itself: the manifest is a location, so a
+// finding keeps its identity when the set of manifests changes.
+func ReportAsset(projectPath string, rep *findings.Report) findings.Asset {
 	asset := rep.Asset
-	merged := map[string]ledger.Finding{}
-	for _, f := range rep.Findings {
-		if !tracked(f) {
-			continue
-		}
-		fp := findings.FingerprintFor(scan.ProjectPath, asset, f)
-		data, err := json.Marshal(record{Finding: f, Asset: asset, PipelineID: scan.PipelineID, JobID: scan.JobID})
-		if err != nil {
-			return fmt.Errorf("encode finding %s: %w", fp, err)
-		}
-		rec := ledger.Finding{
-			Fingerprint: fp, ProjectID: scan.ProjectID, ProjectPath: scan.ProjectPath, Asset: asset.Repository,
-			Digest: asset.Digest, PackageType: f.Package.Type, PackageName: f.Package.Name,
-			PackageVersion: f.Package.Version, Vulnerability: f.Key(), Severity: f.Vulnerability.Severity,
-			LastSeen: now, FixState: fixState(f.Fix.State), Status: ledger.FindingOpen,
-			Group: GroupKey(pol.GroupBy, scan.ProjectPath, asset, f), Data: data,
-		}
-		if prev, ok := merged[fp]; ok {
-			// The same package twice in one image (two binaries): keep the worse.
-			if prev.Severity >= rec.Severity {
-				continue
-			}
-		}
-		merged[fp] = rec
+	if asset.Kind == "dir" && asset.Repository == "" {
+		asset.Repository = projectPath
 	}
-	seen := make([]string, 0, len(merged))
+	return asset
+}
+
+func (t *Tracker) recordReport(ctx context.Context, tx *sql.Tx, pol sla.Policy, scan Scan, r ScanReport, now time.Time) error {
+	asset := ReportAsset(scan.ProjectPath, r.Report)
+	scope := Scope(scan, r)
+	merged, err := t.mergeFindings(pol, scan, r.Report, asset, scope, now)
+	if err != nil {
+		return err
+	}
 	for fp, rec := range merged {
 		prev, err := t.ledger.Finding(ctx, tx, fp)
 		switch {
@@ -140,22 +167,102 @@ func (t *Tracker) recordReport(ctx context.Context, tx *sql.Tx, pol sla.Policy, 
 		default:
 			return err
 		}
-		if rec.FixSince.IsZero() && rec.FixState == findings.FixAvailable {
+		if rec.FixSince.IsZero() && findings.ParseFixState(rec.FixState) == findings.FixAvailable {
 			rec.FixSince = now
 		}
 		if err := t.ledger.PutFinding(ctx, tx, rec); err != nil {
 			return err
 		}
-		seen = append(seen, fp)
 	}
-	sort.Strings(seen)
-	open, err := t.ledger.AssetFindings(ctx, tx, scan.ProjectID, asset.Repository)
+	if err := t.resolveUnseen(ctx, tx, scan, asset, scope, merged); err != nil {
+		return err
+	}
+	return t.ledger.PutIngest(ctx, tx, ledger.Ingest{
+		Key: IngestKey(scan.ProjectID, scan.JobID, r.Artifact), ProjectID: scan.ProjectID, PipelineID: scan.PipelineID,
+		JobID: scan.JobID, JobName: scan.JobName, Ref: scan.Ref, Artifact: r.Artifact, Asset: asset.Repository,
+		Digest: asset.Digest, Findings: len(merged), Status: ledger.IngestComplete, At: now,
+	})
+}
+
+// mergeFindings turns a report's tracked findings into ledger rows by
+// fingerprint. One finding listed twice (two binaries of an image, two
+// manifests of a project) is one row with every location and the worse
+// severity.
+func (t *Tracker) mergeFindings(pol sla.Policy, scan Scan, rep *findings.Report, asset findings.Asset, scope string, now time.Time) (map[string]ledger.Finding, error) {
+	byFP := map[string]findings.Finding{}
+	var order []string
+	for _, f := range rep.Findings {
+		if !tracked(f) {
+			continue
+		}
+		fp := findings.FingerprintFor(scan.ProjectPath, asset, f)
+		prev, ok := byFP[fp]
+		if !ok {
+			byFP[fp], order = f, append(order, fp)
+			continue
+		}
+		byFP[fp] = mergeFinding(prev, f)
+	}
+	out := make(map[string]ledger.Finding, len(byFP))
+	for _, fp := range order {
+		f := byFP[fp]
+		data, err := json.Marshal(record{Finding: f, Asset: asset, PipelineID: scan.PipelineID, JobID: scan.JobID})
+		if err != nil {
+			return nil, fmt.Errorf("encode finding %s: %w", fp, err)
+		}
+		out[fp] = ledger.Finding{
+			Fingerprint: fp, ProjectID: scan.ProjectID, ProjectPath: scan.ProjectPath, Asset: asset.Repository,
+			Digest: asset.Digest, PackageType: f.Package.Type, PackageName: f.Package.Name,
+			PackageVersion: f.Package.Version, Vulnerability: f.Key(), Severity: f.Vulnerability.Severity,
+			LastSeen: now, FixState: string(findings.ParseFixState(string(f.Fix.State))), Status: ledger.FindingOpen,
+			Group: GroupKey(pol.GroupBy, scan.ProjectPath, asset, f), Scope: scope, Data: data,
+		}
+	}
+	return out, nil
+}
+
+// mergeFinding folds a second listing of one finding into the first.
+func mergeFinding(a, b findings.Finding) findings.Finding {
+	if b.Vulnerability.Severity > a.Vulnerability.Severity {
+		a, b = b, a
+	}
+	for _, l := range b.Package.Locations {
+		if !slices.Contains(a.Package.Locations, l) {
+			a.Package.Locations = append(a.Package.Locations, l)
+		}
+	}
+	if b.Fix.State.Rank() > a.Fix.State.Rank() {
+		a.Fix = b.Fix
+	}
+	return a
+}
+
+// resolveUnseen marks resolved the open findings of the report's scope (and
+// of the asset-only scope findings had before scopes named jobs) that the
+// report does not list.
+func (t *Tracker) resolveUnseen(ctx context.Context, tx *sql.Tx, scan Scan, asset findings.Asset, scope string, seen map[string]ledger.Finding) error {
+	scopes := []string{scope}
+	if legacy := legacyScope(asset.Repository); asset.Repository != "" && legacy != scope {
+		scopes = append(scopes, legacy)
+	}
+	open, err := t.ledger.ScopeFindings(ctx, tx, scan.ProjectID, scopes...)
 	if err != nil {
 		return err
 	}
+	if strings.HasSuffix(scope, ":"+glreport.TypeDependencyScanning) {
+		// Dependency findings recorded before scopes: their fingerprints held
+		// the manifest path. The same findings now have new fingerprints in
+		// the same issue groups, so resolving the old rows closes nothing
+		// that is still detected.
+		legacy, err := t.ledger.LegacyDependencyFindings(ctx, tx, scan.ProjectID)
+		if err != nil {
+			return err
+		}
+		open = append(open, legacy...)
+	}
 	by := scanName(scan.PipelineID, scan.JobID, asset.Digest)
 	for _, f := range open {
-		if _, ok := merged[f.Fingerprint]; ok {
+		if _, ok := seen[f.Fingerprint]; ok {
 			continue
 		}
 		f.Status, f.ResolvedBy = ledger.FindingResolved, by
@@ -163,11 +270,7 @@ func (t *Tracker) recordReport(ctx context.Context, tx *sql.Tx, pol sla.Policy, 
 			return err
 		}
 	}
-	return t.ledger.PutIngest(ctx, tx, ledger.Ingest{
-		Key: ingestKey(scan.ProjectID, scan.JobID, r.Artifact), ProjectID: scan.ProjectID, PipelineID: scan.PipelineID,
-		JobID: scan.JobID, Artifact: r.Artifact, Asset: asset.Repository, Digest: asset.Digest, Findings: len(seen),
-		Status: ledger.IngestComplete, At: now,
-	}, seen)
+	return nil
 }
 
 // scanName names a scan for notes: pipeline, job and image digest.
@@ -184,12 +287,4 @@ func scanName(pipelineID, jobID int64, digest string) string {
 		s += " (image " + digest + ")"
 	}
 	return s
-}
-
-func fixState(s string) string {
-	switch s {
-	case findings.FixAvailable, findings.FixUnavailable, findings.FixWontFix:
-		return s
-	}
-	return findings.FixUnknown
 }

@@ -33,7 +33,7 @@ var descriptionTmpl = template.Must(template.New("description").Funcs(template.F
 		return d
 	},
 	"fixText": func(s string) string {
-		switch s {
+		switch findings.ParseFixState(s) {
 		case findings.FixAvailable:
 			return "available"
 		case findings.FixUnavailable:
@@ -47,6 +47,9 @@ var descriptionTmpl = template.Must(template.New("description").Funcs(template.F
 		var out []string
 		for _, l := range e.rec.Finding.Package.Locations {
 			out = append(out, "`"+markdown.Code(l.Path)+"`")
+		}
+		if len(out) == 0 { // GitLab's container scanning reports name no path
+			return "—"
 		}
 		return strings.Join(out, ", ")
 	},

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"gitlab.com/vigil-vm/vigil/bot/gitlabapi"
+
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
@@ -58,7 +60,7 @@ func (t *Tracker) self(ctx context.Context) (int64, error) {
 	}
 	u, resp, err := t.gl.Users.CurrentUser(gitlab.WithContext(ctx))
 	if err != nil {
-		return 0, apiError("read the bot's own user", resp, err)
+		return 0, gitlabapi.Wrap("read the bot's own user", resp, err)
 	}
 	t.mu.Lock()
 	t.selfID = u.ID

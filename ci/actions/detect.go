@@ -1,6 +1,5 @@
 package actions
 
-import "os"
-
-// Detect reports whether the process runs as a GitHub Actions step.
-func Detect() bool { return os.Getenv("GITHUB_ACTIONS") == "true" }
+// Detect reports whether the process runs as a GitHub Actions step; getenv
+// is os.Getenv in the CLI.
+func Detect(getenv func(string) string) bool { return getenv("GITHUB_ACTIONS") == "true" }

@@ -20,7 +20,12 @@ const (
 	ReportContainerScanning = "container-scanning" // gl-container-scanning-report.json
 	ReportCycloneDX         = "cyclonedx"          // gl-sbom-<name>.cdx.json
 	ReportSummary           = "summary"            // vigil-summary.md
+	ReportSARIF             = "sarif-file"         // vigil.sarif, for github/codeql-action/upload-sarif
 )
+
+// SARIFFile is the SARIF log the scan writes into the output directory in
+// GitHub Actions.
+const SARIFFile = "vigil.sarif"
 
 // Result outputs.
 const (

@@ -27,12 +27,16 @@ const DefaultPlatform = "linux/amd64"
 
 // Options configure Acquire.
 type Options struct {
-	Platform  string // os/arch[/variant]; DefaultPlatform when empty
-	Insecure  bool   // allow plain-HTTP registries
-	CacheDir  string // cache directory; pulled layers are kept by digest in CacheDir/blobs
-	Name      string // repository to report for layouts and archives
-	Env       Getenv // os.Getenv when nil
-	Transport http.RoundTripper
+	Platform string // os/arch[/variant]; DefaultPlatform when empty
+	Insecure bool   // allow plain-HTTP registries
+	CacheDir string // cache directory; pulled layers are kept by digest in CacheDir/blobs
+	Name     string // repository to report for layouts and archives
+	// DaemonHost is the engine socket for docker: and podman: inputs
+	// (e.g. unix:///run/user/1000/podman/podman.sock); empty means the
+	// engine's default socket.
+	DaemonHost string
+	Env        Getenv // CS_REGISTRY_*, CI_REGISTRY_*: none when nil; the CLI passes os.Getenv
+	Transport  http.RoundTripper
 }
 
 // Registry is the registry access the options describe, the same one the
@@ -59,12 +63,9 @@ func Acquire(ctx context.Context, in Input, o Options) (*Image, error) {
 	if o.Platform == "" {
 		o.Platform = DefaultPlatform
 	}
-	if o.Env == nil {
-		o.Env = os.Getenv
-	}
 	plat, err := v1.ParsePlatform(o.Platform)
 	if err != nil {
-		return nil, fmt.Errorf("bad --platform %q: %w", o.Platform, err)
+		return nil, fmt.Errorf("bad platform %q: %w", o.Platform, err)
 	}
 	var img *Image
 	switch in.Kind {
@@ -74,6 +75,8 @@ func Acquire(ctx context.Context, in Input, o Options) (*Image, error) {
 		img, err = fromLayout(in, *plat, o)
 	case KindDockerArchive:
 		img, err = fromArchive(in, o)
+	case KindDocker, KindPodman:
+		img, err = fromDaemon(ctx, in, o)
 	default:
 		return nil, fmt.Errorf("%s is not an image input", in)
 	}

@@ -59,7 +59,7 @@ func finding(m models.Match) findings.Finding {
 			Type:    string(m.Artifact.Type),
 			PURL:    m.Artifact.PURL,
 		},
-		Fix: findings.Fix{State: fixState(v.Fix.State), Versions: v.Fix.Versions},
+		Fix: findings.Fix{State: findings.ParseFixState(string(v.Fix.State)), Versions: v.Fix.Versions},
 	}
 	for _, l := range m.Artifact.Locations {
 		f.Package.Locations = append(f.Package.Locations, findings.Location{Path: l.RealPath, Layer: l.FileSystemID})
@@ -135,18 +135,6 @@ func merge(a, b findings.Finding) findings.Finding {
 		a.Fix = b.Fix
 	}
 	return a
-}
-
-func fixState(s string) string {
-	switch s {
-	case "fixed":
-		return findings.FixAvailable
-	case "not-fixed":
-		return findings.FixUnavailable
-	case "wont-fix":
-		return findings.FixWontFix
-	}
-	return findings.FixUnknown
 }
 
 func appendNew(list []string, s string) []string {

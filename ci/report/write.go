@@ -14,8 +14,8 @@ import (
 
 // File names written into the output directory.
 const (
-	FindingsFile = "vigil-findings.json"
-	GitLabFile   = "gl-container-scanning-report.json"
+	FindingsFile = findings.FindingsFile
+	GitLabFile   = findings.ContainerScanningFile
 	SummaryFile  = "vigil-summary.md"
 )
 
@@ -24,6 +24,13 @@ type Options struct {
 	// Image is the scanned reference as the user gave it; it names the image
 	// in GitLab's report and the summary. The asset stands in when empty.
 	Image string
+	// MinSeverity is the lowest severity GitLab's container-scanning report
+	// lists (GitLab's CS_SEVERITY_THRESHOLD); the zero value lists all.
+	MinSeverity findings.Severity
+	// DefaultBranchImage is GitLab's CS_DEFAULT_BRANCH_IMAGE: the name the
+	// image has on the default branch, so GitLab tracks a vulnerability as
+	// one across branches whose image names differ.
+	DefaultBranchImage string
 }
 
 // Write writes the findings document, GitLab's container scanning report and
@@ -85,7 +92,11 @@ func render(rep *findings.Report, opts Options) ([]document, error) {
 	if err := findings.Validate(fj); err != nil {
 		return nil, fmt.Errorf("write %s: %w", FindingsFile, err)
 	}
-	gl, err := json.MarshalIndent(glreport.FromFindings(rep, opts.Image), "", "  ")
+	glr := glreport.FromFindings(listed(rep, opts.MinSeverity), opts.Image)
+	for i := range glr.Vulnerabilities {
+		glr.Vulnerabilities[i].Location.DefaultBranchImage = opts.DefaultBranchImage
+	}
+	gl, err := json.MarshalIndent(glr, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", GitLabFile, err)
 	}

@@ -30,10 +30,13 @@ type Options struct {
 	Image       image.Options
 	DB          vulndb.OpenOptions
 	Gate        gate.Options
-	Project     string // GitLab project path, for fingerprints
-	Version     string // vigil's version, recorded in reports
-	Progress    *Progress
-	Log         *slog.Logger
+	MinSeverity findings.Severity // lowest severity GitLab's report lists (CS_SEVERITY_THRESHOLD); zero lists all
+	// DefaultBranchImage is GitLab's CS_DEFAULT_BRANCH_IMAGE, for the report's locations.
+	DefaultBranchImage string
+	Project            string // GitLab project path, for fingerprints
+	Version            string // vigil's version, recorded in reports
+	Progress           *Progress
+	Log                *slog.Logger
 }
 
 // Outcome is what a scan found and wrote.
@@ -135,7 +138,7 @@ func withDefaults(o Options) Options {
 
 func write(o Options, rep *findings.Report, inv *inventoryResult) ([]string, error) {
 	return writeAll(o.OutputDir, func(stage string) ([]string, error) {
-		files, err := report.Write(stage, rep, report.Options{Image: inv.imageRef})
+		files, err := report.Write(stage, rep, report.Options{Image: inv.imageRef, MinSeverity: o.MinSeverity, DefaultBranchImage: o.DefaultBranchImage})
 		if err != nil {
 			return nil, err
 		}
@@ -174,7 +177,7 @@ func writeSBOMs(dir string, o Options, inv *inventoryResult) ([]string, error) {
 	var files []string
 	for _, f := range o.SBOMFormats {
 		name := filepath.Join(dir, sbom.FileName(f, inv.asset.Repository))
-		if err := writeSBOM(name, f, inv); err != nil {
+		if err := writeSBOM(name, f, o, inv); err != nil {
 			return nil, err
 		}
 		files = append(files, name)
@@ -183,33 +186,56 @@ func writeSBOMs(dir string, o Options, inv *inventoryResult) ([]string, error) {
 }
 
 // writeSBOM writes one SBOM document; for a cached image the document
-// encoded by the scan that cataloged it is written again, byte for byte.
-func writeSBOM(name, format string, inv *inventoryResult) error {
-	var doc string
+// encoded by the scan that cataloged it is reused. The CycloneDX document
+// gets GitLab's properties on every write, since the tag they name can
+// differ between scans of one digest.
+func writeSBOM(name, format string, o Options, inv *inventoryResult) error {
+	doc, err := encodedSBOM(format, inv)
+	if err != nil {
+		return err
+	}
+	if format == sbom.CycloneDX {
+		if doc, err = sbom.ForGitLab(doc, gitlabImage(inv.asset), sbom.Tool{Name: "vigil", Version: o.Version}, sbom.Tool{Name: "syft", Version: syftVersion}); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(name, doc, 0o644); err != nil {
+		return fmt.Errorf("write SBOM: %w", err)
+	}
+	return nil
+}
+
+func encodedSBOM(format string, inv *inventoryResult) ([]byte, error) {
+	var cached string
 	if inv.cache != nil {
-		doc = inv.cache.documentPath(inv.key, format)
-		if b, ok := readGzip(doc); ok {
-			if err := os.WriteFile(name, b, 0o644); err != nil {
-				return fmt.Errorf("write SBOM: %w", err)
-			}
-			return nil
+		cached = inv.cache.documentPath(inv.key, format)
+		if b, ok := readGzip(cached); ok {
+			return b, nil
 		}
 	}
 	s, err := inv.SBOM()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var buf bytes.Buffer
 	if err := sbom.Encode(&buf, s.SBOM, format); err != nil {
-		return fmt.Errorf("write %s SBOM: %w", format, err)
+		return nil, fmt.Errorf("write %s SBOM: %w", format, err)
 	}
-	if err := os.WriteFile(name, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write SBOM: %w", err)
+	if cached != "" {
+		_ = inv.cache.writeGzip(cached, buf.Bytes()) // a miss next time costs only an encode
 	}
-	if doc != "" {
-		_ = inv.cache.writeGzip(doc, buf.Bytes()) // a miss next time costs only an encode
+	return buf.Bytes(), nil
+}
+
+func gitlabImage(a findings.Asset) sbom.GitLabImage {
+	img := sbom.GitLabImage{Name: a.Repository}
+	if len(a.Tags) > 0 {
+		img.Tag = a.Tags[0]
 	}
-	return nil
+	if a.Distro != nil {
+		img.OSName, img.OSVersion = a.Distro.Name, a.Distro.Version
+	}
+	return img
 }
 
 func providerNames(st vulndb.Status) []string {

@@ -148,7 +148,7 @@ func TestScanBadInputLeavesNoReports(t *testing.T) {
 		{"unknown image", host + "/group/nope:1.0", dbDir, "not found"},
 		{"corrupt SBOM", "sbom:" + corrupt, dbDir, "read SBOM"},
 		{"missing DB", demoRef, empty, "vigil db build"},
-		{"no target", "", dbDir, "--image"},
+		{"no target", "", dbDir, "no image to scan"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := options(t, tc.target)

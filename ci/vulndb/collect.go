@@ -21,63 +21,10 @@ type collection struct {
 // processor grype's builder will use for it, so a record grype cannot read is
 // reported with the file it came from before anything is written.
 func collect(ctx context.Context, cfg BuildConfig, log *slog.Logger) (collection, error) {
-	var all []record
-	add := func(rs ...record) { all = append(all, rs...) }
-
-	for _, dir := range cfg.OSVDirs {
-		files, err := jsonFiles(dir)
-		if err != nil {
-			return collection{}, err
-		}
-		for _, f := range files {
-			r, err := readOSVFile(f)
-			if err != nil {
-				return collection{}, err
-			}
-			add(r)
-		}
+	all, err := readInputs(cfg)
+	if err != nil {
+		return collection{}, err
 	}
-	for _, dir := range cfg.OSDirs {
-		files, err := jsonFiles(dir)
-		if err != nil {
-			return collection{}, err
-		}
-		for _, f := range files {
-			rs, err := readOSFile(f)
-			if err != nil {
-				return collection{}, err
-			}
-			add(rs...)
-		}
-	}
-	for _, dir := range cfg.GHSADirs {
-		files, err := jsonFiles(dir)
-		if err != nil {
-			return collection{}, err
-		}
-		for _, f := range files {
-			rs, err := readGHSAFile(f)
-			if err != nil {
-				return collection{}, err
-			}
-			add(rs...)
-		}
-	}
-	if cfg.KEVFile != "" {
-		rs, err := readKEVFile(cfg.KEVFile)
-		if err != nil {
-			return collection{}, err
-		}
-		add(rs...)
-	}
-	if cfg.EPSSFile != "" {
-		rs, err := readEPSSFile(cfg.EPSSFile)
-		if err != nil {
-			return collection{}, err
-		}
-		add(rs...)
-	}
-
 	seen := map[string]string{}
 	processors := v6build.Processors(v6build.NewConfig())
 	var c collection
@@ -108,6 +55,50 @@ func collect(ctx context.Context, cfg BuildConfig, log *slog.Logger) (collection
 		return collection{}, fmt.Errorf("no vulnerability records grype can use in the inputs (%d read, %d ignored)", len(all), c.skipped)
 	}
 	return c, nil
+}
+
+// readInputs reads every record of every input: the JSON files of each
+// record directory, then the KEV catalog and the EPSS scores.
+func readInputs(cfg BuildConfig) ([]record, error) {
+	one := func(read func(string) (record, error)) func(string) ([]record, error) {
+		return func(f string) ([]record, error) {
+			r, err := read(f)
+			return []record{r}, err
+		}
+	}
+	var all []record
+	for _, in := range []struct {
+		dirs []string
+		read func(string) ([]record, error)
+	}{{cfg.OSVDirs, one(readOSVFile)}, {cfg.OSDirs, readOSFile}, {cfg.GHSADirs, readGHSAFile}} {
+		for _, dir := range in.dirs {
+			files, err := jsonFiles(dir)
+			if err != nil {
+				return nil, err
+			}
+			for _, f := range files {
+				rs, err := in.read(f)
+				if err != nil {
+					return nil, err
+				}
+				all = append(all, rs...)
+			}
+		}
+	}
+	for _, in := range []struct {
+		file string
+		read func(string) ([]record, error)
+	}{{cfg.KEVFile, readKEVFile}, {cfg.EPSSFile, readEPSSFile}} {
+		if in.file == "" {
+			continue
+		}
+		rs, err := in.read(in.file)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, rs...)
+	}
+	return all, nil
 }
 
 // check runs r through the grype processor that claims its schema and returns

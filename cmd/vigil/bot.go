@@ -1,22 +1,19 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"gitlab.com/vigil-vm/vigil/bot"
 	"gitlab.com/vigil-vm/vigil/ci/image"
 	"gitlab.com/vigil-vm/vigil/ci/verify"
+	"gitlab.com/vigil-vm/vigil/cmd/vigil/options"
 )
 
 func newBotCmd() *cobra.Command {
-	var configPath string
-	flags := bot.DefaultConfig() // only to register and document the flags
-	v := &verify.Verifier{Image: image.Options{Platform: image.DefaultPlatform}}
+	o, db := options.DefaultBot(), options.DefaultDB()
+	v := &verify.Verifier{Image: image.Options{Platform: image.DefaultPlatform, Env: os.Getenv, CacheDir: options.DefaultSource().CacheDir}}
 	cmd := &cobra.Command{
 		Use:   "bot",
 		Short: "Run the webhook bot: scan findings in, SLA-tracked GitLab issues out",
@@ -36,13 +33,11 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
       vigil bot --data /var/lib/vigil/bot.db --policy sla.yml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := bot.LoadConfig(configPath)
-			if err != nil {
+			if err := o.Load(cmd.Flags(), os.Getenv, db.Env()); err != nil {
 				return err
 			}
-			if err := overlayFlags(cmd.Flags(), cfg); err != nil {
-				return err
-			}
+			v.DB = db.OpenOptions()
+			cfg := o.Config
 			log := bot.NewLogger(os.Stderr, cfg.LogLevel)
 			defer v.Close()
 			svc, err := bot.New(cmd.Context(), cfg, log, bot.WithVerifier(v), bot.WithRegistry(v.Image.Registry()))
@@ -53,31 +48,8 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
 			return svc.Run(cmd.Context())
 		},
 	}
-	cmd.Flags().StringVar(&configPath, "config", os.Getenv("VIGIL_CONFIG"), "YAML file with the bot's settings (env VIGIL_CONFIG)")
-	flags.AddFlags(cmd.Flags())
-	cmd.Flags().StringVar(&v.DB.Dir, "db", os.Getenv("VIGIL_DB_DIR"), "vulnerability DB that verifies base-image bumps before they are proposed (env VIGIL_DB_DIR; default: grype's)")
-	cmd.Flags().BoolVar(&v.DB.AllowStale, "db-allow-stale", false, "verify with a DB older than its maximum age")
+	o.AddFlags(cmd.Flags())
+	db.AddFlags(cmd.Flags()) // the DB that verifies base-image bumps before they are proposed
 	cmd.Flags().BoolVar(&v.Image.Insecure, "insecure-registry", false, "allow plain-HTTP registries, for listing base image tags and scanning candidates (credentials: CS_REGISTRY_USER/CS_REGISTRY_PASSWORD, CI_REGISTRY_*, docker config)")
 	return cmd
-}
-
-// overlayFlags applies the flags the user set onto cfg, so that a flag wins
-// over the file and the environment while unset flags change nothing.
-func overlayFlags(set *pflag.FlagSet, cfg *bot.Config) error {
-	target := pflag.NewFlagSet("bot", pflag.ContinueOnError)
-	cfg.AddFlags(target)
-	var err error
-	set.Visit(func(f *pflag.Flag) {
-		if err != nil || target.Lookup(f.Name) == nil {
-			return
-		}
-		v := f.Value.String()
-		if s, ok := f.Value.(pflag.SliceValue); ok {
-			v = strings.Join(s.GetSlice(), ",")
-		}
-		if e := target.Set(f.Name, v); e != nil {
-			err = fmt.Errorf("--%s: %w", f.Name, e)
-		}
-	})
-	return err
 }

@@ -1,45 +1,12 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"gitlab.com/vigil-vm/vigil/bot"
 )
-
-func TestBotSettingsPrecedence(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "bot.yml")
-	os.WriteFile(file, []byte("workers: 7\nlisten: 127.0.0.1:9999\n"), 0o644)
-	t.Setenv("VIGIL_GITLAB_URL", "https://gitlab.env.example")
-	t.Setenv("VIGIL_JOB_NAMES", "")
-
-	cmd := newBotCmd()
-	if err := cmd.ParseFlags([]string{"--config", file, "--workers", "3", "--job-name", "scan-a,scan-b"}); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := bot.LoadConfig(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := overlayFlags(cmd.Flags(), cfg); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Workers != 3 {
-		t.Errorf("flag must win over the file: workers = %d", cfg.Workers)
-	}
-	if cfg.Listen != "127.0.0.1:9999" {
-		t.Errorf("file must win over the default: listen = %q", cfg.Listen)
-	}
-	if cfg.GitLabURL != "https://gitlab.env.example" {
-		t.Errorf("env must apply when no flag is set: gitlab url = %q", cfg.GitLabURL)
-	}
-	if strings.Join(cfg.JobNames, ",") != "scan-a,scan-b" {
-		t.Errorf("slice flag: job names = %v", cfg.JobNames)
-	}
-}
 
 func TestBotRefusesMissingSecrets(t *testing.T) {
 	t.Setenv("VIGIL_GITLAB_TOKEN", "")
@@ -48,5 +15,21 @@ func TestBotRefusesMissingSecrets(t *testing.T) {
 	code, _ := vigil(t, "bot", "--data", filepath.Join(t.TempDir(), "bot.db"), "--listen", "")
 	if code != 2 {
 		t.Fatalf("exit %d, want 2", code)
+	}
+}
+
+// The command reads its config file (named in the environment) under the
+// flags: a token there is refused before anything starts.
+func TestBotReadsItsConfigFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "bot.yml")
+	if err := os.WriteFile(file, []byte("gitlab_token: glpat-in-a-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VIGIL_CONFIG", file)
+	root := newRoot()
+	root.SetArgs([]string{"bot", "--data", filepath.Join(t.TempDir(), "bot.db"), "--listen", ""})
+	err := root.ExecuteContext(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "gitlab_token") || strings.Contains(err.Error(), "glpat-in-a-file") {
+		t.Fatalf("err = %v, want the file's gitlab_token refused (without repeating it)", err)
 	}
 }

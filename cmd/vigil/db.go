@@ -16,7 +16,7 @@ func newDBCmd() *cobra.Command {
 		Use:   "db",
 		Short: "Build and inspect local vulnerability databases (grype v6 schema)",
 	}
-	cmd.AddCommand(newDBBuildCmd(), newDBStatusCmd())
+	cmd.AddCommand(newDBBuildCmd(), newDBMirrorCmd(), newDBStatusCmd())
 	return cmd
 }
 
@@ -57,6 +57,33 @@ func newDBBuildCmd() *cobra.Command {
 	fl.StringVar(&cfg.KEVFile, "kev", "", "CISA Known Exploited Vulnerabilities catalog (JSON)")
 	fl.StringVar(&cfg.EPSSFile, "epss", "", "FIRST EPSS scores (CSV, optionally gzipped)")
 	fl.StringVar(&cfg.Out, "out", "", "output directory; the DB lands in OUT/6/vulnerability.db")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+func newDBMirrorCmd() *cobra.Command {
+	var listing, out string
+	cmd := &cobra.Command{
+		Use:   "mirror",
+		Short: "Install the database a grype listing names (grype's official one by default), verified by its checksum",
+		Long: `Mirror downloads the database archive that a grype listing (latest.json) points at, checks it against the
+listing's checksum and installs it in OUT/6/, so scans with --db OUT (for example on runners without internet
+access, through the db-mirror component) find exactly what an online scan finds.`,
+		Example: `  vigil db mirror --out ./vigil-db
+  vigil db mirror --listing https://mirror.internal/grype/databases/v6/latest.json --out ./vigil-db`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			start := time.Now()
+			st, err := vulndb.Mirror(cmd.Context(), listing, out)
+			if err != nil {
+				return err
+			}
+			cmd.Printf("mirrored %s into %s in %s\n", listing, st.Path, time.Since(start).Round(time.Millisecond))
+			return printStatus(cmd, st)
+		},
+	}
+	cmd.Flags().StringVar(&listing, "listing", vulndb.OfficialListing, "grype database listing (latest.json) to mirror")
+	cmd.Flags().StringVar(&out, "out", "", "output directory; the DB lands in OUT/6/vulnerability.db")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
 }

@@ -11,16 +11,11 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/inventory"
 	"gitlab.com/vigil-vm/vigil/bot/inventory/config"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/cmd/vigil/options"
 )
 
 func newInventoryCmd() *cobra.Command {
-	var (
-		path    string
-		output  string
-		gaps    bool
-		data    string
-		timeout time.Duration
-	)
+	opts := options.DefaultInventory()
 	cmd := &cobra.Command{
 		Use:   "inventory",
 		Short: "List every image in the configured registries and clusters, with owners, tiers and where each runs",
@@ -38,16 +33,16 @@ Exit status: 0, or 1 with --gaps when there is a gap, 2 when the config cannot b
   vigil inventory --config inventory.yml --gaps`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" && output != "csv" {
-				return fmt.Errorf("-o %s: want table, json or csv", output)
+			if err := opts.Validate(); err != nil {
+				return err
 			}
-			cfg, err := config.Read(path)
+			cfg, err := config.Read(opts.Config)
 			if err != nil {
 				return err
 			}
 			ctx, cancel := cmd.Context(), context.CancelFunc(func() {})
-			if timeout > 0 {
-				ctx, cancel = context.WithTimeout(ctx, timeout)
+			if opts.Timeout > 0 {
+				ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
 			}
 			defer cancel()
 			results := inventory.List(ctx, config.Build(ctx, cfg, os.Getenv), cfg.Workers)
@@ -58,33 +53,28 @@ Exit status: 0, or 1 with --gaps when there is a gap, 2 when the config cannot b
 			}
 			var store *ledger.Ledger
 			var scanned inventory.Scanned
-			if data != "" {
-				if store, scanned, err = openAssetStore(ctx, data); err != nil {
+			if opts.Data != "" {
+				if store, scanned, err = openAssetStore(ctx, opts.Data); err != nil {
 					return err
 				}
 				defer store.DB().Close()
 			}
-			report := inventory.NewReport(results, cfg.Rules, gaps, scanned)
+			report := inventory.NewReport(results, cfg.Rules, opts.Gaps, scanned)
 			if store != nil {
 				if _, err := store.Assets().Record(ctx, report, time.Now()); err != nil {
 					return err
 				}
 			}
-			if err := writeReport(cmd, report, output); err != nil {
+			if err := writeReport(cmd, report, opts.Print); err != nil {
 				return err
 			}
-			if gaps && len(report.Gaps) > 0 {
+			if opts.Gaps && len(report.Gaps) > 0 {
 				return &exitError{code: 1, msg: fmt.Sprintf("%d coverage gaps", len(report.Gaps))}
 			}
 			return nil
 		},
 	}
-	fl := cmd.Flags()
-	fl.StringVar(&path, "config", "inventory.yml", "inventory config file (YAML; ${VAR} is expanded from the environment)")
-	fl.StringVarP(&output, "output", "o", "table", "output format: table, json or csv")
-	fl.BoolVar(&gaps, "gaps", false, "list coverage gaps: sources that could not be listed, and running digests with no scan in --data (without it: found in no registry source)")
-	fl.StringVar(&data, "data", "", "the bot's ledger (SQLite file): store the inventory there, and take known scans from it for --gaps")
-	fl.DurationVar(&timeout, "timeout", 10*time.Minute, "give up on sources still listing after this long (0: never)")
+	opts.AddFlags(cmd.Flags())
 	return cmd
 }
 

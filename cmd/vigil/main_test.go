@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log"
 	"log/slog"
 	"os"
@@ -94,22 +95,101 @@ func TestScanExitCodes(t *testing.T) {
 	}
 }
 
+// TestScanEnvironment: GitLab Container Scanning's variables keep GitLab's
+// meaning. CS_SEVERITY_THRESHOLD filters GitLab's report and never fails the
+// job; flags beat the environment.
 func TestScanEnvironment(t *testing.T) {
 	clearCIEnv(t)
 	t.Setenv("CS_IMAGE", "docker-archive:"+archive)
 	t.Setenv("CS_SEVERITY_THRESHOLD", "high")
 	t.Setenv("VIGIL_DB_DIR", dbDir)
-	code, stdout := vigil(t, "scan", "--output-dir", t.TempDir())
-	if code != 1 {
-		t.Fatalf("CS_SEVERITY_THRESHOLD=high: exit %d, want 1", code)
+	out := t.TempDir()
+	code, stdout := vigil(t, "scan", "--output-dir", out)
+	if code != 0 {
+		t.Fatalf("CS_SEVERITY_THRESHOLD=high: exit %d, want 0 (a report filter, never a gate)", code)
 	}
 	if !strings.Contains(stdout, "CVE-2022-32149") {
 		t.Errorf("table lacks the x/text finding:\n%s", stdout)
 	}
-	t.Setenv("CS_IGNORE_UNFIXED", "true")
-	t.Setenv("CS_SEVERITY_THRESHOLD", "negligible") // tar's only finding has no fix
-	if code, _ := vigil(t, "scan", "--output-dir", t.TempDir(), "--fail-on", "critical"); code != 0 {
-		t.Errorf("flag must win over CS_SEVERITY_THRESHOLD: exit %d", code)
+	var gl struct {
+		Vulnerabilities []struct{ Severity string } `json:"vulnerabilities"`
+	}
+	var fj struct{ Findings []json.RawMessage }
+	readJSON(t, filepath.Join(out, "gl-container-scanning-report.json"), &gl)
+	readJSON(t, filepath.Join(out, "vigil-findings.json"), &fj)
+	for _, v := range gl.Vulnerabilities {
+		if v.Severity != "High" && v.Severity != "Critical" {
+			t.Errorf("GitLab report lists a %s finding below CS_SEVERITY_THRESHOLD", v.Severity)
+		}
+	}
+	if len(gl.Vulnerabilities) == 0 || len(fj.Findings) <= len(gl.Vulnerabilities) {
+		t.Errorf("GitLab report %d findings, findings document %d: want a filtered report and a complete document", len(gl.Vulnerabilities), len(fj.Findings))
+	}
+
+	t.Setenv("CS_SEVERITY_THRESHOLD", "critical")
+	if code, _ := vigil(t, "scan", "--output-dir", t.TempDir(), "--fail-on", "high", "-q"); code != 1 {
+		t.Errorf("--fail-on high with CS_SEVERITY_THRESHOLD=critical: exit %d, want 1", code)
+	}
+	if code, _ := vigil(t, "scan", "--output-dir", t.TempDir(), "--severity-threshold", "severe", "-q"); code != 2 {
+		t.Errorf("bad --severity-threshold: exit %d, want 2", code)
+	}
+	t.Setenv("CS_IGNORE_UNFIXED", "maybe")
+	if code, _ := vigil(t, "scan", "--output-dir", t.TempDir(), "-q"); code != 2 {
+		t.Errorf("CS_IGNORE_UNFIXED=maybe: exit %d, want 2", code)
+	}
+	if code, _ := vigil(t, "scan", "--output-dir", t.TempDir(), "--ignore-unfixed=false", "-q"); code != 0 {
+		t.Errorf("flag must win over CS_IGNORE_UNFIXED: exit %d", code)
+	}
+}
+
+// TestScanCLIHabits: what grype and trivy users type.
+func TestScanCLIHabits(t *testing.T) {
+	clearCIEnv(t)
+	t.Setenv("VIGIL_DB_DIR", dbDir)
+	src := "docker-archive:" + archive
+	code, stdout := vigil(t, "scan", src, "--output-dir", t.TempDir(), "-o", "sarif")
+	if code != 0 {
+		t.Fatalf("vigil scan IMAGE -o sarif: exit %d", code)
+	}
+	var log struct {
+		Version string            `json:"version"`
+		Runs    []json.RawMessage `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &log); err != nil || log.Version != "2.1.0" || len(log.Runs) != 1 {
+		t.Errorf("-o sarif printed no SARIF 2.1.0 log (%v):\n%.300s", err, stdout)
+	}
+	out := t.TempDir()
+	if code, stdout := vigil(t, "scan", src, "--output-dir", out, "-o", "spdx-json"); code != 0 || !strings.Contains(stdout, `"spdxVersion"`) {
+		t.Errorf("-o spdx-json: exit %d, printed %.200s", code, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(out, "vigil-sbom-demo.spdx.json")); err != nil {
+		t.Errorf("the printed SPDX SBOM is not kept as a file: %v", err)
+	}
+	for _, args := range [][]string{{"scan", src, "--image", src}, {"scan", src, "-o", "xml"}, {"scan"}} {
+		if code, _ := vigil(t, append(args, "--output-dir", t.TempDir())...); code != 2 {
+			t.Errorf("vigil %v: exit %d, want 2", args, code)
+		}
+	}
+	sbomDir := t.TempDir()
+	if code, _ := vigil(t, "sbom", src, "--output-dir", sbomDir); code != 0 {
+		t.Errorf("vigil sbom IMAGE: exit %d", code)
+	}
+	if cdx, err := os.ReadFile(filepath.Join(sbomDir, "gl-sbom-demo.cdx.json")); err != nil || !strings.Contains(string(cdx), "gitlab:container_scanning:operating_system:name") {
+		t.Errorf("vigil sbom wrote no CycloneDX SBOM with GitLab's properties: %v", err)
+	}
+	if code, stdout := vigil(t, "--version"); code != 0 || !strings.HasPrefix(stdout, "vigil ") {
+		t.Errorf("vigil --version: exit %d, %q", code, stdout)
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 }
 
@@ -132,7 +212,7 @@ func TestScanInGitHubActions(t *testing.T) {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	got, _ := os.ReadFile(outputs)
-	for _, want := range []string{"result<<", "fail", "high<<", "findings<<", filepath.Join(dir, "reports", "vigil-findings.json")} {
+	for _, want := range []string{"result<<", "fail", "high<<", "findings<<", filepath.Join(dir, "reports", "vigil-findings.json"), "sarif-file<<", filepath.Join(dir, "reports", "vigil.sarif")} {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("GITHUB_OUTPUT lacks %q:\n%s", want, got)
 		}
@@ -140,12 +220,17 @@ func TestScanInGitHubActions(t *testing.T) {
 	if s, _ := os.ReadFile(summary); !strings.Contains(string(s), "CVE-2022-32149") {
 		t.Errorf("job summary lacks the finding:\n%s", s)
 	}
-	_ = stdout
+	var log struct{ Version string }
+	readJSON(t, filepath.Join(dir, "reports", "vigil.sarif"), &log)
+	if log.Version != "2.1.0" {
+		t.Errorf("vigil.sarif version %q", log.Version)
+	}
+	_ = stdout // annotations go to the process's stdout; ci/actions tests them
 }
 
 // clearCIEnv keeps the developer's or CI's own environment out of the test.
 func clearCIEnv(t *testing.T) {
-	for _, k := range []string{"CS_IMAGE", "CS_SEVERITY_THRESHOLD", "CS_IGNORE_UNFIXED", "VIGIL_DB_DIR", "GITHUB_ACTIONS", "CI_PROJECT_PATH"} {
+	for _, k := range []string{"CS_IMAGE", "CS_SEVERITY_THRESHOLD", "CS_IGNORE_UNFIXED", "CS_REGISTRY_INSECURE", "VIGIL_DB_DIR", "GITHUB_ACTIONS", "CI_PROJECT_PATH"} {
 		t.Setenv(k, "")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/ci/image"
 	"gitlab.com/vigil-vm/vigil/ci/verify"
+	"gitlab.com/vigil-vm/vigil/cmd/vigil/options"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
@@ -29,8 +30,8 @@ type patchFlags struct {
 }
 
 func newPatchCmd() *cobra.Command {
-	f := patchFlags{Options: mr.Defaults()}
-	v := &verify.Verifier{}
+	f, db := patchFlags{Options: mr.Defaults()}, options.DefaultDB()
+	v := &verify.Verifier{Image: image.Options{Env: os.Getenv, CacheDir: options.DefaultSource().CacheDir}}
 	cmd := &cobra.Command{
 		Use:   "patch",
 		Short: "Open merge requests that fix the findings of a scan (for teams that do not run the bot)",
@@ -44,6 +45,10 @@ write_repository); base images are listed with the scanner's registry credential
   vigil patch --findings vigil-findings.json --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := options.ApplyEnv(cmd.Flags(), os.Getenv, patchEnv, db.Env()); err != nil {
+				return err
+			}
+			v.DB = db.OpenOptions()
 			defer v.Close()
 			res, err := runPatch(cmd.Context(), f, v, logger())
 			if err != nil {
@@ -52,28 +57,30 @@ write_repository); base images are listed with the scanner's registry credential
 			return printOutcomes(cmd.OutOrStdout(), res)
 		},
 	}
-	f.AddFlags(cmd.Flags())
+	options.AddMergeRequestFlags(cmd.Flags(), &f.Options)
 	fl := cmd.Flags()
-	fl.StringVar(&f.gitlabURL, "gitlab-url", "", "GitLab API v4 URL (default $CI_API_V4_URL)")
-	fl.StringVar(&f.project, "project", "", "project path or id (default $CI_PROJECT_PATH)")
+	fl.StringVar(&f.gitlabURL, "gitlab-url", "", "GitLab API v4 URL (env CI_API_V4_URL)")
+	fl.StringVar(&f.project, "project", "", "project path or id (env CI_PROJECT_PATH)")
 	fl.StringVar(&f.findingsFile, "findings", "vigil-findings.json", "vigil findings report to patch")
 	fl.StringVar(&f.targetBranch, "target-branch", "", "branch the merge requests target (default: the project's default branch)")
 	fl.BoolVar(&f.DryRun, "dry-run", false, "only list the fixes that would be tried; no GitLab call")
 	fl.BoolVar(&f.goModTidy, "go-mod-tidy", false, "run go mod tidy after go get")
 	fl.BoolVar(&f.pinDigest, "pin-digest", false, "pin bumped base images by digest")
-	fl.StringVar(&v.DB.Dir, "db", os.Getenv("VIGIL_DB_DIR"), "vulnerability DB used to verify base-image bumps (env VIGIL_DB_DIR; default: grype's)")
-	fl.BoolVar(&v.DB.AllowStale, "db-allow-stale", false, "verify with a DB older than its maximum age")
+	db.AddFlags(fl) // the DB that verifies base-image bumps
 	fl.BoolVar(&v.Image.Insecure, "insecure-registry", false, "allow plain-HTTP registries, for listing base image tags and scanning candidates")
 	v.Image.Platform = image.DefaultPlatform
 	return cmd
 }
 
+// patchEnv: in a CI job, the job's own variables name the GitLab and the
+// project.
+var patchEnv = []options.EnvBinding{{Flag: "gitlab-url", Env: []string{"CI_API_V4_URL"}}, {Flag: "project", Env: []string{"CI_PROJECT_PATH"}}}
+
 // runPatch reads the report and reconciles the project's merge requests
 // with every patcher; the verifier's registry access lists the tags too.
 func runPatch(ctx context.Context, f patchFlags, v *verify.Verifier, log *slog.Logger) (*mr.Result, error) {
-	url := cmp.Or(f.gitlabURL, os.Getenv("CI_API_V4_URL"))
-	token := cmp.Or(os.Getenv("VIGIL_GITLAB_TOKEN"), os.Getenv("GITLAB_TOKEN"))
-	project := cmp.Or(f.project, os.Getenv("CI_PROJECT_PATH"))
+	url, project := f.gitlabURL, f.project
+	token := cmp.Or(os.Getenv("VIGIL_GITLAB_TOKEN"), os.Getenv("GITLAB_TOKEN")) // never a flag: flags show in process lists
 	if !f.DryRun {
 		switch {
 		case url == "":

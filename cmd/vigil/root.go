@@ -28,7 +28,10 @@ func newRoot() *cobra.Command {
 		Long:          "vigil scans container images in CI (SBOM, vulnerabilities, GitLab reports, a gate) and runs a bot that\nturns findings into SLA-tracked GitLab issues and patch merge requests.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version, as grype and trivy have; `vigil version` adds what it links.
+		Version: vigilVersion(),
 	}
+	root.SetVersionTemplate("vigil {{.Version}}\n")
 	root.AddCommand(newScanCmd(), newSBOMCmd(), newDBCmd(), newDemoCmd(), newBotCmd(), newPatchCmd(), newInventoryCmd(), newVersionCmd())
 	return root
 }

@@ -1,12 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sethvargo/go-githubactions"
 	"github.com/spf13/cobra"
@@ -14,160 +14,156 @@ import (
 
 	"gitlab.com/vigil-vm/vigil/ci/actions"
 	"gitlab.com/vigil-vm/vigil/ci/gate"
-	"gitlab.com/vigil-vm/vigil/ci/image"
 	"gitlab.com/vigil-vm/vigil/ci/report"
-	"gitlab.com/vigil-vm/vigil/ci/sbom"
 	"gitlab.com/vigil-vm/vigil/ci/scan"
-	"gitlab.com/vigil-vm/vigil/ci/vulndb"
-	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/cmd/vigil/options"
 )
 
-// scanFlags are shared by `vigil scan` and `vigil sbom`.
-type scanFlags struct {
-	target, outputDir, platform, cacheDir, name string
-	formats                                     []string
-	insecure, quiet                             bool
+const sourcesHelp = `IMAGE is a registry reference (alpine:3.19, registry.example.com/group/app@sha256:…) or, as in grype,
+a source with a scheme: registry:REF, docker:REF and podman:REF (the local daemon), docker-archive:FILE
+(docker save), oci-dir:DIR (an OCI layout; oci-layout: also works), dir:DIR, sbom:FILE (syft, CycloneDX
+or SPDX). CS_IMAGE is read when no IMAGE is given.`
+
+// scanOptions are the option groups of `vigil scan`; `vigil sbom` uses the
+// source and output groups only.
+type scanOptions struct {
+	source options.Source
+	output options.Output
+	gate   options.Gate
+	db     options.DB
 }
 
-func (f *scanFlags) register(cmd *cobra.Command) {
-	fl := cmd.Flags()
-	fl.StringVar(&f.target, "image", os.Getenv("CS_IMAGE"), "image to scan: REF, oci-layout:PATH, docker-archive:PATH, dir:PATH or sbom:PATH (env CS_IMAGE)")
-	fl.StringVar(&f.outputDir, "output-dir", ".", "directory the reports are written to")
-	fl.StringSliceVar(&f.formats, "sbom-format", []string{sbom.CycloneDX}, "SBOM formats to write: "+strings.Join(sbom.Formats, ", "))
-	fl.StringVar(&f.platform, "platform", image.DefaultPlatform, "platform to pick from a multi-platform image")
-	fl.BoolVar(&f.insecure, "insecure-registry", false, "allow a plain-HTTP registry")
-	fl.StringVar(&f.cacheDir, "cache-dir", defaultCacheDir(), "cache of pulled layers, SBOMs and match results, by image digest (empty disables it)")
-	fl.StringVar(&f.name, "name", "", "repository name to report for oci-layout, docker-archive, dir and sbom inputs")
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only errors and the gate's verdict")
+func newScanOptions() *scanOptions {
+	return &scanOptions{source: options.DefaultSource(), output: options.DefaultOutput(), gate: options.DefaultGate(), db: options.DefaultDB()}
 }
 
-func (f *scanFlags) options() (scan.Options, error) {
-	for _, fm := range f.formats {
-		if _, err := sbom.Encoder(fm); err != nil {
-			return scan.Options{}, err
-		}
+// resolve layers the environment under the flags the user gave, takes the
+// positional IMAGE and checks what can be checked before pulling anything.
+func (o *scanOptions) resolve(cmd *cobra.Command, args []string, bindings ...[]options.EnvBinding) error {
+	if err := options.ApplyEnv(cmd.Flags(), os.Getenv, bindings...); err != nil {
+		return err
+	}
+	if err := o.source.SetTarget(cmd.Flags(), args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(o.source.Target) == "" {
+		return fmt.Errorf("no image to scan: pass IMAGE (or --image), or set CS_IMAGE")
+	}
+	return o.output.Validate()
+}
+
+func (o *scanOptions) scanRun() (scan.Options, error) {
+	min, _, err := o.output.MinSeverity()
+	if err != nil {
+		return scan.Options{}, err
 	}
 	tty := term.IsTerminal(int(os.Stderr.Fd()))
 	return scan.Options{
-		Target:      f.target,
-		OutputDir:   f.outputDir,
-		SBOMFormats: f.formats,
-		Image:       image.Options{Platform: f.platform, Insecure: f.insecure, CacheDir: f.cacheDir, Name: f.name},
-		Project:     os.Getenv("CI_PROJECT_PATH"),
-		Version:     vigilVersion(),
-		Progress:    scan.NewProgress(os.Stderr, tty, f.quiet),
-		Log:         logger(),
+		Target:      o.source.Target,
+		OutputDir:   o.output.Dir,
+		SBOMFormats: o.output.SBOMFormats,
+		Image:       o.source.ImageOptions(),
+		DB:          o.db.OpenOptions(),
+		MinSeverity: min,
+		// Only scan writes GitLab's report; sbom leaves the flag undefined.
+		DefaultBranchImage: o.output.DefaultBranchImage,
+		Project:            os.Getenv("CI_PROJECT_PATH"),
+		Version:            vigilVersion(),
+		Progress:           scan.NewProgress(os.Stderr, tty, o.output.Quiet || o.output.Print != options.PrintTable),
+		Log:                logger(),
 	}, nil
 }
 
-func defaultCacheDir() string {
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "vigil")
-	}
-	return ""
-}
-
 func newScanCmd() *cobra.Command {
-	var (
-		sf                               scanFlags
-		failOn, allowlist, output, dbDir string
-		vex                              []string
-		ignoreUnfixed, allowStale        bool
-		maxAge                           time.Duration
-	)
+	o := newScanOptions()
 	cmd := &cobra.Command{
-		Use:   "scan",
+		Use:   "scan [IMAGE]",
 		Short: "Scan an image: SBOM, vulnerabilities, GitLab reports and a pass/fail gate",
 		Long: `Scan pulls the image once, inventories it with syft, matches it with grype and writes
 gl-container-scanning-report.json, gl-sbom-<name>.cdx.json, vigil-findings.json and vigil-summary.md.
 
+` + sourcesHelp + `
+
 Exit status: 0 when no unsuppressed finding reaches --fail-on, 1 when one does, 2 on any error.`,
-		Example: `  vigil scan --image registry.example.com/group/app:1.2.3 --fail-on high
-  vigil scan --image oci-layout:./image --db ./vigil-db --ignore-unfixed`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Example: `  vigil scan registry.example.com/group/app:1.2.3 --fail-on high
+  vigil scan oci-dir:./image --db ./vigil-db --ignore-unfixed
+  vigil scan docker:app:dev -o sarif > vigil.sarif`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
 			gha, err := actionInputs(cmd)
 			if err != nil {
 				return err
 			}
-			o, err := sf.options()
+			if err := o.resolve(cmd, args, o.source.Env(), o.output.Env(), o.gate.Env(), o.db.Env()); err != nil {
+				return err
+			}
+			so, err := o.scanRun()
 			if err != nil {
 				return err
 			}
-			o.DB = vulndb.OpenOptions{Dir: dbDir, MaxAge: maxAge, AllowStale: allowStale}
-			if o.Gate, err = gateOptions(failOn, ignoreUnfixed, allowlist, vex); err != nil {
+			if so.Gate, err = o.gate.Load(); err != nil {
 				return err
 			}
-			if output != "table" && output != "json" {
-				return fmt.Errorf("unknown output %q (want table or json)", output)
-			}
-			out, err := scan.Run(cmd.Context(), o)
+			out, err := scan.Run(cmd.Context(), so)
 			if err != nil {
 				return err
 			}
-			switch {
-			case output == "json":
-				err = report.JSON(cmd.OutOrStdout(), out.Report)
-			case !sf.quiet:
-				err = report.Table(cmd.OutOrStdout(), out.Report)
-			}
-			if err != nil {
+			if err := printReport(cmd.OutOrStdout(), o.output, out); err != nil {
 				return err
 			}
 			if gha != nil {
-				if err := actions.Publish(gha, out.Report, out.Failing, reportPaths(out.Files)); err != nil {
+				if err := publishAction(gha, o.output.Dir, out); err != nil {
 					return err
 				}
 			}
-			return verdict(cmd, out, o.Gate)
+			return verdict(out, so.Gate)
 		},
 	}
-	sf.register(cmd)
-	fl := cmd.Flags()
-	fl.StringVar(&failOn, "fail-on", os.Getenv("CS_SEVERITY_THRESHOLD"), "exit 1 when a finding at or above this severity remains: critical, high, medium, low, negligible, unknown, or none (env CS_SEVERITY_THRESHOLD)")
-	fl.BoolVar(&ignoreUnfixed, "ignore-unfixed", envBool("CS_IGNORE_UNFIXED"), "suppress findings that have no fix (env CS_IGNORE_UNFIXED)")
-	fl.StringVar(&allowlist, "allowlist", "", "GitLab vulnerability-allowlist.yml (default: ./vulnerability-allowlist.yml when present)")
-	fl.StringSliceVar(&vex, "vex", nil, "OpenVEX documents whose not_affected/fixed statements suppress findings")
-	fl.StringVarP(&output, "output", "o", "table", "what to print: table or json")
-	fl.StringVar(&dbDir, "db", os.Getenv("VIGIL_DB_DIR"), "local vulnerability DB directory (from `vigil db build`); never updated over the network (env VIGIL_DB_DIR). Default: grype's DB, updated online")
-	fl.DurationVar(&maxAge, "db-max-age", vulndb.DefaultMaxAge, "refuse a DB built longer ago than this")
-	fl.BoolVar(&allowStale, "db-allow-stale", false, "scan with a DB older than --db-max-age")
+	fs := cmd.Flags()
+	o.source.AddFlags(fs)
+	o.output.AddFlags(fs, true)
+	o.gate.AddFlags(fs)
+	o.db.AddFlags(fs)
 	return cmd
 }
 
-func gateOptions(failOn string, ignoreUnfixed bool, allowlist string, vex []string) (gate.Options, error) {
-	o := gate.Options{IgnoreUnfixed: ignoreUnfixed}
-	if failOn != "" && !strings.EqualFold(failOn, "none") {
-		s, err := findings.ParseSeverity(failOn)
-		if err != nil {
-			return o, fmt.Errorf("--fail-on: %w", err)
+// printReport prints what -o asks for; SBOM formats are copies of the files
+// just written, so the printed SBOM is the one kept as an artifact.
+func printReport(w io.Writer, o options.Output, out *scan.Outcome) error {
+	switch o.Print {
+	case options.PrintJSON:
+		return report.JSON(w, out.Report)
+	case options.PrintSARIF:
+		return report.SARIF(w, out.Report, "")
+	case options.PrintCycloneDXJSON, options.PrintSPDXJSON:
+		suffix := map[string]string{options.PrintCycloneDXJSON: ".cdx.json", options.PrintSPDXJSON: ".spdx.json"}[o.Print]
+		for _, f := range out.Files {
+			if strings.HasSuffix(f, suffix) {
+				return copyFile(w, f)
+			}
 		}
-		o.FailOn, o.FailOnSet = s, true
+		return fmt.Errorf("-o %s: no %s SBOM was written", o.Print, suffix)
 	}
-	if allowlist == "" {
-		if _, err := os.Stat("vulnerability-allowlist.yml"); err == nil {
-			allowlist = "vulnerability-allowlist.yml"
-		}
+	if o.Quiet {
+		return nil
 	}
-	if allowlist != "" {
-		al, err := gate.LoadAllowlist(allowlist)
-		if err != nil {
-			return o, err
-		}
-		o.Allowlist = al
+	return report.Table(w, out.Report)
+}
+
+func copyFile(w io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("print %s: %w", path, err)
 	}
-	for _, p := range vex {
-		doc, err := gate.LoadVEX(p)
-		if err != nil {
-			return o, err
-		}
-		o.VEX = append(o.VEX, doc)
+	defer f.Close()
+	if _, err := io.Copy(w, f); err != nil {
+		return fmt.Errorf("print %s: %w", path, err)
 	}
-	return o, nil
+	return nil
 }
 
 // verdict turns the gate into the exit status.
-func verdict(cmd *cobra.Command, out *scan.Outcome, g gate.Options) error {
+func verdict(out *scan.Outcome, g gate.Options) error {
 	if len(out.Failing) == 0 {
 		return nil
 	}
@@ -175,9 +171,10 @@ func verdict(cmd *cobra.Command, out *scan.Outcome, g gate.Options) error {
 }
 
 // actionInputs applies a GitHub Action's inputs (INPUT_*) to the flags the
-// user did not set; it returns nil outside GitHub Actions.
+// user did not set; it returns nil outside GitHub Actions. It runs before
+// the environment layer, so an action input beats CS_* variables.
 func actionInputs(cmd *cobra.Command) (*githubactions.Action, error) {
-	if !actions.Detect() {
+	if !actions.Detect(os.Getenv) {
 		return nil, nil
 	}
 	gha := githubactions.New()
@@ -204,6 +201,23 @@ func actionInputs(cmd *cobra.Command) (*githubactions.Action, error) {
 	return gha, nil
 }
 
+// publishAction writes the SARIF log code scanning reads, then the step's
+// outputs, summary and annotations.
+func publishAction(gha *githubactions.Action, dir string, out *scan.Outcome) error {
+	paths := reportPaths(out.Files)
+	sarifPath := filepath.Join(dir, actions.SARIFFile)
+	f, err := os.Create(sarifPath)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", sarifPath, err)
+	}
+	werr := report.SARIF(f, out.Report, "")
+	if err := errors.Join(werr, f.Close()); err != nil {
+		return fmt.Errorf("write %s: %w", sarifPath, err)
+	}
+	paths[actions.ReportSARIF] = sarifPath
+	return actions.Publish(gha, out.Report, out.Failing, paths)
+}
+
 // reportPaths names the written reports for the GitHub Action's outputs.
 func reportPaths(files []string) map[string]string {
 	paths := map[string]string{}
@@ -222,30 +236,31 @@ func reportPaths(files []string) map[string]string {
 	return paths
 }
 
-func envBool(name string) bool {
-	v, _ := strconv.ParseBool(os.Getenv(name))
-	return v
-}
-
 func newSBOMCmd() *cobra.Command {
-	var sf scanFlags
+	o := newScanOptions()
 	cmd := &cobra.Command{
-		Use:     "sbom",
-		Short:   "Write only the SBOM of an image, directory or SBOM file",
-		Example: `  vigil sbom --image registry.example.com/group/app:1.2.3 --sbom-format cyclonedx,spdx`,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o, err := sf.options()
+		Use:   "sbom [IMAGE]",
+		Short: "Write only the SBOM of an image, directory or SBOM file",
+		Long:  "Sbom inventories IMAGE with syft and writes the SBOM files only.\n\n" + sourcesHelp,
+		Example: `  vigil sbom registry.example.com/group/app:1.2.3 --sbom-format cyclonedx,spdx
+  vigil sbom docker-archive:app.tar`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.resolve(cmd, args, o.source.Env()); err != nil {
+				return err
+			}
+			so, err := o.scanRun()
 			if err != nil {
 				return err
 			}
-			files, err := scan.SBOM(cmd.Context(), o)
+			files, err := scan.SBOM(cmd.Context(), so)
 			for _, f := range files {
 				cmd.Println(f)
 			}
 			return err
 		},
 	}
-	sf.register(cmd)
+	o.source.AddFlags(cmd.Flags())
+	o.output.AddFlags(cmd.Flags(), false)
 	return cmd
 }

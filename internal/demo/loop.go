@@ -88,6 +88,11 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
+	return show(o, gl, project.ID, issues)
+}
+
+// show shows the issues and merge requests as the bot left them.
+func show(o Options, gl *gitlabdouble.Server, projectID int, issues []gitlabdouble.Issue) error {
 	w := tabwriter.NewWriter(o.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(o.Out, "\nissues the bot opened in %s:\n", Project)
 	fmt.Fprintln(w, "ISSUE\tTITLE\tDUE\tCONFIDENTIAL\tLABELS")
@@ -103,7 +108,7 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 	}
 	fmt.Fprintf(o.Out, "\nmerge requests the bot opened in %s:\n", Project)
 	fmt.Fprintln(w, "MR\tTITLE\tBRANCH\tCLOSES")
-	for _, m := range gl.MergeRequests(project.ID) {
+	for _, m := range gl.MergeRequests(projectID) {
 		fmt.Fprintf(w, "!%d\t%s\t%s\t%s\n", m.IID, m.Title, m.SourceBranch, strings.Join(closes(m.Description), " "))
 	}
 	return w.Flush()

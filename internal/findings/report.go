@@ -107,17 +107,9 @@ type Location struct {
 	Layer string `json:"layer,omitempty"`
 }
 
-// Fix states.
-const (
-	FixAvailable   = "fixed"
-	FixUnavailable = "not-fixed"
-	FixWontFix     = "wont-fix"
-	FixUnknown     = "unknown"
-)
-
 // Fix is whether and where the vulnerability is fixed.
 type Fix struct {
-	State    string   `json:"state"`
+	State    FixState `json:"state"`
 	Versions []string `json:"versions,omitempty"`
 }
 

@@ -244,4 +244,42 @@ func (s *Server) noteRoutes() {
 			create(r, p, mrNoteable(m), &m.UpdatedAt)
 		}
 	})
+	s.route("PUT /projects/:id/merge_requests/:merge_request_iid/notes/:note_id", func(r *request) {
+		if p, m, ok := r.mergeRequest(Reporter); ok {
+			s.editNote(r, p, mrNoteable(m))
+		}
+	})
+}
+
+// editNote is PUT …/notes/:note_id: only the note's author may change its
+// body, as in GitLab; the response is the edited note.
+func (s *Server) editNote(r *request, p *projectState, on noteable) {
+	id, ok := r.intPath("note_id", "")
+	if !ok {
+		return
+	}
+	var n *noteState
+	for _, x := range *on.notes {
+		if x.ID == id && !x.System {
+			n = x
+		}
+	}
+	if n == nil {
+		r.fail(http.StatusNotFound, "404 Not found")
+		return
+	}
+	if n.AuthorID != r.user.ID {
+		r.forbidden()
+		return
+	}
+	body, _ := r.params.str("body")
+	if body == "" {
+		r.missing("body")
+		return
+	}
+	if r.tooLong("note", body, maxText) {
+		return
+	}
+	n.Body, n.UpdatedAt = body, s.now()
+	r.json(http.StatusOK, s.noteView(p, on, n))
 }

@@ -47,6 +47,38 @@ func TestIssueNotes(t *testing.T) {
 	}
 }
 
+func TestMergeRequestNoteEdit(t *testing.T) {
+	f := newFixture(t, nil)
+	_, aliceToken := f.srv.AddUser("alice", Developer)
+	if _, _, err := f.client.Branches.CreateBranch(f.project.ID, &gitlab.CreateBranchOptions{Branch: gitlab.Ptr("feature"), Ref: gitlab.Ptr("main")}); err != nil {
+		t.Fatal(err)
+	}
+	mr, _, err := f.client.MergeRequests.CreateMergeRequest(f.project.ID, &gitlab.CreateMergeRequestOptions{
+		Title: gitlab.Ptr("t"), SourceBranch: gitlab.Ptr("feature"), TargetBranch: gitlab.Ptr("main")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _, err := f.client.Notes.CreateMergeRequestNote(f.project.ID, mr.IID, &gitlab.CreateMergeRequestNoteOptions{Body: gitlab.Ptr("first")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tick(time.Minute)
+	edited, resp, err := f.client.Notes.UpdateMergeRequestNote(f.project.ID, mr.IID, n.ID, &gitlab.UpdateMergeRequestNoteOptions{Body: gitlab.Ptr("second")})
+	if err != nil || resp.StatusCode != http.StatusOK || edited.Body != "second" || edited.ID != n.ID || !edited.UpdatedAt.After(*edited.CreatedAt) {
+		t.Fatalf("edit: %v %+v", err, edited)
+	}
+	if notes := f.srv.MRNotes(f.project.ID, int(mr.IID)); len(notes) != 1 || notes[0].Body != "second" {
+		t.Errorf("notes after edit = %+v", notes)
+	}
+	alice := newClient(t, f.srv, aliceToken)
+	if _, resp, _ := alice.Notes.UpdateMergeRequestNote(f.project.ID, mr.IID, n.ID, &gitlab.UpdateMergeRequestNoteOptions{Body: gitlab.Ptr("x")}); statusOf(resp) != http.StatusForbidden {
+		t.Errorf("someone else's edit: status %d, want 403", statusOf(resp))
+	}
+	if _, resp, _ := f.client.Notes.UpdateMergeRequestNote(f.project.ID, mr.IID, 999, &gitlab.UpdateMergeRequestNoteOptions{Body: gitlab.Ptr("x")}); statusOf(resp) != http.StatusNotFound {
+		t.Errorf("missing note: status %d, want 404", statusOf(resp))
+	}
+}
+
 func TestGetIssueNote(t *testing.T) {
 	f := newFixture(t, nil)
 	f.srv.AddUser("alice", Developer)

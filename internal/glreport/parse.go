@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,19 +19,20 @@ import (
 // ErrTooLarge is returned for a report larger than findings.MaxReportBytes.
 var ErrTooLarge = errors.New("GitLab security report exceeds size limit")
 
-var schemaVersion15 = regexp.MustCompile(`^15\.[0-9]+\.[0-9]+$`)
+// supportedVersion is every schema GitLab still ingests: 14.x and 15.x.
+var supportedVersion = regexp.MustCompile(`^1[45]\.[0-9]+\.[0-9]+$`)
 
 // Parse reads a GitLab container_scanning or dependency_scanning report of
-// schema 15.x and returns it as a findings report. The report must validate
-// against GitLab's schema; nothing is returned otherwise.
+// schema 14.x or 15.x and returns it as a findings report. The report must
+// validate against vigil's conformance schema and must come from a scan that
+// finished: nothing is returned otherwise.
 //
 // The asset of a container scanning report is the image of its first
-// vulnerability (repository without tag or digest, as the user wrote it).
-// For a dependency scanning report each finding's fingerprint uses its
-// dependency file path as the repository, and the report's asset is that
-// file when there is one, else the directory the files share. Fingerprints
-// carry no project: the caller knows it and may recompute them. A report with
-// no vulnerabilities names no asset.
+// vulnerability (repository without tag or digest, as the user wrote it); a
+// clean report names none. A dependency scanning report's asset is the
+// project directory with no repository: its dependency files are locations
+// of each finding, never part of its identity. Fingerprints carry no
+// project: the caller knows it and recomputes them.
 func Parse(data []byte) (*findings.Report, error) {
 	if len(data) > findings.MaxReportBytes {
 		return nil, fmt.Errorf("%w of %d bytes", ErrTooLarge, findings.MaxReportBytes)
@@ -38,19 +40,15 @@ func Parse(data []byte) (*findings.Report, error) {
 	var head struct {
 		Version string `json:"version"`
 		Scan    struct {
-			Type string `json:"type"`
+			Type   string `json:"type"`
+			Status string `json:"status"`
 		} `json:"scan"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, fmt.Errorf("GitLab security report is not a JSON report object: %w", err)
 	}
-	switch {
-	case head.Version == "":
-		return nil, errors.New("GitLab security report declares no schema version")
-	case !schemaVersion15.MatchString(head.Version):
-		return nil, fmt.Errorf("GitLab security report has schema version %q; vigil reads 15.x", head.Version)
-	case head.Scan.Type != TypeContainerScanning && head.Scan.Type != TypeDependencyScanning:
-		return nil, fmt.Errorf("GitLab security report has scan.type %q; vigil reads %s and %s", head.Scan.Type, TypeContainerScanning, TypeDependencyScanning)
+	if err := checkHead(head.Version, head.Scan.Type, head.Scan.Status); err != nil {
+		return nil, err
 	}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
@@ -66,20 +64,65 @@ func Parse(data []byte) (*findings.Report, error) {
 	return toFindings(&gl)
 }
 
-func toFindings(gl *Report) (*findings.Report, error) {
-	started, err := time.Parse(TimeLayout, gl.Scan.StartTime)
-	if err != nil {
-		return nil, fmt.Errorf("read scan.start_time: %w", err)
+// checkHead rejects, with a reason a user can act on, what no schema check
+// would explain well: versions vigil does not read, other report types, and
+// scans that did not finish (their reports list only part of the findings,
+// and reading them as complete would close open issues).
+func checkHead(version, scanType, status string) error {
+	switch {
+	case version == "":
+		return errors.New("GitLab security report declares no schema version")
+	case !supportedVersion.MatchString(version) && olderThan14(version):
+		return fmt.Errorf("GitLab security report has schema version %q, older than GitLab's versioned schemas; "+
+			"vigil reads 14.x and 15.x, which GitLab's container-scanning analyzer writes from version 5 and gemnasium from version 3: "+
+			"update the analyzer image or the CI template", version)
+	case !supportedVersion.MatchString(version):
+		return fmt.Errorf("GitLab security report has schema version %q; vigil reads 14.x and 15.x", version)
+	case scanType != TypeContainerScanning && scanType != TypeDependencyScanning:
+		return fmt.Errorf("GitLab security report has scan.type %q; vigil reads %s and %s", scanType, TypeContainerScanning, TypeDependencyScanning)
+	case status == "failure":
+		return fmt.Errorf("GitLab %s report says the scan failed (scan.status failure); its findings are not complete", scanType)
 	}
-	ended, err := time.Parse(TimeLayout, gl.Scan.EndTime)
+	return nil
+}
+
+// olderThan14 reports whether a version's major number is below 14.
+func olderThan14(version string) bool {
+	major, _, _ := strings.Cut(version, ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n < 14
+}
+
+// scanTime reads an optional start or end time; 14.x reports may omit them.
+func scanTime(field, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(TimeLayout, v)
 	if err != nil {
-		return nil, fmt.Errorf("read scan.end_time: %w", err)
+		return time.Time{}, fmt.Errorf("read scan.%s: %w", field, err)
+	}
+	return t, nil
+}
+
+func toFindings(gl *Report) (*findings.Report, error) {
+	started, err := scanTime("start_time", gl.Scan.StartTime)
+	if err != nil {
+		return nil, err
+	}
+	ended, err := scanTime("end_time", gl.Scan.EndTime)
+	if err != nil {
+		return nil, err
+	}
+	analyzer := gl.Scan.Analyzer
+	if analyzer.Name == "" { // 14.x: the scanner is the only tool named
+		analyzer = gl.Scan.Scanner
 	}
 	rep := &findings.Report{
 		Schema: findings.SchemaID,
 		Scanner: findings.Scanner{
-			Name:    gl.Scan.Analyzer.Name,
-			Version: gl.Scan.Analyzer.Version,
+			Name:    analyzer.Name,
+			Version: analyzer.Version,
 			Matcher: strings.TrimSpace(gl.Scan.Scanner.Name + " " + gl.Scan.Scanner.Version),
 		},
 		Started:  started,
@@ -89,50 +132,65 @@ func toFindings(gl *Report) (*findings.Report, error) {
 	fixed := map[string]bool{}
 	for _, r := range gl.Remediations {
 		for _, f := range r.Fixes {
-			fixed[f.ID] = true
+			fixed[f.ID] = f.ID != ""
 		}
 	}
 	managers := map[string]string{}
 	for _, df := range gl.DependencyFiles {
 		managers[df.Path] = df.PackageManager
 	}
-	cs := gl.Scan.Type == TypeContainerScanning
-	var files []string
-	for i, v := range gl.Vulnerabilities {
-		f := findingOf(v, fixed[v.ID])
-		asset := findings.Asset{Kind: "dir", Repository: v.Location.File}
-		if cs {
-			asset = imageAsset(v.Location.Image, v.Location.OperatingSystem)
-			f.Package.Type = osPackageType(f.Package.Name, v.Location.OperatingSystem)
-			if i == 0 {
-				rep.Asset = asset
-			}
-		} else {
-			f.Package.Type = depPackageType(v.Location.File, managers[v.Location.File])
-			f.Package.Locations = []findings.Location{{Path: v.Location.File}}
-			files = append(files, v.Location.File)
-		}
-		f.Fingerprint = findings.FingerprintFor("", asset, f)
-		rep.Findings = append(rep.Findings, f)
-	}
-	if !cs {
-		rep.Asset = findings.Asset{Kind: "dir", Repository: commonDir(files)}
+	if gl.Scan.Type == TypeContainerScanning {
+		addContainerFindings(rep, gl, fixed)
+	} else {
+		addDependencyFindings(rep, gl, fixed, managers)
 	}
 	return rep, nil
 }
 
+func addContainerFindings(rep *findings.Report, gl *Report, fixed map[string]bool) {
+	for i, v := range gl.Vulnerabilities {
+		f := findingOf(v, fixed[v.ID])
+		asset := imageAsset(v.Location.Image, v.Location.OperatingSystem)
+		f.Package.Type = osPackageType(f.Package.Name, v.Location.OperatingSystem)
+		if i == 0 {
+			rep.Asset = asset
+		}
+		f.Fingerprint = findings.FingerprintFor("", asset, f)
+		rep.Findings = append(rep.Findings, f)
+	}
+}
+
+func addDependencyFindings(rep *findings.Report, gl *Report, fixed map[string]bool, managers map[string]string) {
+	rep.Asset = findings.Asset{Kind: "dir"}
+	for _, v := range gl.Vulnerabilities {
+		f := findingOf(v, fixed[v.ID])
+		f.Package.Type = depPackageType(v.Location.File, managers[v.Location.File])
+		f.Package.Locations = []findings.Location{{Path: v.Location.File}}
+		f.Fingerprint = findings.FingerprintFor("", rep.Asset, f)
+		rep.Findings = append(rep.Findings, f)
+	}
+}
+
 func findingOf(v Vulnerability, remediated bool) findings.Finding {
-	var ids []string
-	for _, id := range v.Identifiers {
-		if strings.EqualFold(id.Type, "cwe") || contains(ids, id.Value) {
+	// Named ids first; ids that are an analyzer's internal hash go last, so
+	// "sonatype-2024-0946" names a finding rather than "internal-sid-26dd2d32".
+	var ids, internal []string
+	for _, ident := range v.Identifiers {
+		id := identifierID(ident)
+		if strings.EqualFold(ident.Type, "cwe") || contains(ids, id) || contains(internal, id) {
 			continue
 		}
-		ids = append(ids, id.Value)
+		if findings.IsBareHash(ident.Value) {
+			internal = append(internal, id)
+		} else {
+			ids = append(ids, id)
+		}
 	}
+	ids = append(ids, internal...)
 	if len(ids) == 0 { // only CWEs: keep the primary one so the finding has an id
 		ids = append(ids, v.Identifiers[0].Value)
 	}
-	key := findings.CanonicalID(ids[0], ids[1:])
+	key := findings.DisplayID(ids[0], ids[1:])
 	var aliases []string
 	for _, id := range ids {
 		if id != key {
@@ -163,6 +221,16 @@ func findingOf(v Vulnerability, remediated bool) findings.Finding {
 	return f
 }
 
+// identifierID is how an identifier names the vulnerability: its value,
+// unless that is an analyzer's internal hash and its name says more
+// (Sonatype's "internal-sid-26dd2d32", Gemnasium's "Gemnasium-<uuid>").
+func identifierID(ident Identifier) string {
+	if findings.IsBareHash(ident.Value) && ident.Name != "" && !findings.IsBareHash(ident.Name) {
+		return ident.Name
+	}
+	return ident.Value
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -186,28 +254,26 @@ var (
 	wontFix   = regexp.MustCompile(`(?i)\b(will not|won't|wont)\s+(be\s+)?fix`)
 	noFix     = regexp.MustCompile(`(?i)\bno\s+(solution|fix|patch)\b|\bnot\s+(yet\s+)?(fixed|available)\b`)
 	versionOr = regexp.MustCompile(`\s+or\s+|,\s*`)
+	// Sonatype and others advise an upgrade without naming the version.
+	recommendUpgrade = regexp.MustCompile(`(?i)\b(recommend|should)\s+upgrad(e|ing)\b|\bupgrade\s+to\s+(a|the)\s+(newer|later|latest|fixed|non-vulnerable)\b`)
 )
 
-// fixOf reads the fix from a solution sentence as GitLab's analyzers write
-// it: "Upgrade apt from 1.4.8 to 1.4.9", "Upgrade to version 2.2.0 or above.",
-// "Upgrade golang.org/x/text to 0.3.8" (vigil's own).
+// fixOf reads the fix from a solution sentence as the analyzers write it:
+// Trivy and Grype "Upgrade apt from 1.4.8 to 1.4.9" or "Upgrade x to 1.2, 1.3",
+// Gemnasium "Upgrade to version 2.2.0 or above.", vigil "Upgrade
+// golang.org/x/text to 0.3.8", Sonatype "We recommend upgrading to a version
+// of this component that is not vulnerable…". Naming a version, a
+// remediation, or advice to upgrade all mean a fix is available.
 func fixOf(solution string, remediated bool) findings.Fix {
-	if m := upgradeTo.FindStringSubmatch(solution); m != nil {
-		rest := orLater.ReplaceAllString(m[1], "")
-		var versions []string
-		for _, part := range versionOr.Split(rest, -1) {
-			part = strings.TrimSuffix(strings.TrimSpace(part), ".")
-			if part != "" && !strings.ContainsAny(part, " \t") {
-				versions = append(versions, part)
-			}
-		}
-		if len(versions) > 0 {
+	first, _, _ := strings.Cut(strings.TrimSpace(solution), "\n")
+	if m := upgradeTo.FindStringSubmatch(first); m != nil {
+		if versions := fixVersions(m[1]); len(versions) > 0 {
 			return findings.Fix{State: findings.FixAvailable, Versions: versions}
 		}
 		return findings.Fix{State: findings.FixAvailable}
 	}
 	switch {
-	case remediated:
+	case remediated, recommendUpgrade.MatchString(solution):
 		return findings.Fix{State: findings.FixAvailable}
 	case wontFix.MatchString(solution):
 		return findings.Fix{State: findings.FixWontFix}
@@ -217,10 +283,24 @@ func fixOf(solution string, remediated bool) findings.Fix {
 	return findings.Fix{State: findings.FixUnknown}
 }
 
+// fixVersions splits "1.2, 1.3 or 1.4 or above." into versions; words that
+// are not versions ("a version of this component") are dropped.
+func fixVersions(list string) []string {
+	var versions []string
+	for _, part := range versionOr.Split(orLater.ReplaceAllString(list, ""), -1) {
+		part = strings.TrimSuffix(strings.TrimSpace(part), ".")
+		if part != "" && !strings.ContainsAny(part, " \t") && strings.ContainsAny(part, "0123456789") {
+			versions = append(versions, part)
+		}
+	}
+	return versions
+}
+
 // imageAsset splits an image reference into repository, tag and digest. The
 // registry is kept as written: "alpine" and "docker.io/library/alpine" are
 // different repositories here.
 func imageAsset(ref, osName string) findings.Asset {
+	osName = osDisplay(osName)
 	a := findings.Asset{Kind: "image"}
 	repo, digest, _ := strings.Cut(ref, "@")
 	if strings.Contains(digest, ":") {
@@ -231,7 +311,9 @@ func imageAsset(ref, osName string) findings.Asset {
 		repo = repo[:i]
 	}
 	a.Repository = repo
-	if osName != "" && !strings.EqualFold(osName, unknownOS) {
+	// Grype-based analyzers put a language ecosystem ("github:nuget") where
+	// the operating system goes; that is no distribution.
+	if osName != "" && !strings.EqualFold(osName, unknownOS) && !strings.Contains(osName, ":") {
 		name, version := osName, ""
 		if i := strings.LastIndexByte(osName, ' '); i > 0 {
 			name, version = osName[:i], osName[i+1:]
@@ -244,11 +326,24 @@ func imageAsset(ref, osName string) findings.Asset {
 // osPackageType guesses a syft package type for a container scanning
 // finding, which names no ecosystem: Go modules by their path, other packages
 // by the image's operating system.
+// osDisplay writes Grype-based analyzers' "alpine:3.15.0" the way Trivy-based
+// ones write it, "alpine 3.15.0"; ecosystems ("github:nuget") stay as they are.
+func osDisplay(osName string) string {
+	if strings.HasPrefix(osName, "github:") {
+		return osName
+	}
+	return strings.Replace(osName, ":", " ", 1)
+}
+
 func osPackageType(pkg, osName string) string {
+	osName = osDisplay(osName)
 	if first, _, ok := strings.Cut(pkg, "/"); (ok && strings.Contains(first, ".")) || pkg == "stdlib" {
 		return "go-module"
 	}
 	family := strings.ToLower(strings.Fields(osName + " x")[0])
+	if eco, ok := strings.CutPrefix(family, "github:"); ok {
+		return depPackageType("", eco)
+	}
 	switch family {
 	case "debian", "ubuntu", "distroless":
 		return "deb"
@@ -287,38 +382,20 @@ func depPackageType(file, manager string) string {
 	switch strings.ToLower(manager) {
 	case "go":
 		return "go-module"
-	case "npm", "yarn", "pnpm":
+	case "npm", "yarn", "pnpm", "javascript":
 		return "npm"
-	case "pip", "pipenv", "poetry", "setuptools", "uv":
+	case "pip", "pipenv", "poetry", "setuptools", "uv", "pypi", "python":
 		return "python"
-	case "bundler":
+	case "bundler", "rubygems", "gem":
 		return "gem"
-	case "maven", "gradle", "sbt":
+	case "maven", "gradle", "sbt", "java":
 		return "java-archive"
 	case "composer":
 		return "php-composer"
-	case "nuget":
+	case "nuget", "dotnet":
 		return "dotnet"
 	case "conan":
 		return "conan"
 	}
 	return strings.ToLower(manager)
-}
-
-// commonDir is the one file of a dependency scan, or the directory its files
-// share.
-func commonDir(files []string) string {
-	if len(files) == 0 {
-		return ""
-	}
-	dir := files[0]
-	for _, f := range files[1:] {
-		if f == dir {
-			continue
-		}
-		for dir != "." && dir != "/" && !strings.HasPrefix(f, dir+"/") {
-			dir = path.Dir(dir)
-		}
-	}
-	return dir
 }

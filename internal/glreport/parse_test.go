@@ -36,8 +36,10 @@ func TestParseContainerScanning(t *testing.T) {
 		t.Fatalf("scanner = %+v started %v", rep.Scanner, rep.Started)
 	}
 	for i, want := range []struct {
-		key, pkg, pkgType, state, versions string
-		sev                                findings.Severity
+		key, pkg, pkgType string
+		state             findings.FixState
+		versions          string
+		sev               findings.Severity
 	}{
 		{"CVE-2023-4911", "libc6", "deb", findings.FixAvailable, "2.36-9+deb12u3", findings.High},
 		{"CVE-2023-5678", "libssl3", "deb", findings.FixUnavailable, "", findings.Medium},
@@ -62,7 +64,7 @@ func TestParseDependencyScanning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Asset.Kind != "dir" || rep.Asset.Repository != "." {
+	if rep.Asset.Kind != "dir" || rep.Asset.Repository != "" {
 		t.Fatalf("asset = %+v", rep.Asset)
 	}
 	lodash, xnet := rep.Findings[0], rep.Findings[1]
@@ -75,8 +77,8 @@ func TestParseDependencyScanning(t *testing.T) {
 			t.Errorf("CWE kept as an alias: %v", lodash.Vulnerability.Aliases)
 		}
 	}
-	if want := findings.Fingerprint("", "web/package-lock.json", "npm", "lodash", "CVE-2021-23337"); lodash.Fingerprint != want {
-		t.Errorf("lodash fingerprint %s, want one keyed on its dependency file", lodash.Fingerprint)
+	if want := findings.Fingerprint("", "", "npm", "lodash", "CVE-2021-23337"); lodash.Fingerprint != want {
+		t.Errorf("lodash fingerprint %s, want one that leaves its dependency file out", lodash.Fingerprint)
 	}
 	if xnet.Package.Type != "go-module" || xnet.Fix.State != findings.FixUnavailable {
 		t.Errorf("x/net = %+v", xnet)
@@ -126,7 +128,9 @@ func TestParseRejects(t *testing.T) {
 		"not json":       {doc: "{", want: "not a JSON report object"},
 		"array":          {doc: "[]", want: "not a JSON report object"},
 		"no version":     {doc: strings.Replace(cs, `"version": "15.0.7",`, "", 1), want: "declares no schema version"},
-		"version 14":     {doc: strings.Replace(cs, `"version": "15.0.7"`, `"version": "14.1.2"`, 1), want: `schema version "14.1.2"; vigil reads 15.x`},
+		"version 16":     {doc: strings.Replace(cs, `"version": "15.0.7"`, `"version": "16.0.0"`, 1), want: `schema version "16.0.0"; vigil reads 14.x and 15.x`},
+		"version 3":      {doc: strings.Replace(cs, `"version": "15.0.7"`, `"version": "3.0"`, 1), want: "container-scanning analyzer writes from version 5"},
+		"failed scan":    {doc: strings.Replace(cs, `"status": "success"`, `"status": "failure"`, 1), want: "the scan failed"},
 		"sast":           {doc: strings.Replace(cs, `"type": "container_scanning"`, `"type": "sast"`, 1), want: `scan.type "sast"`},
 		"no image":       {doc: strings.Replace(cs, `"image": "registry.gitlab.com/group/app/main:4f2a9c1"`, `"image": ""`, 1), want: "does not match schema"},
 		"bad severity":   {doc: strings.Replace(cs, `"severity": "High"`, `"severity": "Severe"`, 1), want: "does not match schema"},

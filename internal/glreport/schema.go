@@ -55,7 +55,7 @@ func validateDoc(reportType string, doc any) error {
 		return err
 	}
 	if err := s.Validate(doc); err != nil {
-		return fmt.Errorf("GitLab %s report does not match schema 15.x: %w", reportType, err)
+		return fmt.Errorf("GitLab %s report does not match schema 14.x/15.x: %w", reportType, err)
 	}
 	return nil
 }

@@ -146,9 +146,10 @@ func TestFromFindingsRoundTrip(t *testing.T) {
 		t.Fatalf("findings = %d", len(back.Findings))
 	}
 	for i, want := range []struct {
-		key, pkgType, state string
-		versions            []string
-		sev                 findings.Severity
+		key, pkgType string
+		state        findings.FixState
+		versions     []string
+		sev          findings.Severity
 	}{
 		{"CVE-2022-32149", "go-module", findings.FixAvailable, []string{"0.3.8"}, findings.High},
 		{"CVE-2022-32149", "go-module", findings.FixAvailable, []string{"0.3.8"}, findings.High},

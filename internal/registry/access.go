@@ -4,23 +4,23 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
-// Access is how vigil reaches registries. The zero value uses the process
-// environment, HTTPS and ggcr's default transport.
+// Access is how vigil reaches registries. The zero value uses HTTPS, ggcr's
+// default transport and no CI variables: the command line hands in the
+// process environment (Env: os.Getenv), a library never reads it itself.
 type Access struct {
 	Insecure  bool              // allow plain-HTTP registries
 	Transport http.RoundTripper // nil: ggcr's default
-	Env       Getenv            // os.Getenv when nil
+	Env       Getenv            // CS_REGISTRY_*, CI_REGISTRY_*; none when nil
 }
 
 func (a Access) env() Getenv {
 	if a.Env == nil {
-		return os.Getenv
+		return func(string) string { return "" }
 	}
 	return a.Env
 }

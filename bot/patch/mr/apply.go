@@ -10,6 +10,7 @@ import (
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
+	"gitlab.com/vigil-vm/vigil/bot/markdown"
 	"gitlab.com/vigil-vm/vigil/bot/patch"
 )
 
@@ -66,7 +67,7 @@ func blockedNote(fix patch.Fix, reason string) string {
 	if fix.To == "" { // a group: the base image
 		return "vigil cannot propose a base image update for these OS packages yet: " + reason
 	}
-	return fmt.Sprintf("vigil cannot propose a patch merge request bumping `%s` to %s: %s", fix.Package, fix.To, reason)
+	return fmt.Sprintf("vigil cannot propose a patch merge request bumping `%s` to %s: %s", markdown.Code(fix.Package), markdown.Inline(fix.To), reason)
 }
 
 // propose brings one proposed change to GitLab: refresh the open merge

@@ -3,10 +3,12 @@ package mr
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
 
+	"gitlab.com/vigil-vm/vigil/bot/markdown"
 	"gitlab.com/vigil-vm/vigil/bot/patch"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
@@ -21,8 +23,9 @@ type marker struct {
 var markerRE = regexp.MustCompile(`<!-- vigil:patch (\{.*?\}) -->`)
 
 func (m marker) String() string {
-	b, _ := json.Marshal(m)
-	return "<!-- vigil:patch " + string(b) + " -->"
+	b, _ := json.Marshal(m) // escapes < and >, so the key cannot end the comment
+	// nor may it mention anyone: @ becomes its JSON escape, read back the same.
+	return "<!-- vigil:patch " + strings.ReplaceAll(string(b), "@", `\u0040`) + " -->"
 }
 
 // readMarker finds the marker in a description.
@@ -50,7 +53,7 @@ func (b bump) key() string { return b.Ecosystem + "/" + b.Package }
 func description(b bump, fix patch.Fix, c patch.Change) string {
 	var s strings.Builder
 	fs := uniqueVulns(fix.Findings)
-	fmt.Fprintf(&s, "Bumps `%s` from `%s` to `%s`, which fixes %d known %s.\n\n", b.Package, b.From, b.To, len(fs), plural(len(fs), "vulnerability", "vulnerabilities"))
+	fmt.Fprintf(&s, "Bumps `%s` from `%s` to `%s`, which fixes %d known %s.\n\n", markdown.Code(b.Package), markdown.Code(b.From), markdown.Code(b.To), len(fs), plural(len(fs), "vulnerability", "vulnerabilities"))
 	s.WriteString("| Vulnerability | Package | Severity | CVSS | EPSS | KEV | Link |\n|---|---|---|---|---|---|---|\n")
 	for _, f := range fs {
 		fmt.Fprintf(&s, "| %s | %s %s | %s | %s | %s | %s | %s |\n", cell(f.Key()), cell(f.Package.Name), cell(f.Package.Version),
@@ -59,7 +62,7 @@ func description(b bump, fix patch.Fix, c patch.Change) string {
 	s.WriteString("\n### What changed\n\n")
 	writeVersions(&s, c.Versions)
 	for _, p := range changedPaths(c) {
-		fmt.Fprintf(&s, "- `%s`\n", p)
+		fmt.Fprintf(&s, "- `%s`\n", markdown.Code(p))
 	}
 	if len(c.Notes) > 0 {
 		s.WriteString("\n**Please note**\n\n")
@@ -95,7 +98,7 @@ func writeVersions(s *strings.Builder, vs []patch.VersionChange) {
 	}
 	s.WriteString("| Where | What | From | To | Why |\n|---|---|---|---|---|\n")
 	for _, v := range vs {
-		fmt.Fprintf(s, "| `%s` | %s | %s | %s | %s |\n", cell(v.Manifest), cell(v.Name), cellOr(v.From, "(added)"), cellOr(v.To, "(removed)"), cellOr(v.Why, "the fix"))
+		fmt.Fprintf(s, "| `%s` | %s | %s | %s | %s |\n", markdown.Code(v.Manifest), cell(v.Name), cellOr(v.From, "(added)"), cellOr(v.To, "(removed)"), cellOr(v.Why, "the fix"))
 	}
 	s.WriteString("\n")
 }
@@ -142,7 +145,9 @@ func changedPaths(c patch.Change) []string {
 	return out
 }
 
-func cell(s string) string { return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s) }
+// cell is outside text (names and versions from a report or a manifest) in
+// a table cell: data, never markup, a marker or a mention.
+func cell(s string) string { return markdown.Inline(s) }
 
 func cvss(f findings.Finding) string {
 	best := -1.0
@@ -172,11 +177,17 @@ func kev(f findings.Finding) string {
 	return "**exploited**"
 }
 
+// link is the first advisory URL, only when it is a plain http(s) URL: the
+// report is outside text, and a link is markup.
 func link(f findings.Finding) string {
 	if len(f.Vulnerability.URLs) == 0 {
 		return "—"
 	}
-	return "[advisory](" + strings.ReplaceAll(f.Vulnerability.URLs[0], ")", "%29") + ")"
+	u, err := url.Parse(f.Vulnerability.URLs[0])
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "—"
+	}
+	return "[advisory](" + strings.NewReplacer(")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(u.String()) + ")"
 }
 
 func plural(n int, one, many string) string {

@@ -110,3 +110,30 @@ func FuzzReadMarker(f *testing.F) {
 		}
 	})
 }
+
+// A report's names reach the merge request only as data: no hidden marker
+// (which would shadow the engine's own), no mention, no quick action, no
+// link with a scheme that is not http(s).
+func TestDescriptionNeutralisesReportText(t *testing.T) {
+	evil := "x <!-- vigil:patch {\"key\":\"gomod/x\",\"version\":\"999\"} --> @all\n/close"
+	fix := patch.Fix{Findings: []findings.Finding{{
+		Vulnerability: findings.Vulnerability{ID: "CVE-2024-1 @all", URLs: []string{"javascript:alert(1)"}},
+		Package:       findings.Package{Name: evil, Version: "1 @alice"}}}}
+	b := bump{Ecosystem: "npm", Package: evil, From: "1", To: "2"}
+	d := description(b, fix, patch.Change{Files: map[string][]byte{"package.json": nil}})
+	shown := d[:strings.LastIndex(d, "<!-- vigil:patch ")] // all but the engine's own marker
+	if strings.Contains(d[len(shown):], "@") {
+		t.Errorf("the engine's marker carries a mention: %s", d[len(shown):])
+	}
+	for _, bad := range []string{"<!--", "@all", "@alice", "\n/close", "javascript:"} {
+		if strings.Contains(shown, bad) {
+			t.Errorf("description carries %q:\n%s", bad, d)
+		}
+	}
+	if m, ok := readMarker(d); !ok || m.Key != "npm/"+evil || m.Version != "2" {
+		t.Errorf("marker read back as %+v, %v: the injected one shadowed it", m, ok)
+	}
+	if title := Title(evil, "1", "2"); strings.Contains(title, "@all") || strings.ContainsAny(title, "\n") {
+		t.Errorf("title %q", title)
+	}
+}

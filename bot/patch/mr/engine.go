@@ -8,6 +8,7 @@ import (
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
+	"gitlab.com/vigil-vm/vigil/bot/markdown"
 	"gitlab.com/vigil-vm/vigil/bot/patch"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
@@ -72,6 +73,7 @@ type Engine struct {
 	opts     Options
 	log      *slog.Logger
 	steady   *steadyState
+	self     self
 }
 
 // New returns an engine over every patcher vigil has; the options say
@@ -190,7 +192,9 @@ func (r *run) reconcile(ctx context.Context, fixes []patch.Fix, unfixable []patc
 		if !u.Actionable {
 			continue
 		}
-		text := fmt.Sprintf("vigil cannot propose a patch merge request for `%s` %s (%s): %s.", u.Finding.Package.Name, u.Finding.Package.Version, u.Finding.Key(), u.Reason)
+		f := u.Finding
+		text := fmt.Sprintf("vigil cannot propose a patch merge request for `%s` %s (%s): %s.",
+			markdown.Code(f.Package.Name), markdown.Inline(f.Package.Version), markdown.Inline(f.Key()), u.Reason)
 		if err := r.notes.postAll(ctx, u.Issues, text); err != nil {
 			return r.res, err
 		}

@@ -15,11 +15,16 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/patch"
 )
 
-// listMRs returns the project's merge requests carrying label in state
+// listMRs returns the engine's own merge requests carrying label in state
 // ("opened", "closed", …), every page; branch, when set, narrows them to
 // that source branch.
 func (e *Engine) listMRs(ctx context.Context, pid any, label, state, branch string) ([]*gitlab.BasicMergeRequest, error) {
+	self, err := e.self.get(ctx, e.client)
+	if err != nil {
+		return nil, err
+	}
 	opt := &gitlab.ListProjectMergeRequestsOptions{
+		AuthorID:    gitlab.Ptr(self),
 		ListOptions: gitlab.ListOptions{PerPage: 100},
 		State:       gitlab.Ptr(state),
 		Labels:      &gitlab.LabelOptions{label},
@@ -27,11 +32,17 @@ func (e *Engine) listMRs(ctx context.Context, pid any, label, state, branch stri
 	if branch != "" {
 		opt.SourceBranch = gitlab.Ptr(branch)
 	}
-	out, err := gitlab.ScanAndCollect(func(page gitlab.PaginationOptionFunc) ([]*gitlab.BasicMergeRequest, *gitlab.Response, error) {
+	all, err := gitlab.ScanAndCollect(func(page gitlab.PaginationOptionFunc) ([]*gitlab.BasicMergeRequest, *gitlab.Response, error) {
 		return e.client.MergeRequests.ListProjectMergeRequests(pid, opt, pageOptions(ctx, page)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list %s merge requests: %w", state, err)
+	}
+	var out []*gitlab.BasicMergeRequest
+	for _, m := range all {
+		if _, ours := ownMR(m, self); ours {
+			out = append(out, m)
+		}
 	}
 	return out, nil
 }

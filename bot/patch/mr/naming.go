@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"gitlab.com/vigil-vm/vigil/bot/markdown"
 )
 
 // badRef matches what git refuses in branch names.
@@ -18,7 +20,8 @@ func Branch(ecosystem, pkg, version string) string {
 	return "vigil/" + clean(ecosystem) + "/" + clean(pkg) + "-" + clean(version)
 }
 
-// Title is the merge request title for a bump.
+// Title is the merge request title for a bump; the names come from a
+// report, so they are neutralised and the title capped to GitLab's limit.
 func Title(pkg, from, to string) string {
-	return fmt.Sprintf("fix(deps): bump %s from %s to %s [security]", pkg, from, to)
+	return markdown.Title(fmt.Sprintf("fix(deps): bump %s from %s to %s [security]", pkg, from, to))
 }

@@ -62,7 +62,7 @@ func (n *issueNotes) post(ctx context.Context, iid int, text string) error {
 	return wrap(fmt.Sprintf("remember note on #%d", iid), n.e.memory.Say(ctx, n.p.Path, iid, id))
 }
 
-// bodies reads an issue's notes once per run.
+// bodies reads the engine's own notes on an issue, once per run.
 func (n *issueNotes) bodies(ctx context.Context, iid int) (string, error) {
 	if b, ok := n.read[iid]; ok {
 		return b, nil
@@ -74,8 +74,15 @@ func (n *issueNotes) bodies(ctx context.Context, iid int) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read notes of #%d: %w", iid, err)
 	}
+	self, err := n.e.self.get(ctx, n.e.client)
+	if err != nil {
+		return "", err
+	}
 	var all strings.Builder
 	for _, note := range notes {
+		if note.Author.ID != self {
+			continue // a copied marker must not silence the engine
+		}
 		all.WriteString(note.Body)
 		all.WriteByte(0)
 	}

@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
-	"gitlab.com/vigil-vm/vigil/bot/tracker"
+	"gitlab.com/vigil-vm/vigil/bot/gitlabapi"
 )
 
 // Retry says how often a branch, commit or merge request write is tried
@@ -60,7 +59,7 @@ func (e *Engine) write(ctx context.Context, what string, fn func() (*gitlab.Resp
 		}
 		d := wait
 		if resp != nil && resp.Response != nil {
-			if ra := tracker.RetryAfterHeader(resp.Header.Get("Retry-After"), time.Now()); ra > d {
+			if ra := gitlabapi.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ra > d {
 				d = ra
 			}
 		}
@@ -77,8 +76,8 @@ func (e *Engine) write(ctx context.Context, what string, fn func() (*gitlab.Resp
 	}
 	wrapped := fmt.Errorf("%s: %w", what, err)
 	if resp != nil && resp.Response != nil {
-		if ra := tracker.RetryAfterHeader(resp.Header.Get("Retry-After"), time.Now()); ra > 0 {
-			return &tracker.RetryError{After: ra, Err: wrapped}
+		if ra := gitlabapi.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ra > 0 {
+			return &gitlabapi.RetryError{After: ra, Err: wrapped}
 		}
 	}
 	return wrapped
@@ -91,8 +90,5 @@ func transient(ctx context.Context, resp *gitlab.Response, err error) bool {
 	if ctx.Err() != nil || errors.As(err, &p) {
 		return false
 	}
-	if resp == nil || resp.Response == nil {
-		return true
-	}
-	return resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
+	return gitlabapi.Transient(resp, err)
 }

@@ -1,4 +1,4 @@
-package mr
+package options
 
 import (
 	"fmt"
@@ -6,21 +6,13 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
-// The flags stay beside the options while bot.Config registers them
-// (bot/config.go); `vigil patch` adds its own in cmd/vigil.
-
-// AddFlags registers the options as command-line flags on fs.
-func (o *Options) AddFlags(fs *pflag.FlagSet) {
-	d := Defaults()
-	if o.BotLabel == "" {
-		o.BotLabel = d.BotLabel
-	}
-	if o.MaxOpen == 0 {
-		o.MaxOpen = d.MaxOpen
-	}
+// AddMergeRequestFlags registers the patch merge-request policy, shared by
+// `vigil bot` and `vigil patch`, onto o.
+func AddMergeRequestFlags(fs *pflag.FlagSet, o *mr.Options) {
 	fs.StringVar(&o.BotLabel, "bot-label", o.BotLabel, "label on every vigil merge request (besides \"security\")")
 	fs.IntVar(&o.MaxOpen, "max-open", o.MaxOpen, "most vigil merge requests open at once in a project; highest severity first")
 	fs.Var((*severityValue)(&o.MinSeverity), "min-severity", "ignore findings below this severity (critical, high, medium, low, negligible, unknown)")
@@ -43,17 +35,18 @@ func (v *severityValue) Set(s string) error {
 	return nil
 }
 
+// severityList is a pflag.SliceValue, so that layering can put back what
+// the user gave after a config file was read.
 type severityList []findings.Severity
 
-func (v *severityList) String() string {
-	var names []string
-	for _, s := range *v {
-		names = append(names, s.String())
-	}
-	return strings.Join(names, ",")
-}
-func (v *severityList) Type() string { return "severities" }
-func (v *severityList) Set(s string) error {
+var _ pflag.SliceValue = (*severityList)(nil)
+
+func (v *severityList) String() string { return strings.Join(v.GetSlice(), ",") }
+func (v *severityList) Type() string   { return "severities" }
+
+func (v *severityList) Set(s string) error { return v.Append(s) }
+
+func (v *severityList) Append(s string) error {
 	for _, part := range strings.Split(s, ",") {
 		if strings.TrimSpace(part) == "" {
 			continue
@@ -65,4 +58,22 @@ func (v *severityList) Set(s string) error {
 		*v = append(*v, sev)
 	}
 	return nil
+}
+
+func (v *severityList) Replace(vals []string) error {
+	*v = nil
+	for _, s := range vals {
+		if err := v.Append(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (v *severityList) GetSlice() []string {
+	var names []string
+	for _, s := range *v {
+		names = append(names, s.String())
+	}
+	return names
 }
