@@ -84,7 +84,7 @@ func TestScannedDigests(t *testing.T) {
 	for i, st := range []string{IngestComplete, IngestRejected} {
 		in := Ingest{Key: "k" + st, ProjectID: 1, JobID: int64(i), Artifact: "vigil-findings.json", Asset: "r/app",
 			Digest: "sha256:" + st, Status: st, At: time.Now()}
-		if err := l.PutIngest(ctx, l.DB(), in, nil); err != nil {
+		if err := l.PutIngest(ctx, l.DB(), in); err != nil {
 			t.Fatal(err)
 		}
 	}
