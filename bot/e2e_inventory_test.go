@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"gitlab.com/vigil-vm/vigil/bot/inventory"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/internal/kubetest"
 	"gitlab.com/vigil-vm/vigil/internal/registrytest"
@@ -123,5 +124,43 @@ func checkAssetsAPI(t *testing.T, h http.Handler, digest, repo string) {
 	}
 	if code, _ := get("/api/assets/sha256:0000", token); code != http.StatusNotFound {
 		t.Errorf("unknown digest: %d", code)
+	}
+}
+
+// An issue lists where its image runs, from the inventory in the ledger;
+// a rescan with the same places writes nothing, and a new place is one edit.
+func TestIssueSaysWhereTheImageRuns(t *testing.T) {
+	w := newWorld(t)
+	w.start(nil)
+	ctx := context.Background()
+	const digest = "sha256:aaaa"
+	runs := func(at time.Time, workloads ...string) {
+		var results []inventory.Result
+		r := inventory.Result{Source: "prod", Type: "kubernetes"}
+		for _, wl := range workloads {
+			r.Assets = append(r.Assets, inventory.Asset{Source: "prod", Kind: inventory.KindCluster, Repository: "registry.example/group/app", Digest: digest,
+				Running: &inventory.Running{Cluster: "prod-eu", Namespace: "shop", Workload: wl, Pod: wl + "-1", Container: "app"}})
+		}
+		results = append(results, r)
+		if _, err := w.bot.ledger.Assets().Record(ctx, inventory.NewReport(results, inventory.Rules{}, false, nil), at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs(w.clock.Now(), "Deployment/app")
+	w.scan(report(digest, xText))
+	is := w.issue("CVE-2022-32149 in golang.org/x/text 0.3.5")
+	if !strings.Contains(is.Description, "### Where it runs") || !strings.Contains(is.Description, "prod-eu/shop/Deployment/app/app") {
+		t.Fatalf("description does not say where the image runs:\n%s", is.Description)
+	}
+	w.gl.ResetCalls()
+	w.scan(report(digest, xText))
+	if ws := w.gl.Writes(); len(ws) != 0 {
+		t.Errorf("an unchanged rescan wrote: %s", writesSummary(ws))
+	}
+	runs(w.clock.Now().Add(time.Minute), "Deployment/app", "CronJob/report")
+	w.scan(report(digest, xText))
+	is = w.issue("CVE-2022-32149 in golang.org/x/text 0.3.5")
+	if !strings.Contains(is.Description, "prod-eu/shop/CronJob/report/app") {
+		t.Errorf("a new place is not shown:\n%s", is.Description)
 	}
 }
