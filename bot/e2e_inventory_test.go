@@ -164,3 +164,28 @@ func TestIssueSaysWhereTheImageRuns(t *testing.T) {
 		t.Errorf("a new place is not shown:\n%s", is.Description)
 	}
 }
+
+// The SLA policy's tier axis: a finding in an image the inventory puts in
+// production is due within production's days, not the project's.
+func TestProductionTierShortensTheSLA(t *testing.T) {
+	w := newWorld(t)
+	policy := filepath.Join(t.TempDir(), "sla.yml")
+	if err := os.WriteFile(policy, []byte("tiers:\n  - tier: production\n    days: {critical: 7, high: 7}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := w.config()
+	cfg.PolicyFile = policy
+	w.start(cfg)
+	r := inventory.Result{Source: "prod", Type: "kubernetes", Assets: []inventory.Asset{{Source: "prod", Kind: inventory.KindCluster,
+		Repository: "registry.example/group/app", Digest: "sha256:bbbb",
+		Running: &inventory.Running{Cluster: "prod-eu", Namespace: "shop", Workload: "Deployment/app", Pod: "app-1", Container: "app"}}}}
+	rules := inventory.Rules{Tiers: []inventory.TierRule{{Match: inventory.Match{Cluster: "prod-*"}, Tier: "production"}}}
+	if _, err := w.bot.ledger.Assets().Record(context.Background(), inventory.NewReport([]inventory.Result{r}, rules, false, nil), w.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	w.scan(report("sha256:bbbb", xText)) // High: 30 days by default
+	is := w.issue("CVE-2022-32149 in golang.org/x/text 0.3.5")
+	if want := w.clock.Now().AddDate(0, 0, 7).Format(time.DateOnly); is.DueDate == nil || is.DueDate.String() != want {
+		t.Errorf("due %v, want %s (production's 7 days)", is.DueDate, want)
+	}
+}

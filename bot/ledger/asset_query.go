@@ -84,3 +84,23 @@ func (a Assets) ScannedDigests(ctx context.Context) (map[string]bool, error) {
 	}
 	return out, rows.Err()
 }
+
+// Tiers lists the tiers the inventory gave a digest, in its registries and
+// where it runs.
+func (a Assets) Tiers(ctx context.Context, digest string) ([]string, error) {
+	rows, err := a.l.db.QueryContext(ctx, a.l.rebind(`SELECT tier FROM vigil_asset_images WHERE digest = ? AND tier <> ''
+		UNION SELECT tier FROM vigil_asset_running WHERE digest = ? AND tier <> ''`), digest, digest)
+	if err != nil {
+		return nil, fmt.Errorf("tiers of %s: %w", digest, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("tiers of %s: %w", digest, err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}

@@ -78,6 +78,9 @@ func (t *Tracker) closedByPerson(ctx context.Context, projectPath string, cur *g
 	if err := t.addRunning(ctx, g); err != nil {
 		return err
 	}
+	if pol, err = t.tierPolicy(ctx, g); err != nil {
+		return err
+	}
 	if len(g.Open) == 0 || exceptionHolds(is, now) {
 		is.State = stateClosed
 		return t.ledger.PutIssue(ctx, is)

@@ -3,6 +3,8 @@ package tracker
 import (
 	"context"
 	"slices"
+
+	"gitlab.com/vigil-vm/vigil/bot/sla"
 )
 
 // addRunning fills g.Running from the inventory the ledger holds: where
@@ -29,4 +31,19 @@ func (t *Tracker) addRunning(ctx context.Context, g *group) error {
 	}
 	slices.Sort(g.Running)
 	return nil
+}
+
+// tierPolicy is the project's policy with the days of the group's asset
+// tiers (sla.Config.ForTiers): the tiers the inventory gave the digests of
+// its open findings.
+func (t *Tracker) tierPolicy(ctx context.Context, g *group) (sla.Policy, error) {
+	var tiers []string
+	for _, f := range g.Open {
+		got, err := t.ledger.Assets().Tiers(ctx, f.Digest)
+		if err != nil {
+			return sla.Policy{}, err
+		}
+		tiers = append(tiers, got...)
+	}
+	return t.policies.ForTiers(g.ProjectPath, tiers), nil
 }
