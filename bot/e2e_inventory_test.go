@@ -189,3 +189,41 @@ func TestProductionTierShortensTheSLA(t *testing.T) {
 		t.Errorf("due %v, want %s (production's 7 days)", is.DueDate, want)
 	}
 }
+
+// A digest gone from every registry that listed it, and running nowhere,
+// is a retired asset: its findings are resolved and the issue closes with
+// a note saying why. While a registry still lists it, nothing closes.
+func TestRetiredAssetClosesItsIssues(t *testing.T) {
+	w := newWorld(t)
+	w.start(nil)
+	ctx := context.Background()
+	const digest = "sha256:dddd"
+	listed := func(at time.Time, assets ...inventory.Asset) {
+		r := inventory.Result{Source: "registry", Type: "oci", Assets: assets}
+		if _, err := w.bot.ledger.Assets().Record(ctx, inventory.NewReport([]inventory.Result{r}, inventory.Rules{}, false, nil), at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	image := inventory.Asset{Source: "registry", Kind: inventory.KindRegistry, Repository: "registry.example/group/app", Digest: digest, Tags: []string{"main"}}
+	listed(w.clock.Now(), image)
+	w.scan(report(digest, xText))
+	title := "CVE-2022-32149 in golang.org/x/text 0.3.5"
+	if err := w.bot.retireAssets(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if is := w.issue(title); is.State != "opened" {
+		t.Fatalf("closed while the registry still lists the image: %s", is.State)
+	}
+	listed(w.clock.Now().Add(time.Hour)) // listed again, without the image
+	if err := w.bot.retireAssets(ctx); err != nil {
+		t.Fatal(err)
+	}
+	is := w.issue(title)
+	if is.State != "closed" {
+		t.Fatalf("issue of a retired asset is %s", is.State)
+	}
+	notes := strings.Join(w.userNotes(is.IID), "\n")
+	if !strings.Contains(notes, "asset retired") {
+		t.Errorf("closing note does not say why:\n%s", notes)
+	}
+}

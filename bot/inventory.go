@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 
@@ -9,6 +10,7 @@ import (
 
 	"gitlab.com/vigil-vm/vigil/bot/inventory"
 	"gitlab.com/vigil-vm/vigil/bot/inventory/config"
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
 )
 
 // inventoryJob is the periodic inventory: list every source of the
@@ -39,8 +41,48 @@ func (s *Service) inventoryJob(cfg config.Config) func(ctx context.Context) erro
 		}
 		s.log.Info("inventory listed", "sources", len(results), "failed", failed, "images", st.Images,
 			"running", st.Running, "stopped", st.Stopped, "gaps", len(report.Gaps))
-		return nil
+		return s.retireAssets(ctx)
 	}
+}
+
+// retireAssets resolves the open findings of retired assets (gone from
+// their registries, running nowhere) and reconciles their projects, under
+// each project's lock like any delivery, so their issues close with a note.
+// A crash in between is harmless: the next inventory finds what is left.
+func (s *Service) retireAssets(ctx context.Context) error {
+	fs, err := s.ledger.Assets().RetiredFindings(ctx)
+	if err != nil {
+		return err
+	}
+	byProject := map[int64][]ledger.Finding{}
+	for _, f := range fs {
+		byProject[f.ProjectID] = append(byProject[f.ProjectID], f)
+	}
+	for pid, pfs := range byProject {
+		if err := s.retireInProject(ctx, pid, pfs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) retireInProject(ctx context.Context, projectID int64, fs []ledger.Finding) error {
+	unlock := s.locks.lock(projectID)
+	defer unlock()
+	err := s.ledger.Tx(ctx, func(tx *sql.Tx) error {
+		for _, f := range fs {
+			f.Status, f.ResolvedBy = ledger.FindingResolved, ledger.RetiredBy
+			if err := s.ledger.PutFinding(ctx, tx, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("retire findings of project %d: %w", projectID, err)
+	}
+	s.log.Info("findings of retired assets resolved", "project", fs[0].ProjectPath, "findings", len(fs))
+	return s.tracker.Reconcile(ctx, projectID, fs[0].ProjectPath)
 }
 
 // inventoryMetrics are the last inventory's figures. Labels are source
