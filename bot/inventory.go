@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -26,7 +27,7 @@ func (s *Service) inventoryJob(cfg config.Config) func(ctx context.Context) erro
 		if err != nil {
 			return err
 		}
-		report := inventory.NewReport(results, cfg.Rules, true, func(d string) bool { return digests[d] })
+		report := inventory.NewReport(results, cfg.Rules, true, func(d string) (time.Time, bool) { t, ok := digests[d]; return t, ok })
 		m.set(report) // before the ledger: whoever sees the stored run sees its figures
 		st, err := s.ledger.Assets().Record(ctx, report, s.now())
 		if err != nil {
@@ -100,7 +101,7 @@ func newInventoryMetrics(reg *prometheus.Registry) inventoryMetrics {
 		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_bot_inventory_source_up",
 			Help: "1 when the source was listed by the last inventory, 0 when it failed."}, []string{"source"}),
 		gaps: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_bot_inventory_gaps",
-			Help: "Coverage gaps of the last inventory: sources not listed, running digests with no scan."}, []string{"kind"}),
+			Help: "Coverage gaps of the last inventory: sources not listed (source), running digests with no scan (unscanned) or a scan older than max_scan_age (stale)."}, []string{"kind"}),
 	}
 	reg.MustRegister(m.assets, m.up, m.gaps)
 	return m
@@ -115,7 +116,7 @@ func (m inventoryMetrics) set(r inventory.Report) {
 		}
 		m.up.WithLabelValues(s.Source).Set(up)
 	}
-	counts := map[string]int{"source": 0, "unscanned": 0}
+	counts := map[string]int{"source": 0, "unscanned": 0, "stale": 0}
 	for _, g := range r.Gaps {
 		counts[g.Kind]++
 	}

@@ -1,12 +1,15 @@
 package inventory
 
-import "sort"
+import (
+	"sort"
+	"time"
+)
 
 // Gap is a hole in coverage: a source that could not be listed, or a digest
 // that runs but that no registry source knows (so nothing vigil watches
 // will ever scan it).
 type Gap struct {
-	Kind   string `json:"kind"` // "source" or "unscanned"
+	Kind   string `json:"kind"` // "source", "unscanned" or "stale"
 	Source string `json:"source"`
 	// Reason is the source's error, or why the digest is a gap.
 	Reason string `json:"reason"`
@@ -16,14 +19,16 @@ type Gap struct {
 	Owner  string `json:"owner,omitempty"`
 }
 
-// Scanned says whether a digest has a known scan; nil means "known to a
-// registry source" is all that can be said.
-type Scanned func(digest string) bool
+// Scanned says when a digest was last scanned, if ever; nil means "known
+// to a registry source" is all that can be said.
+type Scanned func(digest string) (last time.Time, ok bool)
 
 // Gaps lists the sources that failed and the running digests with no
-// known scan (or, when scanned is nil, found in no registry source); assets
-// are the results' assets after Rules.Apply, so gaps carry their owners.
-func Gaps(results []Result, assets []Asset, scanned Scanned) []Gap {
+// known scan (or, when scanned is nil, found in no registry source), and,
+// when maxAge is set, those whose last scan is older than maxAge at now;
+// assets are the results' assets after Rules.Apply, so gaps carry their
+// owners.
+func Gaps(results []Result, assets []Asset, scanned Scanned, maxAge time.Duration, now time.Time) []Gap {
 	var gaps []Gap
 	inRegistry := map[string]bool{}
 	for _, r := range results {
@@ -39,15 +44,23 @@ func Gaps(results []Result, assets []Asset, scanned Scanned) []Gap {
 	reason := "runs but has no known scan"
 	if scanned == nil {
 		reason = "runs but is in no registry source"
-		scanned = func(d string) bool { return inRegistry[d] }
+		scanned = func(d string) (time.Time, bool) { return time.Time{}, inRegistry[d] }
 	}
 	var unscanned []Gap
 	for _, a := range assets {
-		if a.Kind != KindCluster || a.Digest == "" || scanned(a.Digest) {
+		if a.Kind != KindCluster || a.Digest == "" {
 			continue
 		}
-		unscanned = append(unscanned, Gap{Kind: "unscanned", Source: a.Source, Reason: reason,
-			Digest: a.Digest, Image: a.Running.Image, Where: a.Running.Where(), Owner: a.Owner})
+		g := Gap{Kind: "unscanned", Source: a.Source, Reason: reason, Digest: a.Digest, Image: a.Running.Image, Where: a.Running.Where(), Owner: a.Owner}
+		last, ok := scanned(a.Digest)
+		switch {
+		case !ok:
+		case maxAge > 0 && !last.IsZero() && now.Sub(last) > maxAge:
+			g.Kind, g.Reason = "stale", "last scanned "+last.UTC().Format(time.DateOnly)+", longer ago than max_scan_age"
+		default:
+			continue
+		}
+		unscanned = append(unscanned, g)
 	}
 	sort.SliceStable(unscanned, func(i, j int) bool { return unscanned[i].Where < unscanned[j].Where })
 	return append(gaps, unscanned...)

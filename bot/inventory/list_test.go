@@ -54,7 +54,7 @@ func TestListSourcesFailAlone(t *testing.T) {
 	if results[3].Err == nil || len(results[3].Assets) != 1 {
 		t.Errorf("partial: keep what was listed and the error: %+v", results[3])
 	}
-	gaps := Gaps(results, Assets(results), nil)
+	gaps := Gaps(results, Assets(results), nil, 0, time.Now())
 	if len(gaps) != 3 {
 		t.Errorf("want 3 source gaps, got %+v", gaps)
 	}

@@ -3,6 +3,7 @@ package inventory
 import (
 	"sort"
 	"strings"
+	"time"
 )
 
 // Report is an inventory run as the command prints it.
@@ -45,7 +46,7 @@ func NewReport(results []Result, rules Rules, gaps bool, scanned Scanned) Report
 		sort.Strings(r.running[d])
 	}
 	if gaps {
-		r.Gaps = Gaps(results, assets, scanned)
+		r.Gaps = Gaps(results, assets, scanned, rules.MaxScanAge, time.Now())
 	}
 	return r
 }

@@ -3,6 +3,7 @@ package inventory
 import (
 	"path"
 	"strings"
+	"time"
 )
 
 // Match selects assets; every field that is set must match. Globs are
@@ -31,6 +32,9 @@ type Rules struct {
 	Owners      []OwnerRule `yaml:"owners"`
 	Tiers       []TierRule  `yaml:"tiers"`
 	DefaultTier string      `yaml:"default_tier"`
+	// MaxScanAge makes a running digest whose last scan is older a gap
+	// ("720h"); 0 accepts any scan.
+	MaxScanAge time.Duration `yaml:"max_scan_age"`
 }
 
 // Matches reports whether a matches m.

@@ -66,21 +66,24 @@ func (a Assets) Where(ctx context.Context, digest string) ([]string, error) {
 	return out, rows.Err()
 }
 
-// ScannedDigests is every digest a complete ingest (a scan the bot read)
-// covered: what --gaps compares running digests against.
-func (a Assets) ScannedDigests(ctx context.Context) (map[string]bool, error) {
-	rows, err := a.l.db.QueryContext(ctx, a.l.rebind(`SELECT DISTINCT digest FROM vigil_ingests WHERE status = ? AND digest <> ''`), IngestComplete)
+// ScannedDigests maps every digest a complete ingest (a scan the bot read)
+// covered to its latest such ingest: what --gaps compares running digests
+// against.
+func (a Assets) ScannedDigests(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := a.l.db.QueryContext(ctx, a.l.rebind(`SELECT digest, at FROM vigil_ingests WHERE status = ? AND digest <> ''`), IngestComplete)
 	if err != nil {
 		return nil, fmt.Errorf("scanned digests: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]bool{}
+	out := map[string]time.Time{}
 	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
+		var d, at string
+		if err := rows.Scan(&d, &at); err != nil {
 			return nil, fmt.Errorf("scanned digests: %w", err)
 		}
-		out[d] = true
+		if t := parseTime(at); t.After(out[d]) || out[d].IsZero() {
+			out[d] = t
+		}
 	}
 	return out, rows.Err()
 }

@@ -95,7 +95,7 @@ func openAssetStore(ctx context.Context, path string) (*ledger.Ledger, inventory
 		db.Close()
 		return nil, nil, err
 	}
-	return l, func(d string) bool { return digests[d] }, nil
+	return l, func(d string) (time.Time, bool) { t, ok := digests[d]; return t, ok }, nil
 }
 
 func writeReport(cmd *cobra.Command, r inventory.Report, output string) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseExample(t *testing.T) {
@@ -21,6 +22,13 @@ func TestParseExample(t *testing.T) {
 	}
 	if c.Sources[1].Registry != "registry.internal:5000" || c.Sources[0].URL != "https://gitlab.example.com" {
 		t.Errorf("${VAR} and ${VAR:-default}: %q %q", c.Sources[1].Registry, c.Sources[0].URL)
+	}
+}
+
+func TestParseMaxScanAge(t *testing.T) {
+	c, err := Parse([]byte("max_scan_age: 720h\nsources: []\n"))
+	if err != nil || c.MaxScanAge != 720*time.Hour {
+		t.Fatalf("%v %v", c.MaxScanAge, err)
 	}
 }
 
