@@ -92,23 +92,20 @@ func (s *Service) ingestJobs(ctx context.Context, base scanJob, jobs []*gitlab.J
 		if !s.wantJob(job.Name) {
 			continue
 		}
-		// The job's own Job Hook usually came first and did the work.
-		done, complete, err := s.ledger.JobHandled(ctx, base.ProjectID, job.ID)
-		if err != nil || done {
-			failed = append(failed, err)
-			if complete {
-				handled++
-			}
-			continue
-		}
 		j := base
 		j.JobID, j.JobName, j.Failed = job.ID, job.Name, job.Status == "failed"
-		if err := s.ingestJob(ctx, j, job); err != nil {
-			if ingest.ReasonOf(err) != "" {
-				rejected = append(rejected, err)
-			} else {
-				failed = append(failed, err)
+		err := s.ingestJob(ctx, j, job)
+		var done *alreadyIngested
+		switch {
+		case errors.As(err, &done):
+			if done.complete {
+				handled++
 			}
+		case err == nil:
+		case ingest.ReasonOf(err) != "":
+			rejected = append(rejected, err)
+		default:
+			failed = append(failed, err)
 		}
 	}
 	if err := errors.Join(failed...); err != nil {

@@ -41,7 +41,10 @@ func (s *Service) handleJobHook(ctx context.Context, body []byte) error {
 		s.log.Debug("job of an untracked ref; its pipeline's hook decides", "project_id", h.ProjectID, "job_id", h.BuildID, "ref", h.Ref)
 		return nil
 	}
-	return s.ingestJob(ctx, j, nil)
+	if err := s.ingestJob(ctx, j, nil); !errors.As(err, new(*alreadyIngested)) {
+		return err
+	}
+	return nil
 }
 
 // unconfirmed handles a delivery whose project the bot could not confirm.
@@ -70,10 +73,14 @@ func (s *Service) unconfirmed(ctx context.Context, d ledger.Delivery, err error)
 }
 
 // ingestJob reads a finished job's reports and reconciles the project; job
-// is read from the API when nil.
+// is read from the API when nil (a Job Hook), given by a Pipeline Hook. A job
+// another delivery already ingested is an *alreadyIngested.
 func (s *Service) ingestJob(ctx context.Context, j scanJob, job *gitlab.Job) error {
 	ctx, unlock := s.lockWork(ctx, j.ProjectID)
 	defer unlock()
+	if err := s.checkIngested(ctx, j, job != nil); err != nil {
+		return err
+	}
 	path, err := s.projectPath(ctx, j.ProjectID, j.ProjectPath)
 	if err != nil {
 		return s.outcome(ctx, j, err)
@@ -100,7 +107,39 @@ func (s *Service) ingestJob(ctx context.Context, j scanJob, job *gitlab.Job) err
 	if err := s.tracker.Reconcile(ctx, j.ProjectID, path); err != nil {
 		return err
 	}
-	return s.patch(ctx, j.ProjectID, path, scan)
+	if err := s.patch(ctx, j.ProjectID, path, scan); err != nil {
+		return err
+	}
+	s.patched.Store(j.ProjectID, j.JobID) // also without a patcher: see checkIngested
+	return nil
+}
+
+// alreadyIngested ends the ingest of a job another delivery already read.
+type alreadyIngested struct{ complete bool }
+
+func (e *alreadyIngested) Error() string { return "job already ingested" }
+
+// checkIngested keeps a job's Job Hook and its Pipeline Hook, which both
+// name the job, from downloading its artifacts twice. It runs under the
+// project's lock, so whichever of the two comes second sees what the first
+// recorded. The Pipeline Hook defers to any record of the job (a skip or a
+// rejection included). A Job Hook defers only to a complete one that this
+// process carried through reconciliation and patching: the queue retries a
+// Job Hook whose patch failed, and that retry must read the reports again.
+func (s *Service) checkIngested(ctx context.Context, j scanJob, fromPipeline bool) error {
+	handled, complete, err := s.ledger.JobHandled(ctx, j.ProjectID, j.JobID)
+	if err != nil {
+		return err
+	}
+	if !fromPipeline {
+		last, ok := s.patched.Load(j.ProjectID)
+		handled = complete && ok && last == j.JobID
+	}
+	if handled {
+		s.log.Debug("job already ingested", "project_id", j.ProjectID, "job_id", j.JobID)
+		return &alreadyIngested{complete: complete}
+	}
+	return nil
 }
 
 // readJob asks GitLab which reports the job has and reads them. A job that

@@ -1,12 +1,10 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 
@@ -115,8 +113,20 @@ func (f *Fetcher) read(ctx context.Context, projectID, jobID int64, name string)
 	return &Report{Artifact: name, Kind: kind, Report: rep}, nil
 }
 
+// download streams one artifact into a single buffer of at most maxBytes
+// (sized by Content-Length when GitLab announces one), refusing it as soon
+// as it would exceed the limit. client-go's DownloadSingleArtifactsFile is
+// not used: it reads the whole body into a growing bytes.Buffer, whatever
+// its size, before the caller sees a byte.
 func (f *Fetcher) download(ctx context.Context, projectID, jobID int64, name string) ([]byte, error) {
-	r, resp, err := f.client.Jobs.DownloadSingleArtifactsFile(projectID, jobID, name, gitlab.WithContext(WithLimit(ctx, f.maxBytes)))
+	buf := &artifactBuffer{max: f.maxBytes, announced: -1}
+	ctx = withAnnounced(WithLimit(ctx, f.maxBytes), &buf.announced)
+	req, err := f.client.NewRequest(http.MethodGet, fmt.Sprintf("projects/%d/jobs/%d/artifacts/%s", projectID, jobID, name), nil,
+		[]gitlab.RequestOptionFunc{gitlab.WithContext(ctx)})
+	if err != nil {
+		return nil, fmt.Errorf("download %s of job %d: %w", name, jobID, err)
+	}
+	resp, err := f.client.Do(req, buf)
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusNotFound {
 			return nil, nil
@@ -126,14 +136,10 @@ func (f *Fetcher) download(ctx context.Context, projectID, jobID int64, name str
 		}
 		return nil, fmt.Errorf("download %s of job %d: %w", name, jobID, err)
 	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("download %s of job %d: %w", name, jobID, err)
+	if buf.data == nil {
+		return []byte{}, nil // an empty file is there, and not a report
 	}
-	if int64(len(data)) > f.maxBytes {
-		return nil, &RejectedError{Artifact: name, Err: fmt.Errorf("%w of %d bytes", ErrTooLarge, f.maxBytes)}
-	}
-	return data, nil
+	return buf.data, nil
 }
 
 // Parse checks and reads one report by its artifact name: the vigil findings
@@ -149,7 +155,7 @@ func parse(name string, data []byte, maxBytes int64) (*findings.Report, string, 
 		return nil, "", fmt.Errorf("%w of %d bytes", ErrTooLarge, maxBytes)
 	}
 	if name == findings.FindingsFile {
-		rep, err := findings.Read(bytes.NewReader(data), maxBytes)
+		rep, err := readFindings(data)
 		return rep, glreport.TypeContainerScanning, err
 	}
 	var head struct {
@@ -163,4 +169,17 @@ func parse(name string, data []byte, maxBytes int64) (*findings.Report, string, 
 		return nil, "", fmt.Errorf("read gitlab security report: %w", err)
 	}
 	return rep, head.Scan.Type, nil
+}
+
+// readFindings is findings.Read on the bytes already in memory (which
+// findings.Read would copy once more), validated finding by finding.
+func readFindings(data []byte) (*findings.Report, error) {
+	if err := validateFindings(data); err != nil {
+		return nil, err
+	}
+	var rep findings.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return nil, fmt.Errorf("decode findings report: %w", err)
+	}
+	return &rep, nil
 }

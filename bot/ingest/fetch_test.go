@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -198,4 +199,60 @@ func FuzzParse(f *testing.F) {
 			t.Error("no error and no report")
 		}
 	})
+}
+
+// GitLab may send an artifact without Content-Length (chunked): the limit
+// then holds while reading, and a report of exactly the limit still passes.
+func TestFetchJobLimitWithoutContentLength(t *testing.T) {
+	good := sampleReport()
+	for name, tc := range map[string]struct {
+		limit  int64
+		reason Reason
+	}{
+		"exactly the limit": {limit: int64(len(good))},
+		"one byte over":     {limit: int64(len(good)) - 1, reason: ReportRejected},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !strings.HasSuffix(r.URL.Path, "/"+findings.FindingsFile) {
+					http.NotFound(w, r)
+					return
+				}
+				for i := 0; i < len(good); i += 100 {
+					w.Write(good[i:min(i+100, len(good))])
+					w.(http.Flusher).Flush() // no Content-Length
+				}
+			}))
+			t.Cleanup(srv.Close)
+			c, err := gitlab.NewClient("token", gitlab.WithBaseURL(srv.URL), gitlab.WithoutRetries(),
+				gitlab.WithHTTPClient(&http.Client{Transport: LimitTransport(nil)}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, _ := PlanJob(job(), time.Now())
+			reps, err := NewFetcher(c, tc.limit, nil).FetchJob(context.Background(), 1, job(), plan)
+			if ReasonOf(err) != tc.reason || (tc.reason != "" && !strings.Contains(err.Error(), "exceeds size limit")) {
+				t.Fatalf("err = %v, want reason %q", err, tc.reason)
+			}
+			if tc.reason == "" && (len(reps) != 1 || len(reps[0].Report.Findings) != 1) {
+				t.Fatalf("reports = %+v", reps)
+			}
+		})
+	}
+}
+
+func TestArtifactBufferAllocatesOnceWhenTheSizeIsAnnounced(t *testing.T) {
+	b := &artifactBuffer{max: 10 << 20, announced: 3 << 20}
+	chunk := make([]byte, 32<<10)
+	for range (3 << 20) / len(chunk) {
+		if _, err := b.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cap(b.data) != 3<<20 || len(b.data) != 3<<20 {
+		t.Fatalf("len %d cap %d, want both %d", len(b.data), cap(b.data), 3<<20)
+	}
+	if _, err := b.Write(make([]byte, 8<<20)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("write past the limit: %v", err)
+	}
 }

@@ -1,0 +1,119 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"gitlab.com/vigil-vm/vigil/docs"
+	"gitlab.com/vigil-vm/vigil/internal/findings"
+)
+
+// findingsSchemaURL is the findings schema's own $id (see findings.Validate:
+// a relative name would put a local path into validation errors).
+const findingsSchemaURL = "https://gitlab.com/vigil-vm/vigil/docs/vigil-findings.schema.json"
+
+// validateFindings checks a vigil findings document against its JSON Schema
+// one finding at a time. findings.Validate decodes the whole document into a
+// generic tree first, about four bytes of heap per byte of JSON (250 MiB for
+// a report at the 64 MiB limit); here only the document without its findings
+// and one finding at a time are held. The schema constrains the findings
+// array only through its items, so the verdict is the same. A document of
+// another shape (not an object, findings not an array, not JSON) goes to
+// findings.Validate whole, whose messages explain what is wrong.
+func validateFindings(data []byte) error {
+	head, itemErr, ok := scanFindings(data)
+	if !ok {
+		return findings.Validate(data)
+	}
+	if err := findings.Validate(head); err != nil {
+		return err
+	}
+	return itemErr
+}
+
+// scanFindings returns the document with an empty findings array, and the
+// first finding that does not match the schema; ok is false when data is not
+// an object whose findings are an array.
+func scanFindings(data []byte) (head []byte, itemErr error, ok bool) {
+	item, err := findingSchema()
+	if err != nil {
+		return nil, nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, false
+	}
+	fields := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		key, isKey := tok.(string)
+		if err != nil || !isKey {
+			return nil, nil, false
+		}
+		if key != "findings" {
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return nil, nil, false
+			}
+			fields[key] = raw
+			continue
+		}
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+			return nil, nil, false
+		}
+		for i := 0; dec.More(); i++ {
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return nil, nil, false
+			}
+			if itemErr == nil {
+				itemErr = validateFinding(item, i, raw)
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, nil, false
+		}
+		fields[key] = json.RawMessage("[]")
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, nil, false // trailing data: let findings.Validate name it
+	}
+	head, err = json.Marshal(fields)
+	return head, itemErr, err == nil
+}
+
+func validateFinding(item *jsonschema.Schema, i int, raw []byte) error {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return fmt.Errorf("findings report is not JSON: finding %d: %w", i, err)
+	}
+	if err := item.Validate(doc); err != nil {
+		return fmt.Errorf("findings report does not match %s: finding %d: %w", findings.SchemaID, i, err)
+	}
+	return nil
+}
+
+// findingSchema compiles the schema's definition of one finding.
+func findingSchema() (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(docs.FindingsSchema))
+	if err != nil {
+		return nil, fmt.Errorf("embedded findings schema: %w", err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(findingsSchemaURL, doc); err != nil {
+		return nil, fmt.Errorf("embedded findings schema: %w", err)
+	}
+	s, err := c.Compile(findingsSchemaURL + "#/$defs/finding")
+	if err != nil {
+		return nil, fmt.Errorf("compile the findings schema's finding: %w", err)
+	}
+	return s, nil
+}
