@@ -62,6 +62,10 @@ type Config struct {
 	// merge-request policy in MergeRequests (not from the file).
 	Patch         bool       `yaml:"patch"`
 	MergeRequests mr.Options `yaml:"-"`
+	// InventoryFile is an inventory config (vigil inventory's); when set,
+	// the bot lists its sources into the ledger every InventoryInterval.
+	InventoryFile     string        `yaml:"inventory_file"`
+	InventoryInterval time.Duration `yaml:"inventory_interval"`
 }
 
 // DefaultConfig is the configuration before any file, environment or flag.
@@ -76,6 +80,7 @@ func DefaultConfig() *Config {
 		Workers:           4,
 		MaxAttempts:       10,
 		SweepInterval:     time.Hour,
+		InventoryInterval: time.Hour,
 		PollInterval:      time.Second,
 		ShutdownTimeout:   30 * time.Second,
 		JobTimeout:        time.Hour,

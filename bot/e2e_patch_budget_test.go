@@ -45,6 +45,20 @@ func rescanCalls(t *testing.T, patching bool, fs []findings.Finding) (*world, []
 	return w, w.gl.Calls()
 }
 
+// beyondIngest drops the calls that read a finished job (its pipeline's
+// jobs, the job, its artifacts, the project), whatever else is running.
+func beyondIngest(calls []gitlabdouble.Call) []gitlabdouble.Call {
+	var out []gitlabdouble.Call
+	for _, c := range calls {
+		switch c.Route {
+		case "GET /projects/:id/pipelines/:pipeline_id/jobs", "GET /projects/:id/jobs/:job_id", "GET /projects/:id/jobs/:job_id/artifacts/*artifact_path", "GET /projects/:id":
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 // The default (patching on) must not cost a project more than patching
 // off when nothing changed, beyond one list of merge requests; and an
 // OS-package finding in a repository without a Dockerfile is nobody's
@@ -66,8 +80,14 @@ func TestPatchUnchangedRescanBudget(t *testing.T) {
 	if len(writes) != 0 {
 		t.Errorf("unchanged rescan with patching on wrote:\n%s", writesSummary(writes))
 	}
-	if len(on) > len(off)+1 {
-		t.Errorf("unchanged rescan: %d calls with patching on, %d with it off; want at most one more (the merge request list):\n%s", len(on), len(off), routeSummary(on))
+	// Which of a job's two hooks reads its reports first varies from run
+	// to run, and so do the ingest's own calls; what patching adds is
+	// what is measured: at most the one merge request list.
+	if extra := beyondIngest(on); len(extra) > 1 || (len(extra) == 1 && extra[0].Route != "GET /projects/:id/merge_requests") {
+		t.Errorf("unchanged rescan with patching on: %d calls beyond reading the scan, want at most the merge request list:\n%s", len(extra), routeSummary(on))
+	}
+	if extra := beyondIngest(off); len(extra) != 0 {
+		t.Errorf("unchanged rescan with patching off: %d calls beyond reading the scan:\n%s", len(extra), routeSummary(off))
 	}
 	notes := 0
 	for _, is := range w.gl.Issues(w.project.ID) {

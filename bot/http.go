@@ -6,7 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Handler serves POST /webhooks/gitlab, /healthz, /readyz, /metrics and GET /api/ingests.
+// Handler serves POST /webhooks/gitlab, /healthz, /readyz, /metrics, GET /api/ingests and
+// GET /api/assets.
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/gitlab", s.receiver)
@@ -26,5 +27,6 @@ func (s *Service) Handler() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/ingests", s.serveIngests)
+	s.assetRoutes(mux)
 	return mux
 }

@@ -17,6 +17,7 @@ import (
 
 	"gitlab.com/vigil-vm/vigil/bot/inbox"
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
+	invconfig "gitlab.com/vigil-vm/vigil/bot/inventory/config"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/mrnote"
 	"gitlab.com/vigil-vm/vigil/bot/patch/dockerfile"
@@ -134,10 +135,18 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 	if s.cfg.Patch {
 		s.patcher = newPatchEngine(s.gl, s.ledger.PatchMemory(), s.cfg.MergeRequests, o, s.log)
 	}
-	s.queue, err = queue.New(ctx, s.db, worker{s}, queue.Options{
+	qopts := queue.Options{
 		Workers: s.cfg.Workers, MaxAttempts: s.cfg.MaxAttempts, SweepInterval: s.cfg.SweepInterval,
 		PollInterval: s.cfg.PollInterval, JobTimeout: s.cfg.JobTimeout, RecoverRunning: true,
-	}, s.log)
+	}
+	if s.cfg.InventoryFile != "" {
+		inv, err := invconfig.Read(s.cfg.InventoryFile)
+		if err != nil {
+			return err
+		}
+		qopts.Inventory, qopts.InventoryInterval = s.inventoryJob(inv), s.cfg.InventoryInterval
+	}
+	s.queue, err = queue.New(ctx, s.db, worker{s}, qopts, s.log)
 	if err != nil {
 		return err
 	}

@@ -13,3 +13,10 @@ type SweepArgs struct{}
 
 // Kind names the job in River's table.
 func (SweepArgs) Kind() string { return "vigil_sla_sweep" }
+
+// InventoryArgs is the periodic job that lists the inventory's sources
+// into the ledger.
+type InventoryArgs struct{}
+
+// Kind names the job in River's table.
+func (InventoryArgs) Kind() string { return "vigil_inventory" }

@@ -40,6 +40,10 @@ type Options struct {
 	// RecoverRunning makes jobs left running by a process that died available
 	// again at once. Only for the embedded SQLite file, which one process owns.
 	RecoverRunning bool
+	// Inventory, when set, runs every InventoryInterval (and at start) as a
+	// periodic job, so several replicas inventory once per period.
+	Inventory         func(ctx context.Context) error
+	InventoryInterval time.Duration
 }
 
 // Queue is River on the ledger's database.
@@ -100,6 +104,14 @@ func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Log
 		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(opts.SweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true})}
+	}
+	if opts.Inventory != nil && opts.InventoryInterval > 0 {
+		river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[InventoryArgs]) error {
+			return opts.Inventory(ctx)
+		}))
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(opts.InventoryInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return InventoryArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	client, err := river.NewClient(driver, cfg)
 	if err != nil {

@@ -24,6 +24,8 @@ import (
 type Config struct {
 	Default   Policy
 	Overrides []Override
+	// Tiers are remediation days by asset tier, strictest first (tier.go).
+	Tiers []TierDays
 }
 
 // Override changes the policy of the projects whose path matches Match, a
@@ -39,6 +41,7 @@ type fileConfig struct {
 		Match  string    `yaml:"match"`
 		Policy yaml.Node `yaml:"policy"`
 	} `yaml:"projects"`
+	Tiers []TierDays `yaml:"tiers"`
 }
 
 // DefaultConfig is the configuration used without a policy file.
@@ -87,6 +90,9 @@ func Parse(data []byte) (*Config, error) {
 		c.Overrides = append(c.Overrides, Override{Match: p.Match, policy: p.Policy})
 	}
 	// Check every override now, not on the first webhook of a matching project.
+	if err := c.parseTiers(fc.Tiers); err != nil {
+		return nil, err
+	}
 	for _, o := range c.Overrides {
 		p := c.Default.clone()
 		if err := decodeStrict(&o.policy, &p); err != nil {

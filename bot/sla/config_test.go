@@ -117,3 +117,44 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestTierDays(t *testing.T) {
+	c, err := Parse([]byte(`
+projects:
+  - match: "payments/*"
+    policy:
+      days: {critical: 14}
+tiers:
+  - tier: production
+    days: {critical: 7, high: 14}
+  - tier: staging
+    days: {critical: 21}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		project        string
+		tiers          []string
+		critical, high int
+	}{
+		{"payments/api", nil, 14, 30},                              // the project's days
+		{"payments/api", []string{"staging"}, 21, 30},              // the tier's, over the project's
+		{"payments/api", []string{"staging", "production"}, 7, 14}, // the first tier of the file wins
+		{"other/app", []string{"unclassified"}, 30, 30},            // no tier policy
+	} {
+		p := c.ForTiers(tc.project, tc.tiers)
+		if p.Days["critical"] != tc.critical || p.Days["high"] != tc.high {
+			t.Errorf("%s %v: critical %d high %d, want %d %d", tc.project, tc.tiers, p.Days["critical"], p.Days["high"], tc.critical, tc.high)
+		}
+	}
+	if c.For("payments/api").Days["critical"] != 14 {
+		t.Error("ForTiers changed the project's policy")
+	}
+	for _, bad := range []string{"tiers: [{days: {critical: 7}}]", "tiers: [{tier: p, days: {urgent: 7}}]", "tiers: [{tier: p, days: {high: 0}}]",
+		"tiers: [{tier: p}, {tier: p}]"} {
+		if _, err := Parse([]byte(bad)); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}

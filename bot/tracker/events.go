@@ -75,6 +75,12 @@ func (t *Tracker) closedByPerson(ctx context.Context, projectPath string, cur *g
 		return err
 	}
 	g := newGroup(is.Group, projectPath, pol.GroupBy, fs)
+	if err := t.addRunning(ctx, g); err != nil {
+		return err
+	}
+	if pol, err = t.tierPolicy(ctx, g); err != nil {
+		return err
+	}
 	if len(g.Open) == 0 || exceptionHolds(is, now) {
 		is.State = stateClosed
 		return t.ledger.PutIssue(ctx, is)

@@ -36,8 +36,11 @@ type group struct {
 	PackageName string
 	Versions    []string
 	Images      []string
-	FirstSeen   time.Time
-	FixSince    time.Time
+	// Running is where the open findings' digests run, from the ledger's
+	// inventory (cluster/namespace/workload/container); empty without one.
+	Running   []string
+	FirstSeen time.Time
+	FixSince  time.Time
 }
 
 func newGroup(key, projectPath, groupBy string, fs []ledger.Finding) *group {

@@ -136,6 +136,12 @@ func (t *Tracker) prepare(ctx context.Context, projectID int64, projectPath, key
 		return nil, err
 	}
 	r.g = newGroup(key, projectPath, r.pol.GroupBy, fs)
+	if err := t.addRunning(ctx, r.g); err != nil {
+		return nil, err
+	}
+	if r.pol, err = t.tierPolicy(ctx, r.g); err != nil {
+		return nil, err
+	}
 	if r.is.Exception == findings.AcceptedRisk && !r.now.Before(r.is.ExceptionExpires) {
 		// Expired: the SLA restarts now, per policy, and the issue is tracked again.
 		r.notes = append(r.notes, fmt.Sprintf("The accepted risk recorded by @%s expired on %s. The SLA restarts today.",

@@ -157,7 +157,7 @@ func (t *Tracker) render(pol sla.Policy, g *group, is ledger.Issue, s sched, now
 
 	h := sha256.New()
 	for _, part := range [][]string{{d.Title, dateString(d.Due), g.FixState, string(is.Exception), is.ExceptionReason, dateString(is.ExceptionExpires)},
-		d.Labels, d.Assignees, g.Images, g.Versions, g.FixVersions, fps} {
+		d.Labels, d.Assignees, g.Images, g.Versions, g.FixVersions, fps, g.Running} {
 		for _, p := range part {
 			h.Write([]byte(p))
 			h.Write([]byte{0})

@@ -46,13 +46,15 @@ type Server struct {
 	lifecycleHooks bool
 	// scopedLabels makes "key::value" labels mutually exclusive, as in GitLab Premium and Ultimate.
 	scopedLabels bool
-	stop         context.Context
-	cancelStop   context.CancelFunc
+	// registry is the container registry the registry API describes (see container_registry.go).
+	registry   registryState
+	stop       context.Context
+	cancelStop context.CancelFunc
 }
 
 // idCounters hands out instance-wide ids, as GitLab's database sequences do.
 type idCounters struct {
-	user, project, namespace, issue, note, label, mr, pipeline, job, hook int
+	user, project, namespace, issue, note, label, mr, pipeline, job, hook, registry int
 }
 
 func (c *idCounters) next(p *int) int { *p++; return *p }
@@ -199,6 +201,7 @@ func (s *Server) routes() {
 	s.noteRoutes()
 	s.hookRoutes()
 	s.jobRoutes()
+	s.containerRegistryRoutes()
 	s.pipelineRoutes()
 	s.mergeRequestRoutes()
 	s.repositoryRoutes()

@@ -42,6 +42,8 @@ var botEnv = []EnvBinding{
 	{"delivery-retention", []string{"VIGIL_DELIVERY_RETENTION"}},
 	{"log-level", []string{"VIGIL_LOG_LEVEL"}},
 	{"patch", []string{"VIGIL_PATCH"}},
+	{"inventory", []string{"VIGIL_INVENTORY"}},
+	{"inventory-interval", []string{"VIGIL_INVENTORY_INTERVAL"}},
 }
 
 // Env lists the environment variables that stand in for Bot's flags.
@@ -59,7 +61,7 @@ func (b *Bot) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.WebhookSecrets, "webhook-secret", c.WebhookSecrets, envHelp("accepted X-Gitlab-Token secret; repeat (or comma-separate) to rotate", "VIGIL_WEBHOOK_SECRETS", "VIGIL_WEBHOOK_SECRET"))
 	fs.StringSliceVar(&c.ScopedWebhookSecrets, "webhook-scoped-secret", c.ScopedWebhookSecrets, envHelp("GLOB=SECRET: a secret accepted only for projects whose path matches GLOB (group/** is everything below group); repeat for each", "VIGIL_WEBHOOK_SCOPED_SECRETS"))
 	fs.StringVar(&c.MarkerKey, "marker-key", c.MarkerKey, envHelp("secret (16+ characters) that keys the MAC of the hidden markers in the bot's issues and notes; prefer the environment", "VIGIL_MARKER_KEY"))
-	fs.StringVar(&c.APIToken, "api-token", c.APIToken, envHelp("bearer token GET /api/ingests requires; empty leaves it open like /metrics", "VIGIL_API_TOKEN"))
+	fs.StringVar(&c.APIToken, "api-token", c.APIToken, envHelp("bearer token GET /api/ingests and /api/assets require; empty leaves them open like /metrics", "VIGIL_API_TOKEN"))
 	fs.StringVar(&c.Data, "data", c.Data, envHelp("SQLite file holding the job queue and the ledger of findings and issues; the webhook inbox is a second file beside it, NAME.inbox.db", "VIGIL_DATA"))
 	fs.StringVar(&c.PolicyFile, "policy", c.PolicyFile, envHelp("YAML SLA policy: labels, day counts, near-breach window, clock start, grouping, per-project overrides; empty uses the defaults", "VIGIL_POLICY"))
 	fs.StringSliceVar(&c.JobNames, "job-name", c.JobNames, envHelp("only read jobs of these names; by default every job GitLab lists with a security report is a scan, whatever its name", "VIGIL_JOB_NAMES"))
@@ -78,6 +80,8 @@ func (b *Bot) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, envHelp("debug, info, warn or error", "VIGIL_LOG_LEVEL"))
 	fs.BoolVar(&c.Patch, "patch", c.Patch, envHelp("open merge requests that fix findings with a known fix; the flags below shape them", "VIGIL_PATCH"))
 	AddMergeRequestFlags(fs, &c.MergeRequests)
+	fs.StringVar(&c.InventoryFile, "inventory", c.InventoryFile, envHelp("inventory config (as for vigil inventory): list its registries and clusters into the ledger periodically", "VIGIL_INVENTORY"))
+	fs.DurationVar(&c.InventoryInterval, "inventory-interval", c.InventoryInterval, envHelp("how often the inventory runs; 0 disables it", "VIGIL_INVENTORY_INTERVAL"))
 }
 
 // Load layers the settings once the flags are parsed: defaults, then the

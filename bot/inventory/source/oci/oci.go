@@ -1,0 +1,63 @@
+// Package oci lists any OCI distribution registry: the catalog (or an
+// explicit repository list where the catalog is closed), every tag, and the
+// digest each tag points at, with go-containerregistry.
+package oci
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"gitlab.com/vigil-vm/vigil/bot/inventory"
+	"gitlab.com/vigil-vm/vigil/bot/inventory/internal/resolve"
+)
+
+// Config names a registry and how to reach it.
+type Config struct {
+	Name     string
+	Registry string // host[:port]
+	// Repositories are listed instead of the catalog, for registries whose
+	// catalog is closed (Docker Hub, most clouds' without admin rights).
+	Repositories []string
+	Insecure     bool           // plain HTTP, for loopback registries
+	Keychain     authn.Keychain // authn.DefaultKeychain (the docker config) when nil
+	Transport    http.RoundTripper
+	Workers      int // requests in flight, 8 when zero
+}
+
+// Source is an OCI registry.
+type Source struct{ cfg Config }
+
+// New returns the source of cfg.
+func New(cfg Config) *Source {
+	if cfg.Keychain == nil {
+		cfg.Keychain = authn.DefaultKeychain
+	}
+	if cfg.Workers < 1 {
+		cfg.Workers = 8
+	}
+	return &Source{cfg: cfg}
+}
+
+// Name is the configured name.
+func (s *Source) Name() string { return s.cfg.Name }
+
+// Type is "oci".
+func (s *Source) Type() string { return "oci" }
+
+// List lists every repository's tags and resolves their digests.
+func (s *Source) List(ctx context.Context) ([]inventory.Asset, error) {
+	var nopts []name.Option
+	if s.cfg.Insecure {
+		nopts = append(nopts, name.Insecure)
+	}
+	reg, err := name.NewRegistry(s.cfg.Registry, nopts...)
+	if err != nil {
+		return nil, fmt.Errorf("bad registry %q: %w", s.cfg.Registry, err)
+	}
+	return resolve.Registry(ctx, reg, s.cfg.Repositories, resolve.NewLimit(s.cfg.Workers),
+		resolve.Options(s.cfg.Keychain, s.cfg.Transport)...)
+}
