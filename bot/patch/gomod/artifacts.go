@@ -43,7 +43,7 @@ func (p *Patcher) artifacts(ctx context.Context, dir, rel, pkg, to string) strin
 	for _, args := range steps {
 		p.opts.Logger.InfoContext(ctx, "run go", "module", rel, "args", args)
 		if out, err := patch.RunTool(ctx, modDir, getEnv(), p.opts.GoBin, args...); err != nil {
-			return fmt.Sprintf("`go %s` failed in %s:\n\n```\n%s\n```", strings.Join(args, " "), rel, firstLines(dir, out, err))
+			return fmt.Sprintf("`go %s` failed in %s:\n\n```\n%s\n```", strings.Join(args, " "), rel, patch.FirstLines(dir, out, err))
 		}
 	}
 	return ""
@@ -57,7 +57,7 @@ func (p *Patcher) verify(ctx context.Context, dir, rel string) (check, failed st
 	flags := strings.TrimPrefix(env[0], "GOFLAGS=")
 	p.opts.Logger.InfoContext(ctx, "verify go module", "module", rel)
 	if out, err := patch.RunTool(ctx, modDir, env, p.opts.GoBin, "build", "./..."); err != nil {
-		return "", fmt.Sprintf("the patched module does not build: `go build ./...` (%s, GOTOOLCHAIN=local) in %s failed:\n\n```\n%s\n```", flags, rel, firstLines(dir, out, err))
+		return "", fmt.Sprintf("the patched module does not build: `go build ./...` (%s, GOTOOLCHAIN=local) in %s failed:\n\n```\n%s\n```", flags, rel, patch.FirstLines(dir, out, err))
 	}
 	return fmt.Sprintf("`go build ./...` with %s, GOWORK=off and GOTOOLCHAIN=local passed for `%s`", flags, rel), ""
 }
@@ -78,19 +78,4 @@ func (p *Patcher) baseline(ctx context.Context, dir, rel string, before patch.Sn
 func vendored(modDir string) bool {
 	fi, err := os.Stat(filepath.Join(modDir, "vendor"))
 	return err == nil && fi.IsDir()
-}
-
-// firstLines is the start of a tool's output: the first error is the one
-// a person reads, and a note must stay short.
-func firstLines(dir string, out []byte, err error) string {
-	// The scratch copy's path changes every run; a note must not.
-	text := strings.TrimSpace(strings.ReplaceAll(string(out), dir+string(filepath.Separator), ""))
-	if text == "" {
-		text = err.Error()
-	}
-	lines := strings.Split(text, "\n")
-	if len(lines) > 8 {
-		lines = append(lines[:8], "…")
-	}
-	return strings.ReplaceAll(strings.Join(lines, "\n"), "```", "'''")
 }

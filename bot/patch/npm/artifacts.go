@@ -25,7 +25,7 @@ func (p *Patcher) artifacts(ctx context.Context, dir, modDir, pkg, version strin
 	p.opts.Logger.InfoContext(ctx, "run npm", "dir", modDir, "package", pkg, "version", version)
 	if out, err := patch.RunTool(ctx, abs, npmEnv(), p.opts.NPMBin,
 		"install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"); err != nil {
-		return nil, fmt.Sprintf("`npm install --package-lock-only` failed in %s:\n\n```\n%s\n```", patch.Join(modDir, "package.json"), firstLines(dir, out, err))
+		return nil, fmt.Sprintf("`npm install --package-lock-only` failed in %s:\n\n```\n%s\n```", patch.Join(modDir, "package.json"), patch.FirstLines(dir, out, err))
 	}
 	var l lockfile
 	if err := readJSON(dir, patch.Join(modDir, "package-lock.json"), &l); err != nil {
@@ -40,7 +40,7 @@ func (p *Patcher) verify(ctx context.Context, dir string, t target) (check, bloc
 	abs := filepath.Join(dir, filepath.FromSlash(path.Dir(t.rel)))
 	if out, err := patch.RunTool(ctx, abs, npmEnv(), p.opts.NPMBin,
 		"ci", "--dry-run", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"); err != nil {
-		return "", fmt.Sprintf("the regenerated %s does not satisfy `npm ci`:\n\n```\n%s\n```", t.lockRel, firstLines(dir, out, err))
+		return "", fmt.Sprintf("the regenerated %s does not satisfy `npm ci`:\n\n```\n%s\n```", t.lockRel, patch.FirstLines(dir, out, err))
 	}
 	return fmt.Sprintf("`npm ci --dry-run --ignore-scripts` accepted `%s` with `%s`", t.rel, t.lockRel), ""
 }
@@ -91,18 +91,4 @@ func lockVersions(data []byte) map[string]string {
 		}
 	}
 	return out
-}
-
-// firstLines is the start of npm's output, short enough for a note.
-func firstLines(dir string, out []byte, err error) string {
-	// The scratch copy's path changes every run; a note must not.
-	text := strings.TrimSpace(strings.ReplaceAll(string(out), dir+string(filepath.Separator), ""))
-	if text == "" {
-		text = err.Error()
-	}
-	lines := strings.Split(text, "\n")
-	if len(lines) > 8 {
-		lines = append(lines[:8], "…")
-	}
-	return strings.ReplaceAll(strings.Join(lines, "\n"), "```", "'''")
 }

@@ -5,11 +5,9 @@ package oci
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
 
 	"gitlab.com/vigil-vm/vigil/bot/inventory"
 	"gitlab.com/vigil-vm/vigil/bot/inventory/internal/resolve"
@@ -50,14 +48,7 @@ func (s *Source) Type() string { return "oci" }
 
 // List lists every repository's tags and resolves their digests.
 func (s *Source) List(ctx context.Context) ([]inventory.Asset, error) {
-	var nopts []name.Option
-	if s.cfg.Insecure {
-		nopts = append(nopts, name.Insecure)
-	}
-	reg, err := name.NewRegistry(s.cfg.Registry, nopts...)
-	if err != nil {
-		return nil, fmt.Errorf("bad registry %q: %w", s.cfg.Registry, err)
-	}
-	return resolve.Registry(ctx, reg, s.cfg.Repositories, resolve.NewLimit(s.cfg.Workers),
-		resolve.Options(s.cfg.Keychain, s.cfg.Transport)...)
+	c := s.cfg
+	return resolve.Reach{Registry: c.Registry, Repositories: c.Repositories, Insecure: c.Insecure,
+		Keychain: c.Keychain, Transport: c.Transport, Workers: c.Workers}.List(ctx)
 }
