@@ -56,6 +56,10 @@ func (s *Service) writeAssets(w http.ResponseWriter, r *http.Request, f ledger.A
 // and cost nothing else.
 func (s *Service) authorized(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.APIToken == "" {
+			http.Error(w, "the API is off: set VIGIL_API_TOKEN and send it as a bearer token", http.StatusForbidden)
+			return
+		}
 		if !s.apiAllowed(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="vigil"`)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)

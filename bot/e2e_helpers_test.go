@@ -39,6 +39,7 @@ func (c *clock) Add(d time.Duration) {
 const (
 	secret    = "hook-s3cret"
 	markerKey = "test-marker-key-0123456789abcdef"
+	apiToken  = "test-api-token"
 )
 
 // world is a GitLab double with one project and a running bot.
@@ -83,6 +84,7 @@ func (w *world) config() *Config {
 	cfg.GitLabToken = w.token
 	cfg.WebhookSecrets = []string{secret}
 	cfg.MarkerKey = markerKey
+	cfg.APIToken = apiToken
 	cfg.Data = w.data
 	cfg.PollInterval = 20 * time.Millisecond
 	cfg.SweepInterval = 0

@@ -38,7 +38,9 @@ func withVulnerabilities(t *testing.T, data []byte, edit func([]any) []any) []by
 func (w *world) ingests(query string) []ingestView {
 	w.t.Helper()
 	rec := httptest.NewRecorder()
-	w.bot.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/ingests?"+query, nil))
+	req := httptest.NewRequest(http.MethodGet, "/api/ingests?"+query, nil)
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	w.bot.Handler().ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		w.t.Fatalf("GET /api/ingests?%s = %d %s", query, rec.Code, rec.Body.String())
 	}

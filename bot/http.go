@@ -26,7 +26,7 @@ func (s *Service) Handler() http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /api/ingests", s.serveIngests)
+	mux.HandleFunc("GET /api/ingests", s.authorized(s.serveIngests))
 	s.assetRoutes(mux)
 	return mux
 }
