@@ -2,10 +2,7 @@ package dockerfile
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"gitlab.com/vigil-vm/vigil/bot/patch"
@@ -80,15 +77,3 @@ func (*Patcher) Handles(f findings.Finding) bool {
 
 // Group puts every OS-package finding into one fix: one base image bump.
 func (*Patcher) Group(findings.Finding) string { return "base-image" }
-
-func read(dir, rel string) (*containerfile.File, []byte, error) {
-	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", rel, err)
-	}
-	df, err := containerfile.Parse(data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("parse %s: %w", rel, err)
-	}
-	return df, data, nil
-}

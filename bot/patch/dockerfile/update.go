@@ -44,7 +44,7 @@ func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.
 
 // updateFile bumps one Dockerfile's base image into c, or says why not.
 func (p *Patcher) updateFile(ctx context.Context, dir, rel string, fix patch.Fix, c *patch.Change) (string, error) {
-	df, orig, err := read(dir, rel)
+	df, orig, err := containerfile.Read(dir, rel)
 	if err != nil {
 		return "", err
 	}

@@ -64,7 +64,7 @@ func extract(dir string) ([]patch.Dependency, error) {
 		return nil, err
 	}
 	for _, rel := range dfs {
-		df, _, err := readDockerfile(dir, rel)
+		df, _, err := containerfile.Read(dir, rel)
 		if err != nil {
 			return nil, err
 		}
@@ -108,7 +108,7 @@ func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Res
 		return patch.Result{}, err
 	}
 	for _, rel := range dfs {
-		df, orig, err := readDockerfile(dir, rel)
+		df, orig, err := containerfile.Read(dir, rel)
 		if err != nil {
 			return patch.Result{}, err
 		}
@@ -258,16 +258,4 @@ func readMod(dir, rel string) (*modfile.File, []byte, error) {
 		return nil, nil, fmt.Errorf("parse %s: %w", rel, err)
 	}
 	return f, data, nil
-}
-
-func readDockerfile(dir, rel string) (*containerfile.File, []byte, error) {
-	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", rel, err)
-	}
-	df, err := containerfile.Parse(data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("parse %s: %w", rel, err)
-	}
-	return df, data, nil
 }
