@@ -13,11 +13,16 @@ import (
 	"gitlab.com/vigil-vm/vigil/internal/findings/findingstest"
 )
 
+// ginService is the small gin service the gomod patcher is tested on; the
+// engine is tested on the very same files.
+const ginService = "../gomod/testdata/gin"
+
 // A small Go service nobody here wrote (gin v1.6.0, a 2020 x/net and
 // x/crypto, `go 1.21`): the x/net merge request's files, on a clean copy,
 // build from their own go.mod and go.sum; the module graph they build no
 // longer has the vulnerable versions; the body names every module and
 // the go line it moves, and the build that was checked.
+
 func TestReconcileGoTransitiveBuilds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fetches modules or packages from the registries")
@@ -26,11 +31,11 @@ func TestReconcileGoTransitiveBuilds(t *testing.T) {
 		t.Skip("no go command")
 	}
 	ctx := context.Background()
-	before := goRun(t, cleanCopyWith(t, "testdata/gin", map[string][]byte{}), "list", "-m", "all")
+	before := goRun(t, cleanCopyWith(t, ginService, map[string][]byte{}), "list", "-m", "all")
 	if left := stillAffected(t, before, []string{"GO-2025-3595", "GO-2024-3321"}); len(left) != 2 {
 		t.Fatalf("the unpatched service should be affected by both; the check found %v", left)
 	}
-	w := newWorldFiles(t, readFixture(t, "testdata/gin"))
+	w := newWorldFiles(t, readFixture(t, ginService))
 	const netOld, cryptoOld = "v0.0.0-20200822124328-c89045814202", "v0.0.0-20200622213623-75b288015ac9"
 	req := w.request(
 		findingstest.Finding("GO-2025-3595", "go-module", "golang.org/x/net", netOld, scored, findingstest.Fingerprint("fp-text-1"), findingstest.Severity(findings.Medium), findingstest.Fixed("0.38.0")),
@@ -45,7 +50,7 @@ func TestReconcileGoTransitiveBuilds(t *testing.T) {
 	}
 	for _, o := range res.Outcomes {
 		m := w.mrByBranch(t, o.Branch)
-		dir := cleanCopyWith(t, "testdata/gin", w.srv.Files(w.project.ID, o.Branch))
+		dir := cleanCopyWith(t, ginService, w.srv.Files(w.project.ID, o.Branch))
 		goRun(t, dir, "build", "./...")
 		graph := goRun(t, dir, "list", "-m", "all")
 		// Rescan what the merge request builds with the real Go
