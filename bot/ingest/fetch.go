@@ -172,9 +172,9 @@ func parse(name string, data []byte, maxBytes int64) (*findings.Report, string, 
 }
 
 // readFindings is findings.Read on the bytes already in memory (which
-// findings.Read would copy once more), validated finding by finding.
+// findings.Read would copy once more).
 func readFindings(data []byte) (*findings.Report, error) {
-	if err := validateFindings(data); err != nil {
+	if err := findings.Validate(data); err != nil {
 		return nil, err
 	}
 	var rep findings.Report
