@@ -155,7 +155,7 @@ func parse(name string, data []byte, maxBytes int64) (*findings.Report, string, 
 		return nil, "", fmt.Errorf("%w of %d bytes", ErrTooLarge, maxBytes)
 	}
 	if name == findings.FindingsFile {
-		rep, err := readFindings(data)
+		rep, err := findings.Decode(data)
 		return rep, glreport.TypeContainerScanning, err
 	}
 	var head struct {
@@ -169,17 +169,4 @@ func parse(name string, data []byte, maxBytes int64) (*findings.Report, string, 
 		return nil, "", fmt.Errorf("read gitlab security report: %w", err)
 	}
 	return rep, head.Scan.Type, nil
-}
-
-// readFindings is findings.Read on the bytes already in memory (which
-// findings.Read would copy once more).
-func readFindings(data []byte) (*findings.Report, error) {
-	if err := findings.Validate(data); err != nil {
-		return nil, err
-	}
-	var rep findings.Report
-	if err := json.Unmarshal(data, &rep); err != nil {
-		return nil, fmt.Errorf("decode findings report: %w", err)
-	}
-	return &rep, nil
 }

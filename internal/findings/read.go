@@ -31,6 +31,12 @@ func Read(r io.Reader, limit int64) (*Report, error) {
 	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("%w of %d bytes", ErrTooLarge, limit)
 	}
+	return Decode(data)
+}
+
+// Decode validates and decodes a document already in memory (a downloaded
+// artifact), without the copy Read makes of what it reads.
+func Decode(data []byte) (*Report, error) {
 	if err := Validate(data); err != nil {
 		return nil, err
 	}
