@@ -40,8 +40,8 @@ func TestUpdateTransitive(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	goCmd(t, clean, "build", "./...")
-	graph := goCmd(t, clean, "list", "-m", "all")
+	patchtest.Go(t, clean, "build", "./...")
+	graph := patchtest.Go(t, clean, "list", "-m", "all")
 	for _, old := range []string{"golang.org/x/net v0.0.0-2020", "golang.org/x/crypto v0.0.0-2020"} {
 		if strings.Contains(graph, old) {
 			t.Errorf("the built module graph still has %s…:\n%s", old, graph)
@@ -81,17 +81,4 @@ func TestUpdateBuildFails(t *testing.T) {
 		!strings.Contains(r.Reason, "default branch does not build here either") {
 		t.Errorf("Update = %v %q, want blocked with the build error", r.Status, r.Reason)
 	}
-}
-
-// goCmd runs go as the user's CI would: from the committed files only.
-func goCmd(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOWORK=off", "GOTOOLCHAIN=local")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
 }

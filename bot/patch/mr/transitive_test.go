@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"gitlab.com/vigil-vm/vigil/bot/patch/patchtest"
+
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 	"gitlab.com/vigil-vm/vigil/internal/findings/findingstest"
@@ -31,7 +33,7 @@ func TestReconcileGoTransitiveBuilds(t *testing.T) {
 		t.Skip("no go command")
 	}
 	ctx := context.Background()
-	before := goRun(t, cleanCopyWith(t, ginService, map[string][]byte{}), "list", "-m", "all")
+	before := patchtest.Go(t, cleanCopyWith(t, ginService, map[string][]byte{}), "list", "-m", "all")
 	if left := stillAffected(t, before, []string{"GO-2025-3595", "GO-2024-3321"}); len(left) != 2 {
 		t.Fatalf("the unpatched service should be affected by both; the check found %v", left)
 	}
@@ -51,8 +53,8 @@ func TestReconcileGoTransitiveBuilds(t *testing.T) {
 	for _, o := range res.Outcomes {
 		m := w.mrByBranch(t, o.Branch)
 		dir := cleanCopyWith(t, ginService, w.srv.Files(w.project.ID, o.Branch))
-		goRun(t, dir, "build", "./...")
-		graph := goRun(t, dir, "list", "-m", "all")
+		patchtest.Go(t, dir, "build", "./...")
+		graph := patchtest.Go(t, dir, "list", "-m", "all")
 		// Rescan what the merge request builds with the real Go
 		// vulnerability data: the findings it claims are gone.
 		claimed := map[string][]string{"golang.org/x/net": {"GO-2025-3595"}, "golang.org/x/crypto": {"GO-2024-3321"}}[o.Package]
@@ -139,17 +141,4 @@ func cmpBytes(a, b []byte) []byte {
 		return a
 	}
 	return b
-}
-
-// goRun runs go as the project's CI would: from the committed files only.
-func goRun(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOWORK=off", "GOTOOLCHAIN=local")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
 }
