@@ -94,7 +94,7 @@ owners:
 	}
 
 	// The cluster cannot be listed: its gap is not known to be covered, so
-	// the issue stays as it is.
+	// it stays, and the issue says why (one edit; project B is untouched).
 	results := inventory.List(context.Background(), invconfig.Build(context.Background(), cfg, os.Getenv), cfg.Workers)
 	for i := range results {
 		if results[i].Source == "prod" {
@@ -110,8 +110,12 @@ owners:
 	if err := w.bot.trackCoverage(context.Background(), results, inventory.NewReport(results, cfg.Rules, true, scanned), cfg.Rules, scanned); err != nil {
 		t.Fatal(err)
 	}
-	if ws := w.gl.Writes(); len(ws) != 0 {
-		t.Errorf("a cluster that could not be listed changed the gap issues:\n%s", writesSummary(ws))
+	if ws := w.gl.Writes(); len(ws) != 1 || ws[0].Path != fmt.Sprintf("/projects/%d/issues/%d", w.project.ID, gi[0].IID) {
+		t.Errorf("a cluster that could not be listed: want one edit of A's issue, got:\n%s", writesSummary(ws))
+	}
+	if is := gapIssues(w.project.ID)[0]; is.State != "opened" || !strings.Contains(is.Description, "prod/web/Pod/app-1/app") ||
+		!strings.Contains(is.Description, "last listing left them: `prod`") {
+		t.Errorf("the issue lost the cluster's gap or does not say it was not listed:\n%s", is.Description)
 	}
 
 	w.scan(report(d.String(), xText)) // the running image is scanned now

@@ -62,7 +62,7 @@ func (s *Service) trackCoverage(ctx context.Context, results []inventory.Result,
 				continue
 			}
 		}
-		if err := s.trackProjectGaps(ctx, rec, gs); err != nil {
+		if err := s.trackProjectGaps(ctx, rec, gs, unlisted(gs, failed)); err != nil {
 			s.log.Warn("coverage-gap issue not written; tried again at the next inventory", "owner", rec.Owner, "err", err.Error())
 		}
 	}
@@ -79,8 +79,20 @@ func (s *Service) coverageRecord(ctx context.Context, owner string) (ledger.Cove
 	return ledger.CoverageIssue{ProjectID: p.ID, Owner: p.PathWithNamespace}, nil
 }
 
-func (s *Service) trackProjectGaps(ctx context.Context, rec ledger.CoverageIssue, gaps []inventory.Gap) error {
+func (s *Service) trackProjectGaps(ctx context.Context, rec ledger.CoverageIssue, gaps []inventory.Gap, unlisted []string) error {
 	unlock := s.locks.lock(rec.ProjectID)
 	defer unlock()
-	return s.tracker.TrackGaps(ctx, rec, gaps)
+	return s.tracker.TrackGaps(ctx, rec, gaps, unlisted)
+}
+
+// unlisted names the failed sources among gaps: theirs are the last run's.
+func unlisted(gaps []inventory.Gap, failed map[string]bool) []string {
+	var out []string
+	for _, g := range gaps {
+		if failed[g.Source] && !slices.Contains(out, g.Source) {
+			out = append(out, g.Source)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

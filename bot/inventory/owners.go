@@ -20,7 +20,12 @@ const KindStored = "stored"
 func OwnerGaps(r Report, kept []Gap, scanned Scanned, maxAge time.Duration, now time.Time) map[string][]Gap {
 	out := map[string][]Gap{}
 	listed := map[[2]string]bool{} // owner, digest
+	seen := map[Gap]bool{}         // a source listed in part keeps gaps it also found again
 	add := func(g Gap) {
+		if seen[g] {
+			return
+		}
+		seen[g] = true
 		out[g.Owner] = append(out[g.Owner], g)
 		listed[[2]string{g.Owner, g.Digest}] = true
 	}

@@ -27,6 +27,7 @@ func TestOwnerGaps(t *testing.T) {
 	kept := []Gap{
 		{Kind: "unscanned", Source: "staging", Digest: "sha256:kept", Where: "staging/a/Deployment/api/app", Owner: "g/app"},
 		{Kind: "unscanned", Source: "staging", Digest: "sha256:scanned", Where: "staging/b/Deployment/w/app", Owner: "g/app"}, // scanned since
+		{Kind: "unscanned", Source: "prod", Digest: "sha256:runs", Where: "prod/a/Deployment/api/app", Owner: "g/app"},        // found again
 	}
 	got := OwnerGaps(r, kept, scanned, 0, now)
 	if len(got) != 1 || len(got["g/app"]) != 3 {

@@ -29,15 +29,17 @@ func coverageClosing(hash string) string { return "<!-- vigil:coverage-closed " 
 // images of the project no scan covers): opened (or adopted) when there
 // are gaps, edited in place when they change, closed with a note when none
 // is left, reopened when they come back. An unchanged list costs no write.
-// rec is the ledger's record (ProjectID and Owner set, the rest zero for
-// none); the caller holds the project's lock.
-func (t *Tracker) TrackGaps(ctx context.Context, rec ledger.CoverageIssue, gaps []inventory.Gap) error {
+// unlisted names the sources that failed this time and whose gaps are
+// shown as the last listing left them. rec is the ledger's record
+// (ProjectID and Owner set, the rest zero for none); the caller holds the
+// project's lock.
+func (t *Tracker) TrackGaps(ctx context.Context, rec ledger.CoverageIssue, gaps []inventory.Gap, unlisted []string) error {
 	if len(gaps) == 0 {
 		return t.closeGaps(ctx, rec)
 	}
 	pol := t.policy(rec.Owner)
 	pol.Confidential = true // where a project's images run is not for everyone
-	d := t.renderGaps(rec.ProjectID, gaps)
+	d := t.renderGaps(rec.ProjectID, gaps, unlisted)
 	if l := pol.Labels.CoverageGap; l != "" {
 		d.Labels = []string{l}
 	}
@@ -98,7 +100,7 @@ func (t *Tracker) putGaps(ctx context.Context, rec ledger.CoverageIssue, state, 
 // names, digests and places (text from registries and clusters) as
 // neutralised code spans. Nothing in it changes from run to run unless the
 // gaps do.
-func (t *Tracker) renderGaps(projectID int64, gaps []inventory.Gap) desired {
+func (t *Tracker) renderGaps(projectID int64, gaps []inventory.Gap, unlisted []string) desired {
 	digests := map[string]bool{}
 	for _, g := range gaps {
 		digests[g.Digest] = true
@@ -122,6 +124,13 @@ func (t *Tracker) renderGaps(projectID int64, gaps []inventory.Gap) desired {
 			where = "stored in `" + markdown.Code(g.Source) + "`"
 		}
 		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", markdown.Code(g.Image), markdown.Code(g.Digest), where, markdown.Inline(g.Reason))
+	}
+	if len(unlisted) > 0 {
+		names := make([]string, len(unlisted))
+		for i, u := range unlisted {
+			names[i] = "`" + markdown.Code(u) + "`"
+		}
+		fmt.Fprintf(&b, "\n_Not listed by the last inventory, so shown as the last listing left them: %s._\n", strings.Join(names, ", "))
 	}
 	b.WriteString("\n" + t.markers.coverage(projectID) + "\n")
 	desc := markdown.Truncate(b.String(), markdown.MaxText)

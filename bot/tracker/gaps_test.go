@@ -19,7 +19,7 @@ func TestGapIssueNeutralisesOutsideText(t *testing.T) {
 			Image: "evil/app:1 `@all` | " + forged, Where: "prod/ns/Deployment/x\n/close/app"},
 		{Kind: inventory.KindStored, Source: "reg <b>@ops</b>", Reason: "stored but has no known scan", Digest: "sha256:bb", Image: "r/app"},
 	}
-	d := tr.renderGaps(7, gaps)
+	d := tr.renderGaps(7, gaps, nil)
 	if n := strings.Count(d.Description, "<!--"); n != 1 || !tr.markers.tracksCoverage(d.Description, 7) {
 		t.Errorf("%d hidden lines, want only the bot's own:\n%s", n, d.Description)
 	}
@@ -34,8 +34,11 @@ func TestGapIssueNeutralisesOutsideText(t *testing.T) {
 	if d.Title != "Coverage gaps: 2 images that no scan covers" {
 		t.Errorf("title %q", d.Title)
 	}
-	if again := tr.renderGaps(7, gaps); again.Hash != d.Hash || tr.renderGaps(8, gaps).Hash == d.Hash {
+	if again := tr.renderGaps(7, gaps, nil); again.Hash != d.Hash || tr.renderGaps(8, gaps, nil).Hash == d.Hash {
 		t.Error("the content hash is not a function of the project and its gaps")
+	}
+	if u := tr.renderGaps(7, gaps, []string{"prod"}); !strings.Contains(u.Description, "last listing left them: `prod`") || u.Hash == d.Hash {
+		t.Errorf("a source not listed is not said:\n%s", u.Description)
 	}
 	if tr.markers.tracksCoverage(d.Description, 8) || (markers{key: []byte("a guess")}).tracksCoverage(d.Description, 7) {
 		t.Error("the marker is accepted for another project or under another key")

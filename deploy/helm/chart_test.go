@@ -391,3 +391,21 @@ func volume(t *testing.T, pod corev1.PodSpec, name string) corev1.Volume {
 }
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }
+
+// A claim of the user's own is used as it is; without persistence the
+// data is an emptyDir, still for one process replaced by Recreate.
+func TestDataVolumeChoices(t *testing.T) {
+	m := render(t, "--set", "persistence.existingClaim=ledger")
+	if _, ok := m["PersistentVolumeClaim/rel-vigil-data"]; ok {
+		t.Error("a PVC rendered beside an existing claim")
+	}
+	d := m.get(t, "Deployment", "rel-vigil").(*appsv1.Deployment)
+	if v := volume(t, d.Spec.Template.Spec, "data"); v.PersistentVolumeClaim == nil || v.PersistentVolumeClaim.ClaimName != "ledger" {
+		t.Errorf("data volume %+v, want the claim ledger", v.VolumeSource)
+	}
+	m = render(t, "--set", "persistence.enabled=false")
+	d = m.get(t, "Deployment", "rel-vigil").(*appsv1.Deployment)
+	if v := volume(t, d.Spec.Template.Spec, "data"); v.EmptyDir == nil || d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+		t.Errorf("data volume %+v, strategy %s", v.VolumeSource, d.Spec.Strategy.Type)
+	}
+}
