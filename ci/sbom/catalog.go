@@ -55,7 +55,14 @@ func FromImage(ctx context.Context, img *image.Image, tool, version string) (*Re
 	if img.Platform != "" {
 		meta = append(meta, stereoimage.WithPlatform(img.Platform))
 	}
-	simg := stereoimage.New(img.Image, tmp, contentDir, meta...)
+	// Layers the cache holds uncompressed are handed to stereoscope as
+	// they are; the others are verified against their DiffIDs on the way.
+	unpacked, err := img.Unpack(contentDir)
+	if err != nil {
+		return nil, fmt.Errorf("read image %s: %w", img.Input, err)
+	}
+	defer unpacked.Close()
+	simg := stereoimage.New(unpacked.Image, tmp, unpacked.Dir, meta...)
 	cfg := config(tool, version)
 	// syft builds its license scanner (~0.7 s of CPU compiling license
 	// texts into one automaton) before any cataloger runs, unless the
@@ -77,6 +84,7 @@ func FromImage(ctx context.Context, img *image.Image, tool, version string) (*Re
 	if scanErr != nil {
 		return nil, fmt.Errorf("license scanner: %w", scanErr)
 	}
+	_ = unpacked.Keep() // best effort, like the blob cache: a miss costs a gunzip next time
 	ref := img.Repository + "@" + img.Digest
 	src := stereoscopesource.New(simg, stereoscopesource.ImageConfig{Reference: ref})
 	return create(scanCtx, src, cfg)
