@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -81,8 +80,7 @@ func (u *Unpacking) stage(img v1.Image) (v1.Image, error) {
 		name := fmt.Sprintf("%d-%s", k, strings.ReplaceAll(d.String(), ":", "-"))
 		out[k] = l
 		if cached := u.path(d); os.Link(cached, filepath.Join(u.Dir, name)) == nil {
-			now := time.Now()
-			_ = os.Chtimes(cached, now, now) // most recently used: evicted last
+			Touch(cached)
 			continue
 		}
 		out[k] = &verifyingLayer{Layer: l, diffID: d, blobs: u.blobs}

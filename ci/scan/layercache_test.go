@@ -60,13 +60,13 @@ func TestRebuiltImageReusesCachedLayers(t *testing.T) {
 	if !slices.Equal(got[0], got[1]) {
 		t.Errorf("findings differ between the image and its rebuild:\n%v\n%v", got[0], got[1])
 	}
-	if sboms, _ := filepath.Glob(filepath.Join(cacheDir, "sboms", "*.syft.json.gz")); len(sboms) != 2 {
+	if sboms, _ := filepath.Glob(filepath.Join(projectCacheDir(cacheDir, "group/demo"), "sboms", "*.syft.json.gz")); len(sboms) != 2 {
 		t.Errorf("cached SBOMs: %d, want one per digest", len(sboms))
 	}
-	if blobs, _ := os.ReadDir(filepath.Join(cacheDir, "blobs")); len(blobs) != len(layers) {
+	if blobs, _ := os.ReadDir(filepath.Join(projectCacheDir(cacheDir, "group/demo"), "blobs")); len(blobs) != len(layers) {
 		t.Errorf("cached blobs: %d, want %d", len(blobs), len(layers))
 	}
-	if unpacked, _ := filepath.Glob(filepath.Join(cacheDir, "layers", "sha256-*")); len(unpacked) != len(layers) {
+	if unpacked, _ := filepath.Glob(filepath.Join(projectCacheDir(cacheDir, "group/demo"), "layers", "sha256-*")); len(unpacked) != len(layers) {
 		t.Errorf("cached uncompressed layers: %d, want %d", len(unpacked), len(layers))
 	}
 }
