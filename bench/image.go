@@ -185,8 +185,12 @@ func smallImage(ctx context.Context, root string) (v1.Image, error) {
 	return demoimage.Image(ctx, root)
 }
 
-// entry puts src (a file or a directory tree) at dst in a layer.
-type entry struct{ src, dst string }
+// entry puts src (a file or a directory tree) at dst in a layer, less the
+// paths under src named in skip (each ending in "/").
+type entry struct {
+	src, dst string
+	skip     []string
+}
 
 // writeTar writes entries as an uncompressed tar with sorted names, one
 // mtime and no user names, skipping what a container runtime provides.
@@ -197,7 +201,7 @@ func writeTar(path string, entries []entry) error {
 	}
 	tw := tar.NewWriter(f)
 	for _, e := range entries {
-		if err := addTree(tw, e.src, e.dst); err != nil {
+		if err := addTree(tw, e.src, e.dst, e.skip); err != nil {
 			f.Close()
 			return err
 		}
@@ -209,7 +213,7 @@ func writeTar(path string, entries []entry) error {
 	return f.Close()
 }
 
-func addTree(tw *tar.Writer, src, dst string) error {
+func addTree(tw *tar.Writer, src, dst string, skipAlso []string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -222,7 +226,7 @@ func addTree(tw *tar.Writer, src, dst string) error {
 		if name == "." || name == "" {
 			return nil
 		}
-		for _, skip := range []string{"proc/", "sys/", "dev/", "var/cache/apt/archives/", "tmp/"} {
+		for _, skip := range append([]string{"proc/", "sys/", "dev/", "var/cache/apt/archives/", "tmp/"}, skipAlso...) {
 			if strings.HasPrefix(name+"/", skip) && name+"/" != skip {
 				if d.IsDir() {
 					return fs.SkipDir

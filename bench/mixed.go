@@ -44,7 +44,8 @@ func mixedImage(ctx context.Context, root, work string, log *slog.Logger) (v1.Im
 		return nil, err
 	}
 	return layeredImage(work, []layerSpec{
-		{"mixed-os", []entry{{src: rootfs, dst: ""}}},
+		// As slim Debian images ship: no package lists, no translations.
+		{"mixed-os", []entry{{src: rootfs, dst: "", skip: []string{"var/lib/apt/lists/", "usr/share/locale/"}}}},
 		{"mixed-python", []entry{{src: python, dst: ""}}},
 		{"mixed-node", []entry{{src: app, dst: "srv/web"}}},
 		goLayer("mixed-go", gobin),

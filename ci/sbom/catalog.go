@@ -75,7 +75,10 @@ func FromImage(ctx context.Context, img *image.Image, tool, version string) (*Re
 		scanCtx, scanErr = syft.SetContextLicenseScanner(ctx, cfg.Licenses)
 		close(scanner)
 	}()
-	err = simg.Read(ctx)
+	// Squashed-scope cataloging reads the image's squash (the top layer's);
+	// built eagerly, every lower layer's squash is another copy of the
+	// tree below it, held until the scan ends.
+	err = simg.Read(stereoimage.WithLazyLayerSquashes(ctx))
 	<-scanner
 	if err != nil {
 		return nil, fmt.Errorf("read image %s: %w", img.Input, err)
