@@ -104,6 +104,9 @@ func run(ctx context.Context, o config, log *slog.Logger) error {
 		case "mixed":
 			log.Info("building the mixed image")
 			img, err = mixedImage(ctx, root, o.work, log)
+			if err == nil {
+				err = writeLayout(filepath.Join(o.work, "mixed-oci"), img)
+			}
 			keep = 3 // all but the Go program, which the rebuild replaces
 		case "small":
 			img, err = smallImage(ctx, root)

@@ -144,3 +144,46 @@ func cacheFiles(t *testing.T, dir string) []string {
 	}
 	return files
 }
+
+// TestRebuiltImageUsesUncompressedLayers drops the compressed blobs after
+// the first scan: the rebuild still fetches no blob, since stereoscope is
+// handed the verified uncompressed layers themselves (nothing to gunzip).
+func TestRebuiltImageUsesUncompressedLayers(t *testing.T) {
+	counter := &blobCounter{layers: map[string]int{}}
+	layers, _ := demoImg.Layers()
+	for _, l := range layers {
+		d, _ := l.Digest()
+		counter.layers[d.String()] = 0
+	}
+	reg := registrytest.New(t, counter.wrap)
+	cfg, _ := demoImg.ConfigFile()
+	cfg = cfg.DeepCopy()
+	cfg.Config.Labels = map[string]string{"rebuilt": "yes"}
+	rebuilt, err := mutate.ConfigFile(demoImg, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.Push(t, "group/app:1.0", demoImg)
+	reg.Push(t, "group/app:1.1", rebuilt)
+	cacheDir := t.TempDir()
+	var got [][]string
+	for _, tag := range []string{"1.0", "1.1"} {
+		counter.reset()
+		o := options(t, reg.Host+"/group/app:"+tag)
+		o.Image.CacheDir = cacheDir
+		out, err := Run(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, keys(out.Report))
+		if err := os.RemoveAll(filepath.Join(projectCacheDir(cacheDir, "group/demo"), "blobs")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := counter.reset(); n != 0 {
+		t.Errorf("rebuilt image fetched %d layer blobs with only uncompressed layers cached, want 0", n)
+	}
+	if !slices.Equal(got[0], got[1]) || len(got[0]) == 0 {
+		t.Errorf("findings differ between the image and its rebuild:\n%v\n%v", got[0], got[1])
+	}
+}
