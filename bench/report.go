@@ -34,7 +34,11 @@ func (r *results) markdown() string {
 	}
 	fmt.Fprintf(&b, "\n\nMachine: %s. Command: `go run ./bench %s`. Medians of %d alternating runs per tool; ratio = vigil / peer (lower is better for vigil).\n\n", r.machine, r.command, r.reps)
 	for _, im := range r.images {
-		fmt.Fprintf(&b, "### %s image (`%s`, %.0f MB compressed, %d packages)\n\n", im.name, im.digest, im.compressedMB, len(im.vigilC))
+		pkgs := "" // known from the SBOM scenario only
+		if len(im.vigilC) > 0 {
+			pkgs = fmt.Sprintf(", %d packages", len(im.vigilC))
+		}
+		fmt.Fprintf(&b, "### %s image (`%s`, %.0f MB compressed%s)\n\n", im.name, im.digest, im.compressedMB, pkgs)
 		b.WriteString("| scenario | peer | vigil wall | peer wall | wall ratio | vigil peak RSS | peer peak RSS | RSS ratio | vigil CPU | peer CPU | target |\n")
 		b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 		for _, s := range im.scenarios {
