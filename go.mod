@@ -28,6 +28,13 @@ require (
 	gopkg.in/yaml.v3 v3.0.1
 )
 
+require github.com/gofrs/flock v0.13.0
+
+require (
+	github.com/KimMachineGun/automemlimit v1.0.2
+	github.com/pbnjay/memory v0.0.0-20210728143218-7b4eea64cf58 // indirect
+)
+
 require (
 	cel.dev/expr v0.25.2 // indirect
 	cloud.google.com/go v0.123.0 // indirect
