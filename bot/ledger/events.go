@@ -88,7 +88,7 @@ func NewEventID() string {
 
 // AppendEvents adds events to the history inside q's transaction: the same
 // transaction as the state change they record. An event without an id gets
-// a fresh one.
+// a fresh one; an event whose id is already recorded is not added again.
 func (l *Ledger) AppendEvents(ctx context.Context, q Querier, evs ...Event) error {
 	for _, e := range evs {
 		if e.ID == "" {
@@ -98,7 +98,7 @@ func (l *Ledger) AppendEvents(ctx context.Context, q Querier, evs ...Event) erro
 			return fmt.Errorf("record event %q: an event needs a time and a kind", e.Kind)
 		}
 		_, err := q.ExecContext(ctx, l.rebind(`INSERT INTO vigil_events (`+eventColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
 			e.ID, formatEventTime(e.At), string(e.Kind), e.Fingerprint, e.Group, e.ProjectID, e.ProjectPath, e.Tier,
 			int(e.Severity), formatTime(e.Due), e.Actor, e.Detail, formatTime(e.Expires), e.MR)
 		if err != nil {
@@ -106,6 +106,13 @@ func (l *Ledger) AppendEvents(ctx context.Context, q Querier, evs ...Event) erro
 		}
 	}
 	return nil
+}
+
+// ResolvedEvent is the event of a finding resolved at a time by a scan that
+// no longer listed it (or by the inventory retiring its asset).
+func ResolvedEvent(f Finding, by string, at time.Time) Event {
+	return Event{At: at, Kind: EventResolved, Fingerprint: f.Fingerprint, Group: f.Group,
+		ProjectID: f.ProjectID, ProjectPath: f.ProjectPath, Severity: f.Severity, Actor: by}
 }
 
 // RecordIssue writes an issue record and the events of its change in one
@@ -126,6 +133,15 @@ func (l *Ledger) RecordIssue(ctx context.Context, is Issue, evs ...Event) error 
 // the ledger holds no other row of (a merge request merged in GitLab).
 func (l *Ledger) RecordEvents(ctx context.Context, evs ...Event) error {
 	return l.Tx(ctx, func(tx *sql.Tx) error { return l.AppendEvents(ctx, tx, evs...) })
+}
+
+// HasEvent reports whether the history holds the event with this id.
+func (l *Ledger) HasEvent(ctx context.Context, id string) (bool, error) {
+	var n int
+	if err := l.db.QueryRowContext(ctx, l.rebind(`SELECT COUNT(*) FROM vigil_events WHERE id = ?`), id).Scan(&n); err != nil {
+		return false, fmt.Errorf("read history: %w", err)
+	}
+	return n > 0, nil
 }
 
 // Events streams the history in time order, every event before until (all
