@@ -24,19 +24,19 @@ const (
 	EventFixStateChanged EventKind = "finding.fix_state_changed"
 	EventResolved        EventKind = "finding.resolved" // a scan no longer saw it (Actor: the scan)
 
-	EventIssueOpened       EventKind = "issue.opened"
-	EventNearBreach        EventKind = "issue.near_breach"
-	EventBreached          EventKind = "issue.breached"
-	EventDueChanged        EventKind = "issue.due_changed"
-	EventClosedByBot       EventKind = "issue.closed_by_bot"
-	EventClosedByPerson    EventKind = "issue.closed_by_person"
-	EventReopened          EventKind = "issue.reopened"
-	EventExceptionGranted  EventKind = "exception.granted" // Detail: the exception kind; Expires: its end
-	EventExceptionRevoked  EventKind = "exception.revoked"
-	EventExceptionExpired  EventKind = "exception.expired"
-	EventPatchOpened       EventKind = "mr.opened" // Detail: "auto-merge" when auto-merge was set
-	EventPatchMerged       EventKind = "mr.merged"
-	EventPatchClosed       EventKind = "mr.closed" // Actor: vigil when the bot closed it
+	EventIssueOpened      EventKind = "issue.opened"
+	EventNearBreach       EventKind = "issue.near_breach"
+	EventBreached         EventKind = "issue.breached"
+	EventDueChanged       EventKind = "issue.due_changed"
+	EventClosedByBot      EventKind = "issue.closed_by_bot"
+	EventClosedByPerson   EventKind = "issue.closed_by_person"
+	EventReopened         EventKind = "issue.reopened"
+	EventExceptionGranted EventKind = "exception.granted" // Detail: the exception kind; Expires: its end
+	EventExceptionRevoked EventKind = "exception.revoked"
+	EventExceptionExpired EventKind = "exception.expired"
+	EventPatchOpened      EventKind = "mr.opened" // Detail: "auto-merge" when auto-merge was set
+	EventPatchMerged      EventKind = "mr.merged"
+	EventPatchClosed      EventKind = "mr.closed" // Actor: vigil when the bot closed it
 )
 
 // Actors that are not GitLab users.
