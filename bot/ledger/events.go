@@ -78,21 +78,23 @@ func formatEventTime(t time.Time) string {
 	return t.UTC().Format(eventTimeLayout)
 }
 
-// NewEventID returns a fresh event id: made by the application, so the
-// schema needs no sequence.
-func NewEventID() string {
-	var b [16]byte
+// NewEventID returns a fresh event id, made by the application so the
+// schema needs no sequence: the wall clock's nanoseconds (not the bot's
+// clock, which tests hold still), the event's place in its batch and random
+// bits. Events of one instant then keep the order they were written in.
+func NewEventID(n int) string {
+	var b [6]byte
 	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return fmt.Sprintf("%016x%04x%s", time.Now().UnixNano(), n&0xffff, hex.EncodeToString(b[:]))
 }
 
 // AppendEvents adds events to the history inside q's transaction: the same
 // transaction as the state change they record. An event without an id gets
 // a fresh one; an event whose id is already recorded is not added again.
 func (l *Ledger) AppendEvents(ctx context.Context, q Querier, evs ...Event) error {
-	for _, e := range evs {
+	for i, e := range evs {
 		if e.ID == "" {
-			e.ID = NewEventID()
+			e.ID = NewEventID(i)
 		}
 		if e.At.IsZero() || e.Kind == "" {
 			return fmt.Errorf("record event %q: an event needs a time and a kind", e.Kind)
