@@ -10,7 +10,8 @@ import (
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
-// FromLedger computes the read-out from a ledger's history, streamed.
+// FromLedger computes the read-out from a ledger's history, streamed from
+// its first event to Until (the state at Since needs what came before).
 func FromLedger(ctx context.Context, l *ledger.Ledger, opts Options) (*Readout, error) {
 	return Compute(l.Events(ctx, opts.Until), opts)
 }

@@ -12,14 +12,20 @@ const day = 24 * time.Hour
 
 // issueState is what the history has said of one issue group so far.
 type issueState struct {
-	projectID   int64
-	project     string
-	tier        string
-	due         time.Time
-	exception   findings.ExceptionKind
-	expires     time.Time
-	by          string
-	openInScope int // filled by finish
+	projectID int64
+	project   string
+	tier      string
+	due       time.Time
+	exception findings.ExceptionKind
+	expires   time.Time
+	by        string
+	// openInScope is filled by finish. cachedFor is the project inProject
+	// and row were worked out for: each was a lookup by path.
+	openInScope int
+	cachedFor   string
+	cached      bool
+	inProject   bool
+	row         *groupTally
 }
 
 // findingState is what the history has said of one finding so far.
@@ -139,13 +145,12 @@ func (c *counter) issueOf(e ledger.Event) *issueState {
 	}
 	if e.ProjectID != 0 {
 		is.projectID = e.ProjectID
-		if e.ProjectPath != "" {
-			c.projects[e.ProjectID] = e.ProjectPath
-		}
 	}
-	if e.ProjectPath != "" {
+	switch {
+	case e.ProjectPath != "" && e.ProjectPath != is.project:
 		is.project = e.ProjectPath
-	} else if is.project == "" {
+		c.projects[is.projectID] = e.ProjectPath // for events that name only the id
+	case is.project == "":
 		is.project = c.projects[is.projectID]
 	}
 	if e.Tier != "" {
@@ -223,7 +228,7 @@ func (c *counter) tally() {
 		if (c.filtersSeverity() && !c.sevs[ch.severity]) || !c.issueScoped(ch.f.issue) {
 			continue
 		}
-		g, w := &c.group(ch.f.issue.project).tally, c.week(ch.at)
+		g, w := &c.rowOf(ch.f.issue).tally, c.week(ch.at)
 		for _, t := range []*tally{&c.all, &c.bySev[ch.severity], g} {
 			if ch.fixed {
 				t.fix(ch.days, ch.due, ch.at)
@@ -284,7 +289,23 @@ func (c *counter) issueScoped(is *issueState) bool {
 	if c.o.Scope.Tier != "" && is.tier != c.o.Scope.Tier {
 		return false
 	}
-	return c.projectScoped(is.project)
+	c.cache(is)
+	return is.inProject
+}
+
+// rowOf is the per-group row an issue's findings count in.
+func (c *counter) rowOf(is *issueState) *groupTally {
+	c.cache(is)
+	return is.row
+}
+
+// cache works out once per project an issue is seen under whether it is in
+// scope and which row it counts in.
+func (c *counter) cache(is *issueState) {
+	if is.cached && is.cachedFor == is.project {
+		return
+	}
+	is.cached, is.cachedFor, is.inProject, is.row = true, is.project, c.projectScoped(is.project), c.group(is.project)
 }
 
 func (c *counter) projectScoped(project string) bool {

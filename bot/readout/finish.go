@@ -24,7 +24,7 @@ func (c *counter) finish() *Readout {
 		f.issue.openInScope++
 		open[f.severity]++
 		ages[f.severity][ageBucket(c.o.Until.Sub(f.detected))]++
-		g := c.group(f.issue.project)
+		g := c.rowOf(f.issue)
 		g.open++
 		p := projects[f.issue.project]
 		if p == nil {

@@ -127,7 +127,9 @@ type Exception struct {
 	Findings int `json:"findings"`
 }
 
-// Patches is the patch merge request funnel of the period.
+// Patches is the patch merge request funnel of the period. Merge requests
+// are scoped by project and severity; they carry no tier, so a tier does
+// not narrow them.
 type Patches struct {
 	Opened            int     `json:"opened"`
 	Merged            int     `json:"merged"`
