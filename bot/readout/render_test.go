@@ -15,6 +15,8 @@ import (
 // in TestScriptedFebruary.
 func TestEveryFormatCarriesTheNumbers(t *testing.T) {
 	r := february2026(t, scriptedLedger(t), Scope{})
+	// As TestCoverageFromInventory reads it: 1 of 4 assets scanned in 30 days.
+	r.Coverage = &Coverage{WindowDays: 30, Assets: 4, ScannedInWindow: 1, Ratio: 0.25, RunningUnscanned: 1}
 	render := func(f Format) string {
 		var b bytes.Buffer
 		if err := Render(&b, r, f); err != nil {
@@ -53,6 +55,7 @@ func TestEveryFormatCarriesTheNumbers(t *testing.T) {
 			"week/2026-02-02/new": "2", "week/2026-02-23/fixed": "1",
 			"exceptions//active": "2", "exceptions//expiring": "1",
 			"patches//opened": "3", "patches//merged": "3", "patches//auto_merged": "1", "patches//median_days_to_merge": "6",
+			"coverage//assets": "4", "coverage//ratio": "0.25", "coverage//running_unscanned": "1",
 			"group/acme/web/mttr_median_days": "36.25", "group/acme/api/past_due": "1", "top_project/acme/api/core/past_due": "1",
 		} {
 			if got[k] != v {
@@ -72,6 +75,7 @@ func TestEveryFormatCarriesTheNumbers(t *testing.T) {
 			"| beta/tools/cli | accepted-risk | alice | 2026-03-20 | 1 |",
 			"| 3 | 3 | 1 | 1 | 6.0 |",
 			"| acme/api | 2 | 1 | 2 | 1 | 100.0% | 7.2 | 7.2 |",
+			"| 4 | 1 | 25.0% | 1 |",
 		} {
 			if !strings.Contains(md, "\n"+line+"\n") {
 				t.Errorf("markdown has no line %q:\n%s", line, md)
@@ -88,7 +92,8 @@ func TestEveryFormatCarriesTheNumbers(t *testing.T) {
 			}
 		}
 		for _, row := range []string{"<tr><td>High</td><td>1</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td>2</td><td>2</td><td>50.0%</td>",
-			"<tr><td>acme/web</td><td>1</td><td>0</td><td>1</td><td>2</td><td>50.0%</td><td>36.2</td><td>46.0</td></tr>"} {
+			"<tr><td>acme/web</td><td>1</td><td>0</td><td>1</td><td>2</td><td>50.0%</td><td>36.2</td><td>46.0</td></tr>",
+			"<tbody><tr><td>4</td><td>1</td><td>25.0%</td><td>1</td></tr></tbody>"} {
 			if !strings.Contains(page, row) {
 				t.Errorf("html has no row %s", row)
 			}
