@@ -96,6 +96,7 @@ type counter struct {
 	all      tally
 	groups   map[string]*groupTally
 	weeks    []Week
+	monday   time.Time // of the first week
 	changes  []change
 	mrs      map[mrKey]*mrState
 	patches  Patches
@@ -111,9 +112,11 @@ func newCounter(o Options) *counter {
 			c.sevs[s] = true
 		}
 	}
-	for w := weekStart(o.Since); w.Before(o.Until); w = w.AddDate(0, 0, 7) {
+	c.monday = weekStart(o.Since)
+	for w := c.monday; w.Before(o.Until); w = w.AddDate(0, 0, 7) {
 		c.weeks = append(c.weeks, Week{Start: w})
 	}
+	c.weeks[0].Start = o.Since // a period starting mid-week starts its first week
 	return c
 }
 
@@ -219,7 +222,7 @@ func (f *findingState) dueDate() time.Time {
 func (c *counter) counts(t time.Time) bool { return !t.Before(c.o.Since) }
 
 func (c *counter) week(t time.Time) *Week {
-	return &c.weeks[int(t.Sub(c.weeks[0].Start)/(7*day))]
+	return &c.weeks[int(t.Sub(c.monday)/(7*day))]
 }
 
 // tally counts the period's detections and resolutions in scope.

@@ -43,7 +43,7 @@ type Readout struct {
 
 	Headline   Headline      `json:"headline"`
 	Severities []SeverityRow `json:"severities"` // Critical first; every severity, in scope
-	Weeks      []Week        `json:"weeks"`      // the period's weeks, Monday-based, oldest first
+	Weeks      []Week        `json:"weeks"`      // the period's weeks, from Monday (the first from Since), oldest first
 	Exceptions Exceptions    `json:"exceptions"`
 	Patches    Patches       `json:"patches"`
 	Coverage   *Coverage     `json:"coverage,omitempty"`

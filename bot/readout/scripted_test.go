@@ -197,10 +197,11 @@ func TestScriptedFebruary(t *testing.T) {
 		}
 	}
 
-	// Weeks start on Monday: Jan 26 (Feb 1 is a Sunday), Feb 02, 09, 16, 23.
+	// Weeks start on Monday, the first at Feb 01 (a Sunday, so a week of one
+	// day), then Feb 02, 09, 16, 23.
 	// Feb 02–08: new F9, F3; fixed F1. Feb 09–15: new F6; fixed F3.
 	// Feb 16–22: new F3 again; fixed F2. Feb 23–: new F7; fixed F9.
-	wantWeeks := []Week{{date("2026-01-26"), 0, 0}, {date("2026-02-02"), 2, 1}, {date("2026-02-09"), 1, 1},
+	wantWeeks := []Week{{date("2026-02-01"), 0, 0}, {date("2026-02-02"), 2, 1}, {date("2026-02-09"), 1, 1},
 		{date("2026-02-16"), 1, 1}, {date("2026-02-23"), 1, 1}}
 	if len(r.Weeks) != len(wantWeeks) {
 		t.Fatalf("weeks = %+v, want %+v", r.Weeks, wantWeeks)
