@@ -98,9 +98,13 @@ type counter struct {
 	weeks    []Week
 	monday   time.Time // of the first week
 	changes  []change
-	mrs      map[mrKey]*mrState
-	patches  Patches
-	merge    []float64
+	// issueSlab and findingSlab hand out states a block at a time: a
+	// history of a million events has hundreds of thousands of each.
+	issueSlab   []issueState
+	findingSlab []findingState
+	mrs         map[mrKey]*mrState
+	patches     Patches
+	merge       []float64
 }
 
 func newCounter(o Options) *counter {
@@ -118,6 +122,24 @@ func newCounter(o Options) *counter {
 	}
 	c.weeks[0].Start = o.Since // a period starting mid-week starts its first week
 	return c
+}
+
+const slabSize = 4096
+
+func (c *counter) newIssue() *issueState {
+	if len(c.issueSlab) == cap(c.issueSlab) {
+		c.issueSlab = make([]issueState, 0, slabSize)
+	}
+	c.issueSlab = c.issueSlab[:len(c.issueSlab)+1]
+	return &c.issueSlab[len(c.issueSlab)-1]
+}
+
+func (c *counter) newFinding() *findingState {
+	if len(c.findingSlab) == cap(c.findingSlab) {
+		c.findingSlab = make([]findingState, 0, slabSize)
+	}
+	c.findingSlab = c.findingSlab[:len(c.findingSlab)+1]
+	return &c.findingSlab[len(c.findingSlab)-1]
 }
 
 // weekStart is the Monday 00:00 UTC of t's week.
@@ -143,7 +165,7 @@ func (c *counter) add(e ledger.Event) {
 func (c *counter) issueOf(e ledger.Event) *issueState {
 	is := c.issues[e.Group]
 	if is == nil {
-		is = &issueState{}
+		is = c.newIssue()
 		c.issues[e.Group] = is
 	}
 	if e.ProjectID != 0 {
@@ -178,7 +200,8 @@ func (c *counter) issue(e ledger.Event) {
 func (c *counter) finding(e ledger.Event) {
 	f := c.findings[e.Fingerprint]
 	if f == nil {
-		f = &findingState{issue: c.issueOf(e), group: e.Group}
+		f = c.newFinding()
+		f.issue, f.group = c.issueOf(e), e.Group
 		c.findings[e.Fingerprint] = f
 	} else if f.group != e.Group || (e.ProjectPath != "" && e.ProjectPath != f.issue.project) {
 		f.issue, f.group = c.issueOf(e), e.Group
