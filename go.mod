@@ -9,6 +9,7 @@ require (
 	github.com/anchore/stereoscope v0.4.1
 	github.com/anchore/syft v1.57.0
 	github.com/glebarez/go-sqlite v1.23.0
+	github.com/go-analyze/charts v0.6.4
 	github.com/google/go-containerregistry v0.22.1
 	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/klauspost/compress v1.20.3
@@ -33,6 +34,12 @@ require github.com/gofrs/flock v0.13.0
 require (
 	github.com/KimMachineGun/automemlimit v1.0.2
 	github.com/pbnjay/memory v0.0.0-20210728143218-7b4eea64cf58 // indirect
+)
+
+require (
+	github.com/go-analyze/bulk v0.1.6 // indirect
+	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
+	golang.org/x/image v0.45.0 // indirect
 )
 
 require (

@@ -82,9 +82,11 @@ type Service struct {
 	mrNotes  *mrnote.Notes
 	receiver *webhook.Receiver
 	metrics  *metrics
-	locks    projectLocks
-	ready    atomic.Bool
-	close    sync.Once
+	// readoutCollector serves the read-out gauges (metrics.go).
+	readoutCollector *readoutCollector
+	locks            projectLocks
+	ready            atomic.Bool
+	close            sync.Once
 }
 
 // New opens the data file, migrates it and wires the service; nothing is
@@ -162,6 +164,8 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 		return err
 	}
 	s.metrics.reg.MustRegister(newStateCollector(s.ledger, s.queue, s.inbox))
+	s.readoutCollector = newReadoutCollector(s.ledger, s.now, s.cfg.ReadoutMetrics)
+	s.metrics.reg.MustRegister(s.readoutCollector)
 	return nil
 }
 
