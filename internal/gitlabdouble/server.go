@@ -54,7 +54,7 @@ type Server struct {
 
 // idCounters hands out instance-wide ids, as GitLab's database sequences do.
 type idCounters struct {
-	user, project, namespace, issue, note, label, mr, pipeline, job, hook, registry int
+	user, project, namespace, issue, note, label, mr, pipeline, job, hook, registry, upload int
 }
 
 func (c *idCounters) next(p *int) int { *p++; return *p }
@@ -206,6 +206,7 @@ func (s *Server) routes() {
 	s.mergeRequestRoutes()
 	s.repositoryRoutes()
 	s.controlRoutes()
+	s.uploadRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"})
 	})
