@@ -66,6 +66,8 @@ type Config struct {
 	// the bot lists its sources into the ledger every InventoryInterval.
 	InventoryFile     string        `yaml:"inventory_file"`
 	InventoryInterval time.Duration `yaml:"inventory_interval"`
+	// ReadoutConfig is the dashboard token and the read-out issue's schedule.
+	ReadoutConfig `yaml:",inline"`
 }
 
 // DefaultConfig is the configuration before any file, environment or flag.
@@ -89,6 +91,7 @@ func DefaultConfig() *Config {
 		LogLevel:          "info",
 		Patch:             true,
 		MergeRequests:     mr.Defaults(),
+		ReadoutConfig:     defaultReadoutConfig(),
 	}
 }
 
@@ -115,6 +118,9 @@ func (c *Config) Validate() error {
 		return errors.New("no data file: set --data or VIGIL_DATA")
 	case c.MaxBodyBytes <= 0 || c.MaxArtifactBytes <= 0:
 		return errors.New("size limits must be positive")
+	}
+	if err := c.ReadoutConfig.validate(); err != nil {
+		return err
 	}
 	for _, p := range c.TrackRefs {
 		if _, err := path.Match(p, ""); err != nil {
