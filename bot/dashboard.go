@@ -48,7 +48,7 @@ type dashChart struct {
 }
 
 type dashSeverity struct {
-	Name, Link, PastDueLink string
+	Name, Link, PastDueLink   string
 	Open, PastDue, New, Fixed int
 	Age                       [4]int
 	Compliance, MTTR          string
