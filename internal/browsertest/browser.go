@@ -143,3 +143,20 @@ func (b *Browser) Screenshot() []byte {
 	}
 	return png
 }
+
+// Follow runs a script that makes the page navigate (a form's submit, a
+// link's click) and waits for the page it leads to.
+func (b *Browser) Follow(script string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Evaluate[chromedp.Void](script))); err != nil {
+		b.t.Fatalf("follow %q: %v", script, err)
+	}
+}
+
+// Location is the URL of the page shown.
+func (b *Browser) Location() string {
+	b.t.Helper()
+	return Evaluate[string](b, `location.href`)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -40,6 +41,11 @@ func TestBrowserDrivesAPage(t *testing.T) {
 	b.Submit(`input[name="q"]`, "hello")
 	if got := b.Text("#out"); got != "got hello" {
 		t.Errorf("after submit: %q", got)
+	}
+	b.Navigate(srv.URL + "/")
+	b.Follow(`document.querySelector("input").value = "again"; document.querySelector("form").submit()`)
+	if got := b.Text("#out"); got != "got again" || !strings.HasSuffix(b.Location(), "/echo") {
+		t.Errorf("after a scripted submit: %q at %s", got, b.Location())
 	}
 	if png := b.Screenshot(); !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Errorf("screenshot is not a PNG: % x", png[:min(8, len(png))])
