@@ -24,19 +24,19 @@ const (
 	EventFixStateChanged EventKind = "finding.fix_state_changed"
 	EventResolved        EventKind = "finding.resolved" // a scan no longer saw it (Actor: the scan)
 
-	EventIssueOpened       EventKind = "issue.opened"
-	EventNearBreach        EventKind = "issue.near_breach"
-	EventBreached          EventKind = "issue.breached"
-	EventDueChanged        EventKind = "issue.due_changed"
-	EventClosedByBot       EventKind = "issue.closed_by_bot"
-	EventClosedByPerson    EventKind = "issue.closed_by_person"
-	EventReopened          EventKind = "issue.reopened"
-	EventExceptionGranted  EventKind = "exception.granted" // Detail: the exception kind; Expires: its end
-	EventExceptionRevoked  EventKind = "exception.revoked"
-	EventExceptionExpired  EventKind = "exception.expired"
-	EventPatchOpened       EventKind = "mr.opened" // Detail: "auto-merge" when auto-merge was set
-	EventPatchMerged       EventKind = "mr.merged"
-	EventPatchClosed       EventKind = "mr.closed" // Actor: vigil when the bot closed it
+	EventIssueOpened      EventKind = "issue.opened"
+	EventNearBreach       EventKind = "issue.near_breach"
+	EventBreached         EventKind = "issue.breached"
+	EventDueChanged       EventKind = "issue.due_changed"
+	EventClosedByBot      EventKind = "issue.closed_by_bot"
+	EventClosedByPerson   EventKind = "issue.closed_by_person"
+	EventReopened         EventKind = "issue.reopened"
+	EventExceptionGranted EventKind = "exception.granted" // Detail: the exception kind; Expires: its end
+	EventExceptionRevoked EventKind = "exception.revoked"
+	EventExceptionExpired EventKind = "exception.expired"
+	EventPatchOpened      EventKind = "mr.opened" // Detail: "auto-merge" when auto-merge was set
+	EventPatchMerged      EventKind = "mr.merged"
+	EventPatchClosed      EventKind = "mr.closed" // Actor: vigil when the bot closed it
 )
 
 // Actors that are not GitLab users.
@@ -78,27 +78,29 @@ func formatEventTime(t time.Time) string {
 	return t.UTC().Format(eventTimeLayout)
 }
 
-// NewEventID returns a fresh event id: made by the application, so the
-// schema needs no sequence.
-func NewEventID() string {
-	var b [16]byte
+// NewEventID returns a fresh event id, made by the application so the
+// schema needs no sequence: the wall clock's nanoseconds (not the bot's
+// clock, which tests hold still), the event's place in its batch and random
+// bits. Events of one instant then keep the order they were written in.
+func NewEventID(n int) string {
+	var b [6]byte
 	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return fmt.Sprintf("%016x%04x%s", time.Now().UnixNano(), n&0xffff, hex.EncodeToString(b[:]))
 }
 
 // AppendEvents adds events to the history inside q's transaction: the same
 // transaction as the state change they record. An event without an id gets
-// a fresh one.
+// a fresh one; an event whose id is already recorded is not added again.
 func (l *Ledger) AppendEvents(ctx context.Context, q Querier, evs ...Event) error {
-	for _, e := range evs {
+	for i, e := range evs {
 		if e.ID == "" {
-			e.ID = NewEventID()
+			e.ID = NewEventID(i)
 		}
 		if e.At.IsZero() || e.Kind == "" {
 			return fmt.Errorf("record event %q: an event needs a time and a kind", e.Kind)
 		}
 		_, err := q.ExecContext(ctx, l.rebind(`INSERT INTO vigil_events (`+eventColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
 			e.ID, formatEventTime(e.At), string(e.Kind), e.Fingerprint, e.Group, e.ProjectID, e.ProjectPath, e.Tier,
 			int(e.Severity), formatTime(e.Due), e.Actor, e.Detail, formatTime(e.Expires), e.MR)
 		if err != nil {
@@ -106,6 +108,13 @@ func (l *Ledger) AppendEvents(ctx context.Context, q Querier, evs ...Event) erro
 		}
 	}
 	return nil
+}
+
+// ResolvedEvent is the event of a finding resolved at a time by a scan that
+// no longer listed it (or by the inventory retiring its asset).
+func ResolvedEvent(f Finding, by string, at time.Time) Event {
+	return Event{At: at, Kind: EventResolved, Fingerprint: f.Fingerprint, Group: f.Group,
+		ProjectID: f.ProjectID, ProjectPath: f.ProjectPath, Severity: f.Severity, Actor: by}
 }
 
 // RecordIssue writes an issue record and the events of its change in one
@@ -126,6 +135,15 @@ func (l *Ledger) RecordIssue(ctx context.Context, is Issue, evs ...Event) error 
 // the ledger holds no other row of (a merge request merged in GitLab).
 func (l *Ledger) RecordEvents(ctx context.Context, evs ...Event) error {
 	return l.Tx(ctx, func(tx *sql.Tx) error { return l.AppendEvents(ctx, tx, evs...) })
+}
+
+// HasEvent reports whether the history holds the event with this id.
+func (l *Ledger) HasEvent(ctx context.Context, id string) (bool, error) {
+	var n int
+	if err := l.db.QueryRowContext(ctx, l.rebind(`SELECT COUNT(*) FROM vigil_events WHERE id = ?`), id).Scan(&n); err != nil {
+		return false, fmt.Errorf("read history: %w", err)
+	}
+	return n > 0, nil
 }
 
 // Events streams the history in time order, every event before until (all

@@ -54,6 +54,18 @@ type groupTally struct {
 	open, pastDue int
 }
 
+// change is a detection or a resolution in the period, counted when the
+// history is read to its end: an issue's tier is recorded after its
+// findings' detection, and a finding counts under its latest scope.
+type change struct {
+	f        *findingState
+	at       time.Time
+	severity findings.Severity
+	fixed    bool
+	days     float64   // time to remediate, when fixed
+	due      time.Time // due date at resolution
+}
+
 type mrKey struct {
 	project int64
 	iid     int64
@@ -77,6 +89,7 @@ type counter struct {
 	all      tally
 	groups   map[string]*groupTally
 	weeks    []Week
+	changes  []change
 	mrs      map[mrKey]*mrState
 	patches  Patches
 	merge    []float64
@@ -170,9 +183,8 @@ func (c *counter) finding(e ledger.Event) {
 			return
 		}
 		f.open, f.detected = true, e.At
-		if c.counts(e.At) && c.scoped(f) {
-			c.tallies(f, func(t *tally) { t.new++ })
-			c.week(e.At).New++
+		if c.counts(e.At) {
+			c.changes = append(c.changes, change{f: f, at: e.At, severity: f.severity})
 		}
 	case ledger.EventSeverityChanged:
 		f.severity = e.Severity
@@ -181,10 +193,9 @@ func (c *counter) finding(e ledger.Event) {
 			return
 		}
 		f.open = false
-		if c.counts(e.At) && c.scoped(f) {
-			ttr, due := e.At.Sub(f.detected).Hours()/24, f.dueDate()
-			c.tallies(f, func(t *tally) { t.fix(ttr, due, e.At) })
-			c.week(e.At).Fixed++
+		if c.counts(e.At) {
+			c.changes = append(c.changes, change{f: f, at: e.At, severity: f.severity, fixed: true,
+				days: e.At.Sub(f.detected).Hours() / 24, due: f.dueDate()})
 		}
 	}
 }
@@ -204,11 +215,26 @@ func (c *counter) week(t time.Time) *Week {
 	return &c.weeks[int(t.Sub(c.weeks[0].Start)/(7*day))]
 }
 
-// tallies applies fn to every tally a finding counts in.
-func (c *counter) tallies(f *findingState, fn func(*tally)) {
-	fn(&c.all)
-	fn(&c.bySev[f.severity])
-	fn(&c.group(f.issue.project).tally)
+// tally counts the period's detections and resolutions in scope.
+func (c *counter) tally() {
+	for _, ch := range c.changes {
+		if (c.filtersSeverity() && !c.sevs[ch.severity]) || !c.issueScoped(ch.f.issue) {
+			continue
+		}
+		g, w := &c.group(ch.f.issue.project).tally, c.week(ch.at)
+		for _, t := range []*tally{&c.all, &c.bySev[ch.severity], g} {
+			if ch.fixed {
+				t.fix(ch.days, ch.due, ch.at)
+			} else {
+				t.new++
+			}
+		}
+		if ch.fixed {
+			w.Fixed++
+		} else {
+			w.New++
+		}
+	}
 }
 
 func (c *counter) group(project string) *groupTally {

@@ -11,6 +11,7 @@ import (
 
 // finish turns the state at Until and the period's tallies into the read-out.
 func (c *counter) finish() *Readout {
+	c.tally()
 	r := &Readout{Since: c.o.Since, Until: c.o.Until, Scope: c.o.Scope, Weeks: c.weeks, Coverage: c.o.Coverage}
 	var open, pastDue [findings.Critical + 1]int
 	var ages [findings.Critical + 1][4]int
