@@ -47,7 +47,9 @@ type Server struct {
 	// scopedLabels makes "key::value" labels mutually exclusive, as in GitLab Premium and Ultimate.
 	scopedLabels bool
 	// registry is the container registry the registry API describes (see container_registry.go).
-	registry   registryState
+	registry registryState
+	// oauth is GitLab as an OAuth provider (see oauth.go).
+	oauth      oauthState
 	stop       context.Context
 	cancelStop context.CancelFunc
 }
@@ -207,6 +209,7 @@ func (s *Server) routes() {
 	s.repositoryRoutes()
 	s.controlRoutes()
 	s.uploadRoutes()
+	s.oauthRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"})
 	})
