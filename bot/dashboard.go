@@ -20,12 +20,15 @@ var dashboardFS embed.FS
 // value from outside (paths, names, ids) for its place in the page.
 var dashboardPages = template.Must(template.New("").ParseFS(dashboardFS, "dashboard.html.tmpl"))
 
-// dashboardRoutes serves GET /dashboard behind the read token, and its
-// sign-in and sign-out (dashboard_auth.go).
+// dashboardRoutes serves GET /dashboard behind the read token or a GitLab
+// sign-in, and its sign-in and sign-out (dashboard_auth.go,
+// dashboard_oauth.go).
 func (s *Service) dashboardRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /dashboard", s.dashboardAuth(s.serveDashboard))
 	mux.HandleFunc("POST /dashboard/sign-in", s.signIn)
 	mux.HandleFunc("POST /dashboard/sign-out", s.signOut)
+	mux.HandleFunc("GET /dashboard/oauth", s.oauthStart)
+	mux.HandleFunc("GET /dashboard/oauth/callback", s.oauthCallback)
 }
 
 // dashboardView is what the dashboard page shows.

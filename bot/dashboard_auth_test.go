@@ -39,9 +39,11 @@ func TestDashboardNeedsTheReadToken(t *testing.T) {
 		t.Fatalf("no token: %d %q; want 401 with the sign-in form and no numbers", rec.Code, rec.Body.String())
 	}
 	for name, set := range map[string]func(*http.Request){
-		"wrong bearer":   func(r *http.Request) { r.Header.Set("Authorization", "Bearer nope") },
-		"API token":      func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+apiToken) },
-		"forged cookie":  func(r *http.Request) { r.AddCookie(&http.Cookie{Name: dashboardCookie, Value: "99999999999.00ff"}) },
+		"wrong bearer": func(r *http.Request) { r.Header.Set("Authorization", "Bearer nope") },
+		"API token":    func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+apiToken) },
+		"forged cookie": func(r *http.Request) {
+			r.AddCookie(&http.Cookie{Name: dashboardCookie, Value: "99999999999.token.00ff"})
+		},
 		"token cookie":   func(r *http.Request) { r.AddCookie(&http.Cookie{Name: dashboardCookie, Value: dashboardToken}) },
 		"expired cookie": func(r *http.Request) { r.AddCookie(&http.Cookie{Name: dashboardCookie, Value: expiredSession(s)}) },
 	} {
@@ -83,16 +85,59 @@ func TestDashboardNeedsTheReadToken(t *testing.T) {
 
 func expiredSession(s *Service) string {
 	exp := "1000000000" // 2001
-	return exp + "." + sessionMAC(s.cfg.DashboardToken, exp)
+	return exp + "." + tokenHolder + "." + s.sessionMAC(exp, tokenHolder)
 }
 
 // Without a configured token the dashboard is off, not open.
 func TestDashboardOffWithoutToken(t *testing.T) {
 	w := newWorld(t)
 	w.start(nil)
-	for _, r := range []*http.Request{httptest.NewRequest(http.MethodGet, "/dashboard", nil), signInForm("", "")} {
+	for _, r := range []*http.Request{httptest.NewRequest(http.MethodGet, "/dashboard", nil), signInForm("", ""), httptest.NewRequest(http.MethodGet, "/dashboard/oauth", nil)} {
 		if rec := serve(w.bot, r); rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "VIGIL_DASHBOARD_TOKEN") {
 			t.Errorf("%s %s: %d %q; want 403 naming VIGIL_DASHBOARD_TOKEN", r.Method, r.URL, rec.Code, rec.Body.String())
 		}
+	}
+}
+
+// A callback the bot did not start, or one GitLab answered with an error,
+// signs no one in.
+func TestDashboardOAuthCallbackRefusals(t *testing.T) {
+	w := newWorld(t)
+	cfg := w.config()
+	cfg.DashboardOAuthID, cfg.DashboardOAuthSecret = w.gl.AddOAuthApplication("http://example.com/dashboard/oauth/callback")
+	cfg.DashboardProject = "group/app"
+	w.start(cfg)
+	sessions := func(rec *httptest.ResponseRecorder) int {
+		n := 0
+		for _, c := range rec.Result().Cookies() {
+			if c.Name == dashboardCookie && c.MaxAge >= 0 {
+				n++
+			}
+		}
+		return n
+	}
+	rec := serve(w.bot, httptest.NewRequest(http.MethodGet, "/dashboard/oauth/callback?state=abc&code=def", nil))
+	if rec.Code != http.StatusBadRequest || sessions(rec) != 0 || !strings.Contains(rec.Body.String(), "try again") {
+		t.Errorf("unstarted callback: %d, %d sessions", rec.Code, sessions(rec))
+	}
+	start := serve(w.bot, httptest.NewRequest(http.MethodGet, "/dashboard/oauth?next=/dashboard%3Ftier%3Dprod", nil))
+	loc := start.Header().Get("Location")
+	if start.Code != http.StatusFound || !strings.HasPrefix(loc, w.gl.URL()+"/oauth/authorize?") || !strings.Contains(loc, "code_challenge_method=S256") {
+		t.Fatalf("start: %d to %s", start.Code, loc)
+	}
+	state := strings.Split(start.Result().Cookies()[0].Value, ".")[0]
+	r := httptest.NewRequest(http.MethodGet, "/dashboard/oauth/callback?state="+state+"&error=access_denied", nil)
+	r.AddCookie(start.Result().Cookies()[0])
+	if rec := serve(w.bot, r); rec.Code != http.StatusUnauthorized || sessions(rec) != 0 || !strings.Contains(rec.Body.String(), "access_denied") {
+		t.Errorf("denied at GitLab: %d, %d sessions, %q", rec.Code, sessions(rec), rec.Body.String())
+	}
+	r = httptest.NewRequest(http.MethodGet, "/dashboard/oauth/callback?state="+state+"&code=forged", nil)
+	r.AddCookie(start.Result().Cookies()[0])
+	if rec := serve(w.bot, r); rec.Code != http.StatusUnauthorized || sessions(rec) != 0 {
+		t.Errorf("forged code: %d, %d sessions", rec.Code, sessions(rec))
+	}
+	cfg.DashboardOAuthSecret = ""
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "VIGIL_DASHBOARD_OAUTH_SECRET") {
+		t.Errorf("OAuth without a secret: %v", err)
 	}
 }

@@ -20,6 +20,16 @@ type ReadoutConfig struct {
 	// header or through its sign-in page (from the environment only).
 	// Empty leaves the dashboard off.
 	DashboardToken string `yaml:"-"`
+	// DashboardOAuthID and DashboardOAuthSecret are a GitLab OAuth
+	// application's (scope read_user, callback
+	// https://<bot>/dashboard/oauth/callback): with them the sign-in page
+	// offers "Sign in with GitLab" to members of DashboardProject.
+	DashboardOAuthID     string `yaml:"dashboard_oauth_client_id"`
+	DashboardOAuthSecret string `yaml:"-"`
+	// DashboardProject is the project (path or id) whose members with the
+	// Reporter role or more may sign in with GitLab; empty means
+	// ReadoutProject.
+	DashboardProject string `yaml:"dashboard_project"`
 	// ReadoutProject is the VM team's project (path or id) where the bot
 	// posts each period's read-out issue; empty posts none.
 	ReadoutProject string `yaml:"readout_project"`
@@ -38,6 +48,9 @@ func defaultReadoutConfig() ReadoutConfig {
 }
 
 func (c *ReadoutConfig) validate() error {
+	if c.DashboardOAuthID != "" && (c.DashboardOAuthSecret == "" || c.dashboardProject() == "") {
+		return errors.New("GitLab sign-in to the dashboard needs the application's secret (VIGIL_DASHBOARD_OAUTH_SECRET) and the project whose members may sign in (--dashboard-project)")
+	}
 	if c.ReadoutProject == "" {
 		return nil
 	}
@@ -57,4 +70,12 @@ func (c *ReadoutConfig) validate() error {
 		return errors.New("readout check interval must be positive when a readout project is set")
 	}
 	return nil
+}
+
+// dashboardProject is the project whose members may sign in with GitLab.
+func (c *ReadoutConfig) dashboardProject() string {
+	if c.DashboardProject != "" {
+		return c.DashboardProject
+	}
+	return c.ReadoutProject
 }

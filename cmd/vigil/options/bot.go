@@ -45,6 +45,9 @@ var botEnv = []EnvBinding{
 	{"inventory", []string{"VIGIL_INVENTORY"}},
 	{"inventory-interval", []string{"VIGIL_INVENTORY_INTERVAL"}},
 	{"dashboard-token", []string{"VIGIL_DASHBOARD_TOKEN"}},
+	{"dashboard-oauth-client-id", []string{"VIGIL_DASHBOARD_OAUTH_CLIENT_ID"}},
+	{"dashboard-oauth-secret", []string{"VIGIL_DASHBOARD_OAUTH_SECRET"}},
+	{"dashboard-project", []string{"VIGIL_DASHBOARD_PROJECT"}},
 	{"readout-project", []string{"VIGIL_READOUT_PROJECT"}},
 	{"readout-period", []string{"VIGIL_READOUT_PERIOD"}},
 	{"readout-day", []string{"VIGIL_READOUT_DAY"}},
@@ -94,6 +97,9 @@ func (b *Bot) AddFlags(fs *pflag.FlagSet) {
 // schedule.
 func addReadoutFlags(fs *pflag.FlagSet, c *bot.ReadoutConfig) {
 	fs.StringVar(&c.DashboardToken, "dashboard-token", c.DashboardToken, envHelp("read token GET /dashboard requires (bearer header, or its sign-in page sets a cookie); empty leaves the dashboard off; prefer the environment", "VIGIL_DASHBOARD_TOKEN"))
+	fs.StringVar(&c.DashboardOAuthID, "dashboard-oauth-client-id", c.DashboardOAuthID, envHelp("a GitLab OAuth application's id (scope read_user, callback https://BOT/dashboard/oauth/callback): the dashboard's sign-in offers GitLab to members of --dashboard-project", "VIGIL_DASHBOARD_OAUTH_CLIENT_ID"))
+	fs.StringVar(&c.DashboardOAuthSecret, "dashboard-oauth-secret", c.DashboardOAuthSecret, envHelp("that application's secret; prefer the environment", "VIGIL_DASHBOARD_OAUTH_SECRET"))
+	fs.StringVar(&c.DashboardProject, "dashboard-project", c.DashboardProject, envHelp("project (path or id) whose members with Reporter or more may sign in to the dashboard with GitLab; empty means --readout-project", "VIGIL_DASHBOARD_PROJECT"))
 	fs.StringVar(&c.ReadoutProject, "readout-project", c.ReadoutProject, envHelp("the VM team's project (path or id) where each period's read-out issue is posted, charts attached; empty posts none", "VIGIL_READOUT_PROJECT"))
 	fs.StringVar(&c.ReadoutPeriod, "readout-period", c.ReadoutPeriod, envHelp("monthly or weekly: the period one read-out issue covers", "VIGIL_READOUT_PERIOD"))
 	fs.IntVar(&c.ReadoutDay, "readout-day", c.ReadoutDay, envHelp("when a read-out is posted: day of the month (1-28) after a monthly period, weekday (1 Monday … 7 Sunday) after a weekly one", "VIGIL_READOUT_DAY"))
