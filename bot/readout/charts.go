@@ -2,6 +2,8 @@ package readout
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 
 	"github.com/go-analyze/charts"
 )
@@ -47,23 +49,33 @@ func Charts(r *Readout) ([]Chart, error) {
 	for _, s := range r.Severities {
 		sevs = append(sevs, s.Severity.String())
 		open, pastDue = append(open, float64(s.Open)), append(pastDue, float64(s.PastDue))
-		mean, median, p90 = append(mean, s.MTTR.MeanDays), append(median, s.MTTR.MedianDays), append(p90, s.MTTR.P90Days)
-		compliance = append(compliance, 100*s.Compliance.Ratio)
+		// No finding fixed, or none with a due date: no bar rather than a zero.
+		m, md, p, c := charts.GetNullValue(), charts.GetNullValue(), charts.GetNullValue(), charts.GetNullValue()
+		if s.MTTR.Count > 0 {
+			m, md, p = s.MTTR.MeanDays, s.MTTR.MedianDays, s.MTTR.P90Days
+		}
+		if s.Compliance.Resolved > 0 {
+			c = 100 * s.Compliance.Ratio
+		}
+		mean, median, p90, compliance = append(mean, m), append(median, md), append(p90, p), append(compliance, c)
 	}
 	specs := []struct {
 		name, title string
 		labels      []string
 		series      []string
 		values      [][]float64
+		axis        charts.ValueAxisOption
 	}{
-		{ChartNewVsFixed, chartTitles[0][1], weeks, []string{"New", "Fixed"}, [][]float64{news, fixed}},
-		{ChartOpenBySeverity, chartTitles[1][1], sevs, []string{"Open", "Past due"}, [][]float64{open, pastDue}},
-		{ChartMTTR, chartTitles[2][1], sevs, []string{"Mean", "Median", "P90"}, [][]float64{mean, median, p90}},
-		{ChartCompliance, chartTitles[3][1], sevs, []string{"Within SLA"}, [][]float64{compliance}},
+		{ChartNewVsFixed, chartTitles[0][1], weeks, []string{"New", "Fixed"}, [][]float64{news, fixed}, countAxis()},
+		{ChartOpenBySeverity, chartTitles[1][1], sevs, []string{"Open", "Past due"}, [][]float64{open, pastDue}, countAxis()},
+		{ChartMTTR, chartTitles[2][1], sevs, []string{"Mean", "Median", "P90"}, [][]float64{mean, median, p90},
+			charts.ValueAxisOption{Min: charts.Ptr(0.0), ValueFormatter: decimal}},
+		{ChartCompliance, chartTitles[3][1], sevs, []string{"Within SLA"}, [][]float64{compliance},
+			charts.ValueAxisOption{Min: charts.Ptr(0.0), Max: charts.Ptr(100.0), LabelCount: 6, ValueFormatter: decimal}},
 	}
 	out := make([]Chart, 0, len(specs))
 	for _, s := range specs {
-		svg, err := barChart(s.title, s.labels, s.series, s.values)
+		svg, err := barChart(s.title, s.labels, s.series, s.values, s.axis)
 		if err != nil {
 			return nil, fmt.Errorf("render chart %s: %w", s.name, err)
 		}
@@ -86,7 +98,15 @@ func ChartSVG(r *Readout, name string) ([]byte, error) {
 	return nil, fmt.Errorf("no chart named %q", name)
 }
 
-func barChart(title string, labels, series []string, values [][]float64) ([]byte, error) {
+// countAxis is a value axis of whole numbers from zero.
+func countAxis() charts.ValueAxisOption {
+	return charts.ValueAxisOption{Min: charts.Ptr(0.0), Unit: 1, ValueFormatter: decimal}
+}
+
+// decimal prints a value with at most one decimal, none when whole.
+func decimal(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
+
+func barChart(title string, labels, series []string, values [][]float64, axis charts.ValueAxisOption) ([]byte, error) {
 	if len(labels) == 0 {
 		labels = []string{"none"}
 		for i := range values {
@@ -96,11 +116,16 @@ func barChart(title string, labels, series []string, values [][]float64) ([]byte
 	opt := charts.NewBarChartOptionWithData(values)
 	opt.Title = charts.TitleOption{Text: title}
 	opt.CategoryAxis.Labels = labels
+	opt.CategoryAxis.LabelFontStyle = charts.FontStyle{FontSize: 11}
 	if len(labels) > 8 {
 		opt.CategoryAxis.LabelRotation = -0.6
 	}
 	opt.Legend = charts.LegendOption{SeriesNames: series, Offset: charts.OffsetRight}
 	opt.Padding = charts.NewBoxEqual(16)
+	opt.ValueAxis = []charts.ValueAxisOption{axis}
+	for i := range opt.SeriesList {
+		opt.SeriesList[i].Label = charts.SeriesLabel{Show: charts.Ptr(len(labels) <= 8), ValueFormatter: decimal}
+	}
 	p := charts.NewPainter(charts.PainterOptions{OutputFormat: charts.ChartOutputSVG, Width: chartWidth, Height: chartHeight})
 	if err := p.BarChart(opt); err != nil {
 		return nil, err

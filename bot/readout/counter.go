@@ -25,6 +25,7 @@ type issueState struct {
 // findingState is what the history has said of one finding so far.
 type findingState struct {
 	issue    *issueState
+	group    string
 	severity findings.Severity
 	detected time.Time
 	due      time.Time
@@ -169,10 +170,11 @@ func (c *counter) issue(e ledger.Event) {
 func (c *counter) finding(e ledger.Event) {
 	f := c.findings[e.Fingerprint]
 	if f == nil {
-		f = &findingState{}
+		f = &findingState{issue: c.issueOf(e), group: e.Group}
 		c.findings[e.Fingerprint] = f
+	} else if f.group != e.Group || (e.ProjectPath != "" && e.ProjectPath != f.issue.project) {
+		f.issue, f.group = c.issueOf(e), e.Group
 	}
-	f.issue = c.issueOf(e)
 	if !e.Due.IsZero() {
 		f.due = e.Due
 	}

@@ -77,6 +77,7 @@ var funcs = map[string]any{
 	"week":    func(t time.Time) string { return t.UTC().Format("Jan 02") },
 	"last":    func(t time.Time) string { return t.UTC().Add(-time.Nanosecond).Format(time.DateOnly) },
 	"md":      markdown.Inline,
+	"url":     urlEscaper.Replace,
 	"scope":   scopeText,
 	"buckets": func() []string { return AgeBuckets },
 	"mulf":    func(r float64) float64 { return 100 * r },
@@ -174,6 +175,10 @@ func RenderCSV(w io.Writer, r *Readout) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// urlEscaper keeps an image URL one Markdown link target: nothing in it can
+// end the link or the line.
+var urlEscaper = strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "\n", "%0A", "\r", "%0D", "`", "%60")
 
 func pct(c Compliance) string {
 	if c.Resolved == 0 {
