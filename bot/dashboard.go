@@ -7,11 +7,16 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/readout"
 	"gitlab.com/vigil-vm/vigil/bot/sla"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
+
+// dashboardCoverageWindow is how recent a scan must be for an inventoried
+// asset to count as covered: vigil report's default.
+const dashboardCoverageWindow = 30 * 24 * time.Hour
 
 //go:embed dashboard.html.tmpl
 var dashboardFS embed.FS
@@ -41,6 +46,19 @@ type dashboardView struct {
 	Charts                  []dashChart
 	Severities              []dashSeverity
 	Top                     []dashRanked
+	GroupRows               []dashGroup
+	Exceptions              []dashException
+}
+
+type dashGroup struct {
+	Path, Link, PastDueLink   string
+	Open, PastDue, New, Fixed int
+	Compliance, MTTR          string
+}
+
+type dashException struct {
+	Project, Kind, By, Expires, Link string
+	Findings                         int
 }
 
 type dashNumber struct{ ID, Label, Value, Link string }
@@ -71,7 +89,13 @@ func (s *Service) serveDashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	ro, err := readout.FromLedger(ctx, s.ledger, readout.Options{Since: f.Since, Until: f.Until, Scope: f.scope()})
+	opts := readout.Options{Since: f.Since, Until: f.Until, Scope: f.scope()}
+	if opts.Coverage, err = readout.CoverageFrom(ctx, s.ledger, f.Tier, dashboardCoverageWindow, f.Until); err != nil {
+		s.log.Error("compute dashboard coverage", "err", err)
+		http.Error(w, "ledger unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	ro, err := readout.FromLedger(ctx, s.ledger, opts)
 	if err != nil {
 		s.log.Error("compute dashboard", "err", err)
 		http.Error(w, "ledger unavailable", http.StatusServiceUnavailable)
@@ -144,6 +168,28 @@ func (s *Service) fillDashboard(v *dashboardView, ro *readout.Readout, q issueSe
 			Compliance: percent(row.Compliance),
 			MTTR:       fmt.Sprintf("%s / %s / %s", days(row.MTTR.MeanDays, row.MTTR.Count), days(row.MTTR.MedianDays, row.MTTR.Count), days(row.MTTR.P90Days, row.MTTR.Count)),
 		})
+	}
+	if c := ro.Coverage; c != nil {
+		v.Numbers = append(v.Numbers, dashNumber{"coverage", fmt.Sprintf("assets scanned within %d days (%d of %d; %d running never scanned)", c.WindowDays, c.ScannedInWindow, c.Assets, c.RunningUnscanned),
+			strconv.FormatFloat(100*c.Ratio, 'f', 0, 64) + "%", q.issues("opened")})
+	}
+	for _, g := range ro.Groups {
+		gq := q.in(g.Group, false)
+		v.GroupRows = append(v.GroupRows, dashGroup{Path: g.Group, Link: gq.issues("opened"), PastDueLink: gq.issues("opened", l.Breached),
+			Open: g.Open, PastDue: g.PastDue, New: g.New, Fixed: g.Fixed, Compliance: percent(g.Compliance),
+			MTTR: fmt.Sprintf("%s / %s", days(g.MTTR.MedianDays, g.MTTR.Count), days(g.MTTR.P90Days, g.MTTR.Count))})
+	}
+	for _, e := range ro.Exceptions.List {
+		exp := "never"
+		if !e.Expires.IsZero() {
+			exp = e.Expires.Format(time.DateOnly)
+		}
+		label := l.AcceptedRisk
+		if e.Kind == findings.FalsePositive {
+			label = l.FalsePositive
+		}
+		v.Exceptions = append(v.Exceptions, dashException{Project: e.Project, Kind: string(e.Kind), By: e.By, Expires: exp,
+			Link: q.in(e.Project, true).issues("all", label), Findings: e.Findings})
 	}
 	for _, g := range ro.TopGroups {
 		v.Top = append(v.Top, dashRanked{"group", g.Path, q.in(g.Path, false).issues("opened", l.Breached), g.PastDue, g.Open})

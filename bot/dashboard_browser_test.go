@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,11 +47,15 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 	}
 	all := countOpen(script, until, func(scriptedFinding) bool { return true })
-	if dir := os.Getenv("VIGIL_DASHBOARD_SHOT"); dir != "" {
-		os.WriteFile(dir, b.Screenshot(), 0o644)
-	}
 	if got := number(t, b, "open"); got != all {
 		t.Errorf("open = %d, want %d from the script", got, all)
+	}
+
+	if n, text := b.Count("#exceptions tbody tr"), b.Text("#exceptions tbody"); n != 1 || !strings.Contains(text, "ops/infra") || !strings.Contains(text, "alice") {
+		t.Errorf("exceptions table: %d rows %q; want the script's accepted risk in ops/infra", n, text)
+	}
+	if n := b.Count("#groups tbody tr"); n != 3 {
+		t.Errorf("by-group table: %d rows, want acme, acme/web and ops", n)
 	}
 
 	// The severity filter, through the form as a person uses it.
