@@ -15,7 +15,8 @@ import (
 )
 
 // dashboardCoverageWindow is how recent a scan must be for an inventoried
-// asset to count as covered: vigil report's default.
+// asset to count as covered on the dashboard and in the read-out issue:
+// vigil report's default.
 const dashboardCoverageWindow = 30 * 24 * time.Hour
 
 //go:embed dashboard.html.tmpl

@@ -79,7 +79,11 @@ func (s *Service) findReadoutIssue(ctx context.Context, projectID int64, title s
 // history, uploads its charts and opens the issue that shows them with the
 // numbers, linking the previous read-out.
 func (s *Service) createReadoutIssue(ctx context.Context, projectID int64, p readoutPeriod) (*gitlab.Issue, error) {
-	ro, err := readout.FromLedger(ctx, s.ledger, readout.Options{Since: p.Start, Until: p.End})
+	coverage, err := readout.CoverageFrom(ctx, s.ledger, "", dashboardCoverageWindow, p.End)
+	if err != nil {
+		return nil, err
+	}
+	ro, err := readout.FromLedger(ctx, s.ledger, readout.Options{Since: p.Start, Until: p.End, Coverage: coverage})
 	if err != nil {
 		return nil, fmt.Errorf("compute the read-out of %s: %w", p.Key(), err)
 	}
