@@ -58,6 +58,8 @@ type Config struct {
 	// their keys stay for deduplication.
 	DeliveryRetention time.Duration `yaml:"delivery_retention"`
 	LogLevel          string        `yaml:"log_level"`
+	// ReadoutMetrics shapes the read-out gauges on /metrics.
+	ReadoutMetrics ReadoutMetrics `yaml:"readout_metrics"`
 	// Patch opens merge requests for findings with a known fix, with the
 	// merge-request policy in MergeRequests (not from the file).
 	Patch         bool       `yaml:"patch"`
@@ -82,6 +84,7 @@ func DefaultConfig() *Config {
 		Workers:           4,
 		MaxAttempts:       10,
 		SweepInterval:     time.Hour,
+		ReadoutMetrics:    DefaultReadoutMetrics(),
 		InventoryInterval: time.Hour,
 		PollInterval:      time.Second,
 		ShutdownTimeout:   30 * time.Second,
@@ -118,6 +121,8 @@ func (c *Config) Validate() error {
 		return errors.New("no data file: set --data or VIGIL_DATA")
 	case c.MaxBodyBytes <= 0 || c.MaxArtifactBytes <= 0:
 		return errors.New("size limits must be positive")
+	case c.ReadoutMetrics.GroupDepth < 1 || c.ReadoutMetrics.Window <= 0 || c.ReadoutMetrics.Interval < 0:
+		return errors.New("readout metrics: group depth must be at least 1 and the window positive (--metrics-group-depth, --metrics-window)")
 	}
 	if err := c.ReadoutConfig.validate(); err != nil {
 		return err

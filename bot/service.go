@@ -83,9 +83,11 @@ type Service struct {
 	receiver *webhook.Receiver
 	metrics  *metrics
 	policies *sla.Config // the dashboard links with the default policy's labels
-	locks    projectLocks
-	ready    atomic.Bool
-	close    sync.Once
+	// readoutCollector serves the read-out gauges (metrics.go).
+	readoutCollector *readoutCollector
+	locks            projectLocks
+	ready            atomic.Bool
+	close            sync.Once
 }
 
 // New opens the data file, migrates it and wires the service; nothing is
@@ -167,6 +169,8 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 		return err
 	}
 	s.metrics.reg.MustRegister(newStateCollector(s.ledger, s.queue, s.inbox))
+	s.readoutCollector = newReadoutCollector(s.ledger, s.now, s.cfg.ReadoutMetrics)
+	s.metrics.reg.MustRegister(s.readoutCollector)
 	return nil
 }
 

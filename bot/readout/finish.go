@@ -16,6 +16,7 @@ func (c *counter) finish() *Readout {
 	var open, pastDue [findings.Critical + 1]int
 	var ages [findings.Critical + 1][4]int
 	projects := map[string]*Ranked{}
+	tiers := map[string]*TierRow{}
 	for _, f := range c.findings {
 		if !f.open || !c.scoped(f) {
 			continue
@@ -30,11 +31,18 @@ func (c *counter) finish() *Readout {
 			p = &Ranked{Path: f.issue.project}
 			projects[f.issue.project] = p
 		}
+		tr := tiers[f.issue.tier]
+		if tr == nil {
+			tr = &TierRow{Tier: f.issue.tier}
+			tiers[f.issue.tier] = tr
+		}
 		p.Open++
+		tr.Open++
 		if c.pastDue(f) {
 			pastDue[f.severity]++
 			g.pastDue++
 			p.PastDue++
+			tr.PastDue++
 		}
 	}
 	for _, s := range findings.Severities() {
@@ -54,6 +62,10 @@ func (c *counter) finish() *Readout {
 	r.Patches.MedianDaysToMerge = stats(c.merge).MedianDays
 	r.Groups, r.TopGroups = c.groupRows()
 	r.TopProjects = top(projects, c.o.Top)
+	for _, tr := range tiers {
+		r.Tiers = append(r.Tiers, *tr)
+	}
+	slices.SortFunc(r.Tiers, func(a, b TierRow) int { return cmp.Compare(a.Tier, b.Tier) })
 	return r
 }
 

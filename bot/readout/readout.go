@@ -48,6 +48,9 @@ type Readout struct {
 	Patches    Patches       `json:"patches"`
 	Coverage   *Coverage     `json:"coverage,omitempty"`
 	Groups     []GroupRow    `json:"groups"` // per-group table, by path
+	// Tiers is open and past-due findings at Until by inventory tier ("":
+	// no tier known), by name.
+	Tiers []TierRow `json:"tiers"`
 	// TopGroups and TopProjects rank by past-due findings at Until, most
 	// first; those without any are left out.
 	TopGroups   []Ranked `json:"top_groups"`
@@ -153,6 +156,13 @@ type GroupRow struct {
 	Fixed      int        `json:"fixed"`
 	Compliance Compliance `json:"compliance"`
 	MTTR       Stats      `json:"mttr"`
+}
+
+// TierRow is one tier's open and past-due findings at Until.
+type TierRow struct {
+	Tier    string `json:"tier"`
+	Open    int    `json:"open"`
+	PastDue int    `json:"past_due"`
 }
 
 // Ranked is a group or project and its past-due findings.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -240,6 +241,11 @@ func TestScriptedFebruary(t *testing.T) {
 		if r.Groups[i] != w {
 			t.Errorf("group %d\n got %+v\nwant %+v", i, r.Groups[i], w)
 		}
+	}
+	// Tiers: F7 in production; F5, F6 in staging; F3, F4 (acme/api) in none, F4 past due.
+	wantTiers := []TierRow{{"", 2, 1}, {"production", 1, 0}, {"staging", 2, 0}}
+	if !slices.Equal(r.Tiers, wantTiers) {
+		t.Errorf("tiers = %+v, want %+v", r.Tiers, wantTiers)
 	}
 	if len(r.TopGroups) != 1 || r.TopGroups[0] != (Ranked{"acme/api", 1, 2}) ||
 		len(r.TopProjects) != 1 || r.TopProjects[0] != (Ranked{"acme/api/core", 1, 2}) {

@@ -90,6 +90,9 @@ func (b *Bot) AddFlags(fs *pflag.FlagSet) {
 	AddMergeRequestFlags(fs, &c.MergeRequests)
 	fs.StringVar(&c.InventoryFile, "inventory", c.InventoryFile, envHelp("inventory config (as for vigil inventory): list its registries and clusters into the ledger periodically", "VIGIL_INVENTORY"))
 	fs.DurationVar(&c.InventoryInterval, "inventory-interval", c.InventoryInterval, envHelp("how often the inventory runs; 0 disables it", "VIGIL_INVENTORY_INTERVAL"))
+	fs.IntVar(&c.ReadoutMetrics.GroupDepth, "metrics-group-depth", c.ReadoutMetrics.GroupDepth, "path segments of the group label on the read-out gauges (1: top-level groups)")
+	fs.DurationVar(&c.ReadoutMetrics.Window, "metrics-window", c.ReadoutMetrics.Window, "the rolling window of the read-out gauges (new, fixed, MTTR, SLA compliance)")
+	fs.DurationVar(&c.ReadoutMetrics.Interval, "metrics-interval", c.ReadoutMetrics.Interval, "how often the read-out gauges are recomputed from the ledger's history; a scrape in between reuses them")
 	addReadoutFlags(fs, &c.ReadoutConfig)
 }
 
