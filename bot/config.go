@@ -68,6 +68,8 @@ type Config struct {
 	// the bot lists its sources into the ledger every InventoryInterval.
 	InventoryFile     string        `yaml:"inventory_file"`
 	InventoryInterval time.Duration `yaml:"inventory_interval"`
+	// ReadoutConfig is the dashboard token and the read-out issue's schedule.
+	ReadoutConfig `yaml:",inline"`
 }
 
 // DefaultConfig is the configuration before any file, environment or flag.
@@ -92,6 +94,7 @@ func DefaultConfig() *Config {
 		LogLevel:          "info",
 		Patch:             true,
 		MergeRequests:     mr.Defaults(),
+		ReadoutConfig:     defaultReadoutConfig(),
 	}
 }
 
@@ -120,6 +123,9 @@ func (c *Config) Validate() error {
 		return errors.New("size limits must be positive")
 	case c.ReadoutMetrics.GroupDepth < 1 || c.ReadoutMetrics.Window <= 0 || c.ReadoutMetrics.Interval < 0:
 		return errors.New("readout metrics: group depth must be at least 1 and the window positive (--metrics-group-depth, --metrics-window)")
+	}
+	if err := c.ReadoutConfig.validate(); err != nil {
+		return err
 	}
 	for _, p := range c.TrackRefs {
 		if _, err := path.Match(p, ""); err != nil {

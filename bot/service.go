@@ -82,6 +82,7 @@ type Service struct {
 	mrNotes  *mrnote.Notes
 	receiver *webhook.Receiver
 	metrics  *metrics
+	policies *sla.Config // the dashboard links with the default policy's labels
 	// readoutCollector serves the read-out gauges (metrics.go).
 	readoutCollector *readoutCollector
 	locks            projectLocks
@@ -125,6 +126,7 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger, opts ...Option) (*S
 
 func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) error {
 	var err error
+	s.policies = policies
 	if s.ledger, err = ledger.Open(ctx, s.db, ledger.SQLite); err != nil {
 		return err
 	}
@@ -147,6 +149,9 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 			return err
 		}
 		qopts.Inventory, qopts.InventoryInterval = s.inventoryJob(inv), s.cfg.InventoryInterval
+	}
+	if s.cfg.ReadoutProject != "" {
+		qopts.Readout, qopts.ReadoutInterval = s.postReadout, s.cfg.ReadoutCheckInterval
 	}
 	s.queue, err = queue.New(ctx, s.db, worker{s}, qopts, s.log)
 	if err != nil {

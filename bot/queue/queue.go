@@ -44,6 +44,10 @@ type Options struct {
 	// periodic job, so several replicas inventory once per period.
 	Inventory         func(ctx context.Context) error
 	InventoryInterval time.Duration
+	// Readout, when set, posts the scheduled read-outs that are due; it runs
+	// every ReadoutInterval (and at start) as a periodic job (readout.go).
+	Readout         func(ctx context.Context) error
+	ReadoutInterval time.Duration
 }
 
 // Queue is River on the ledger's database.
@@ -113,6 +117,7 @@ func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Log
 			func() (river.JobArgs, *river.InsertOpts) { return InventoryArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}))
 	}
+	addReadout(workers, cfg, opts)
 	client, err := river.NewClient(driver, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create queue client: %w", err)
