@@ -22,9 +22,9 @@ import (
 // database as it stood on two dates a week apart, with the hand-written OS,
 // GHSA, KEV and EPSS records. Built once per test process.
 var (
-	root       string // repository root
-	oldDB      string // built from the records reported before cutoff, without one Debian advisory
-	newDB      string // every record, the Debian advisory added and withdrawnID withdrawn
+	root       string                  // repository root
+	oldDB      string                  // built from the records reported before cutoff, without one Debian advisory
+	newDB      string                  // every record, the Debian advisory added and withdrawnID withdrawn
 	addedOSRec = "cve-2023-52425.json" // expat, Debian 12: only in the new build
 )
 
@@ -191,4 +191,3 @@ func countJSON(dir string) int {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	return len(files)
 }
-
