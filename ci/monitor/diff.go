@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -161,17 +163,51 @@ func schemaModel(s string) string {
 	return m
 }
 
+// runDiffer runs grype's differ on copies of the two DB files: it hydrates
+// what it is given, which rewrites the SQLite file even when nothing is
+// missing and so breaks the checksum import.json holds, the build's
+// identity and what grype's loader verifies.
 func runDiffer(oldDir, newDir string) (*grypediff.Result, error) {
+	tmp, err := os.MkdirTemp("", "vigil-db-diff-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
 	cfg := grypediff.DefaultConfig()
 	cfg.Include = grypediff.Includes{Packages: true, Vulns: true, KEV: true, EPSS: true}
-	cfg.OldDB = filepath.Join(oldDir, strconv.Itoa(v6.ModelVersion))
-	cfg.NewDB = filepath.Join(newDir, strconv.Itoa(v6.ModelVersion))
+	if cfg.OldDB, err = copyDB(oldDir, filepath.Join(tmp, "old")); err != nil {
+		return nil, err
+	}
+	if cfg.NewDB, err = copyDB(newDir, filepath.Join(tmp, "new")); err != nil {
+		return nil, err
+	}
 	differ, err := grypediff.NewDBDiffer(cfg)
 	if err != nil {
 		return nil, err
 	}
 	res, derr := differ.Diff()
 	return res, errors.Join(derr, differ.Close())
+}
+
+// copyDB copies the vulnerability.db of the DB in dir into to and returns to.
+func copyDB(dir, to string) (string, error) {
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		return "", err
+	}
+	src, err := os.Open(filepath.Join(dir, strconv.Itoa(v6.ModelVersion), v6.VulnerabilityDBFileName))
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	dst, err := os.Create(filepath.Join(to, v6.VulnerabilityDBFileName))
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return "", fmt.Errorf("copy %s: %w", src.Name(), err)
+	}
+	return to, dst.Close()
 }
 
 func packageChanges(res *grypediff.Result) []Change {
