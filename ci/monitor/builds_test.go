@@ -29,9 +29,10 @@ var (
 )
 
 const (
-	// withdrawnID is a real Go advisory for golang.org/x/net that the new
-	// build marks withdrawn (as the Go team does with a report found wrong).
-	withdrawnID = "GO-2023-2102"
+	// withdrawnID is a real Go advisory (github.com/Masterminds/goutils,
+	// required by two of the fleet's applications) that the new build marks
+	// withdrawn, as the Go team does with a report found wrong.
+	withdrawnID = "GO-2022-0411"
 )
 
 // cutoff splits the Go vulndb snapshot (golang.org/x/vulndb@…20261105):
@@ -45,6 +46,9 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	ctx := context.Background()
 	root, _ = filepath.Abs("../..")
+	if os.Getenv("VIGIL_MONITOR_CHILD") != "" {
+		return m.Run() // BenchmarkMonitor's child: the builds are its parent's
+	}
 	tmp, err := os.MkdirTemp("", "vigil-monitor-test-")
 	if err != nil {
 		log.Fatal(err)

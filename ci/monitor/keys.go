@@ -8,6 +8,8 @@ import (
 	"github.com/anchore/grype/grype/distro"
 	"github.com/anchore/grype/grype/search"
 	"github.com/anchore/grype/grype/vulnerability"
+
+	"gitlab.com/vigil-vm/vigil/ci/match"
 )
 
 // An SBOM's keys are the questions its last match asked the DB: the package
@@ -116,4 +118,15 @@ func (r *recorder) GetOperatingSystemEOL(d *distro.Distro) (eolDate, eoasDate *t
 		return c.GetOperatingSystemEOL(d)
 	}
 	return nil, nil, nil
+}
+
+// HasRecords forwards match.RecordChecker, noting the name: a package the
+// matcher skips because the DB holds nothing under its name depends on that
+// name as much as one it searches.
+func (r *recorder) HasRecords(name string) bool {
+	r.note(nameKey(name))
+	if rc, ok := r.Provider.(match.RecordChecker); ok {
+		return rc.HasRecords(name)
+	}
+	return true
 }

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/anchore/grype/grype/vulnerability"
 
 	"gitlab.com/vigil-vm/vigil/ci/match"
@@ -40,58 +42,57 @@ func NewMatcher(vp vulnerability.Provider, workers int) *Matcher {
 // one call at a time, in no particular order. The first error, from a
 // match or from fn, stops the work and is returned.
 func (m *Matcher) Match(ctx context.Context, packed [][]byte, fn func(Outcome) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	return m.MatchEach(ctx, len(packed), func(i int) ([]byte, error) { return packed[i], nil }, fn)
+}
+
+// MatchEach is Match over n packed SBOMs that load reads when a worker
+// takes one, so that only the SBOMs being matched are in memory.
+func (m *Matcher) MatchEach(ctx context.Context, n int, load func(int) ([]byte, error), fn func(Outcome) error) error {
+	g, ctx := errgroup.WithContext(ctx)
 	next := make(chan int)
 	out := make(chan Outcome)
-	errc := make(chan error, m.workers+1)
-	var wg sync.WaitGroup
-	for range min(m.workers, max(len(packed), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	g.Go(func() error {
+		defer close(next)
+		for i := range n {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	var workers sync.WaitGroup
+	for range min(m.workers, max(n, 1)) {
+		workers.Add(1)
+		g.Go(func() error {
+			defer workers.Done()
 			w := m.worker()
 			for i := range next {
-				o, err := w.match(ctx, i, packed[i])
+				o, err := w.load(ctx, i, load)
 				if err != nil {
-					errc <- err
-					cancel()
-					return
+					return err
 				}
 				select {
 				case out <- o:
 				case <-ctx.Done():
-					return
+					return ctx.Err()
 				}
 			}
-		}()
+			return nil
+		})
 	}
-	go func() {
-		defer close(next)
-		for i := range packed {
-			select {
-			case next <- i:
-			case <-ctx.Done():
-				return
+	go func() { workers.Wait(); close(out) }()
+	g.Go(func() error {
+		var err error
+		for o := range out {
+			if err == nil {
+				err = fn(o)
 			}
 		}
-	}()
-	go func() { wg.Wait(); close(out) }()
-	for o := range out {
-		if err := fn(o); err != nil {
-			errc <- err
-			cancel()
-			break
-		}
-	}
-	for range out { // let the workers finish
-	}
-	select {
-	case err := <-errc:
 		return err
-	default:
-		return ctx.Err()
-	}
+	})
+	return g.Wait()
 }
 
 // worker is one goroutine's matcher: its own recorder around the shared
@@ -106,7 +107,11 @@ func (m *Matcher) worker() *worker {
 	return &worker{rec: rec, m: match.New(rec)}
 }
 
-func (w *worker) match(ctx context.Context, i int, packed []byte) (Outcome, error) {
+func (w *worker) load(ctx context.Context, i int, load func(int) ([]byte, error)) (Outcome, error) {
+	packed, err := load(i)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("stored SBOM %d: %w", i, err)
+	}
 	s, err := Unpack(packed)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("stored SBOM %d: %w", i, err)
