@@ -19,6 +19,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
 	invconfig "gitlab.com/vigil-vm/vigil/bot/inventory/config"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/monitor"
 	"gitlab.com/vigil-vm/vigil/bot/mrnote"
 	"gitlab.com/vigil-vm/vigil/bot/patch/dockerfile"
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
@@ -42,6 +43,9 @@ type options struct {
 	verifier  dockerfile.Verifier
 	registry  registry.Access
 	patch     mr.Options
+	// continuous monitoring (monitoring.go)
+	monitor      monitor.Matcher
+	monitorEvery time.Duration
 }
 
 // WithVerifier scans candidate base images before a Dockerfile bump is
@@ -83,6 +87,7 @@ type Service struct {
 	receiver *webhook.Receiver
 	metrics  *metrics
 	locks    projectLocks
+	monitor  monitor.Matcher // nil unless WithMonitor
 	ready    atomic.Bool
 	close    sync.Once
 }
@@ -146,6 +151,7 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 		}
 		qopts.Inventory, qopts.InventoryInterval = s.inventoryJob(inv), s.cfg.InventoryInterval
 	}
+	qopts.Monitor = s.monitorJobs(o)
 	s.queue, err = queue.New(ctx, s.db, worker{s}, qopts, s.log)
 	if err != nil {
 		return err

@@ -186,3 +186,9 @@ func unpack(s string) ([]byte, error) {
 	}
 	return sbomDecoder.DecodeAll(z, nil)
 }
+
+// OpenFindingsAt returns the open findings of a project last seen in an
+// image digest, read through q.
+func (s SBOMs) OpenFindingsAt(ctx context.Context, q Querier, projectID int64, digest string) ([]Finding, error) {
+	return s.l.queryFindings(ctx, q, `WHERE project_id = ? AND digest = ? AND status = ? ORDER BY fingerprint`, projectID, digest, FindingOpen)
+}

@@ -44,6 +44,8 @@ type Options struct {
 	// periodic job, so several replicas inventory once per period.
 	Inventory         func(ctx context.Context) error
 	InventoryInterval time.Duration
+	// Monitor, when set, runs continuous monitoring's jobs (monitor.go).
+	Monitor *MonitorJobs
 }
 
 // Queue is River on the ledger's database.
@@ -113,6 +115,7 @@ func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Log
 			func() (river.JobArgs, *river.InsertOpts) { return InventoryArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}))
 	}
+	addMonitor(workers, cfg, opts.Monitor)
 	client, err := river.NewClient(driver, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create queue client: %w", err)
