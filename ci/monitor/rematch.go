@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/anchore/grype/grype/vulnerability"
+	"github.com/anchore/syft/syft/sbom"
 
 	"gitlab.com/vigil-vm/vigil/ci/match"
 )
@@ -122,4 +123,16 @@ func (w *worker) load(ctx context.Context, i int, load func(int) ([]byte, error)
 		return Outcome{}, fmt.Errorf("stored SBOM %d: %w", i, err)
 	}
 	return Outcome{Index: i, Result: res, Keys: w.rec.take()}, nil
+}
+
+// MatchSBOM matches one decoded SBOM (a document as a scan job wrote it,
+// read with ci/sbom) and returns its outcome with Index 0.
+func (m *Matcher) MatchSBOM(ctx context.Context, s *sbom.SBOM) (Outcome, error) {
+	w := m.worker()
+	w.rec.reset()
+	res, err := w.m.Match(ctx, s, &s.Source)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Result: res, Keys: w.rec.take()}, nil
 }
