@@ -234,3 +234,39 @@ func waitInventoried(t *testing.T, base, digest, pod string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// `vigil monitor` by hand: the first pass matches every SBOM; a build that
+// adds an advisory prints the new finding, the next one that withdraws it
+// prints it resolved; a pass with an unchanged build matches nothing.
+func TestMonitorCommand(t *testing.T) {
+	clearCIEnv(t)
+	dir := t.TempDir()
+	watched, sboms, state := filepath.Join(dir, "db"), filepath.Join(dir, "sboms"), filepath.Join(dir, "state")
+	t0 := time.Now().UTC().Truncate(time.Second)
+	buildWatched(t, watched, false, t0)
+	if code, _ := vigil(t, "sbom", "--image", "docker-archive:"+archive, "--sbom-format", "syft", "--output-dir", sboms, "-q"); code != 0 {
+		t.Fatalf("vigil sbom exit %d", code)
+	}
+	pass := func() string {
+		t.Helper()
+		code, out := vigil(t, "monitor", "--db", watched, "--sboms", sboms, "--state", state, "--project", "group/demo")
+		if code != 0 {
+			t.Fatalf("vigil monitor exit %d:\n%s", code, out)
+		}
+		return out
+	}
+	if out := pass(); !strings.Contains(out, "first pass") || !strings.Contains(out, "matched 1 of 1 SBOMs") {
+		t.Errorf("first pass:\n%s", out)
+	}
+	if out := pass(); !strings.Contains(out, "matched 0 of 1 SBOMs") {
+		t.Errorf("same build again:\n%s", out)
+	}
+	buildWatched(t, watched, true, t0.Add(time.Minute))
+	if out := pass(); !strings.Contains(out, "new      CVE-2023-52425 libexpat1") || !strings.Contains(out, "matched 1 of 1") {
+		t.Errorf("build adding the expat advisory:\n%s", out)
+	}
+	buildWatched(t, watched, false, t0.Add(2*time.Minute))
+	if out := pass(); !strings.Contains(out, "resolved CVE-2023-52425 libexpat1") || !strings.Contains(out, "1 withdrawn") {
+		t.Errorf("build withdrawing it:\n%s", out)
+	}
+}
