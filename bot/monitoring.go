@@ -94,11 +94,17 @@ func (s *Service) monitorCheck(ctx context.Context) error {
 }
 
 // monitorBatch matches one batch of stored SBOMs against a build. An SBOM
-// already matched against it (a batch redone after a crash) is skipped.
+// already matched against it (a batch redone after a crash) is skipped; so
+// is a batch of a build a newer one replaced before it ran: the newer
+// build's check planned its SBOMs again, since they were not matched
+// against the build it replaced.
 func (s *Service) monitorBatch(ctx context.Context, args queue.MonitorBatchArgs) error {
 	var b monitor.Build
 	if err := json.Unmarshal(args.Build, &b); err != nil {
 		return fmt.Errorf("monitoring batch: %w", err)
+	}
+	if cur, ok, err := s.ledger.SBOMs().CurrentBuild(ctx); err != nil || !ok || cur.Checksum != b.Checksum {
+		return err
 	}
 	for _, d := range args.Digests {
 		sb, err := s.ledger.SBOMs().Get(ctx, d)
