@@ -156,6 +156,7 @@ func (s *Service) readJob(ctx context.Context, j scanJob, job *gitlab.Job) ([]in
 	if err == nil {
 		var reps []ingest.Report
 		if reps, err = s.fetcher.FetchJob(ctx, j.ProjectID, job, plan); err == nil {
+			s.storeSBOM(ctx, j, plan, reps)
 			return reps, nil
 		}
 	}

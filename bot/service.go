@@ -19,6 +19,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
 	invconfig "gitlab.com/vigil-vm/vigil/bot/inventory/config"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/monitor"
 	"gitlab.com/vigil-vm/vigil/bot/mrnote"
 	"gitlab.com/vigil-vm/vigil/bot/patch/dockerfile"
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
@@ -42,6 +43,9 @@ type options struct {
 	verifier  dockerfile.Verifier
 	registry  registry.Access
 	patch     mr.Options
+	// continuous monitoring (monitoring.go)
+	monitor      monitor.Matcher
+	monitorEvery time.Duration
 }
 
 // WithVerifier scans candidate base images before a Dockerfile bump is
@@ -88,6 +92,7 @@ type Service struct {
 	locks            projectLocks
 	ready            atomic.Bool
 	close            sync.Once
+	monitor          monitor.Matcher // nil unless WithMonitor
 }
 
 // New opens the data file, migrates it and wires the service; nothing is
@@ -153,6 +158,7 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 	if s.cfg.ReadoutProject != "" {
 		qopts.Readout, qopts.ReadoutInterval = s.postReadout, s.cfg.ReadoutCheckInterval
 	}
+	qopts.Monitor = s.monitorJobs(o)
 	s.queue, err = queue.New(ctx, s.db, worker{s}, qopts, s.log)
 	if err != nil {
 		return err

@@ -68,3 +68,42 @@ func imageOf(data []byte) (findings.Asset, bool) {
 	}
 	return a, a.Repository != ""
 }
+
+// Artifact downloads one file of a job's artifacts, within the fetcher's
+// size limit; nil when the job has no such file.
+func (f *Fetcher) Artifact(ctx context.Context, projectID, jobID int64, name string) ([]byte, error) {
+	return f.download(ctx, projectID, jobID, name)
+}
+
+// SBOMTools reads the versions of syft and vigil that made an SBOM from its
+// metadata: CycloneDX's metadata.tools (1.5's components or the older
+// list) or syft JSON's descriptor. Unknown parts are "".
+func SBOMTools(data []byte) (syft, vigil string) {
+	type tool struct{ Name, Version string }
+	var doc struct {
+		Metadata struct {
+			Tools json.RawMessage `json:"tools"`
+		} `json:"metadata"`
+		Descriptor tool `json:"descriptor"`
+	}
+	if json.Unmarshal(data, &doc) != nil {
+		return "", ""
+	}
+	var tools []tool
+	var modern struct{ Components []tool }
+	if json.Unmarshal(doc.Metadata.Tools, &modern) == nil && len(modern.Components) > 0 {
+		tools = modern.Components
+	} else {
+		_ = json.Unmarshal(doc.Metadata.Tools, &tools)
+	}
+	tools = append(tools, doc.Descriptor)
+	for _, t := range tools {
+		switch strings.ToLower(t.Name) {
+		case "syft":
+			syft = t.Version
+		case "vigil":
+			vigil = t.Version
+		}
+	}
+	return syft, vigil
+}

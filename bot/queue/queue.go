@@ -48,6 +48,8 @@ type Options struct {
 	// every ReadoutInterval (and at start) as a periodic job (readout.go).
 	Readout         func(ctx context.Context) error
 	ReadoutInterval time.Duration
+	// Monitor, when set, runs continuous monitoring's jobs (monitor.go).
+	Monitor *MonitorJobs
 }
 
 // Queue is River on the ledger's database.
@@ -118,6 +120,7 @@ func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Log
 			&river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	addReadout(workers, cfg, opts)
+	addMonitor(workers, cfg, opts.Monitor)
 	client, err := river.NewClient(driver, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create queue client: %w", err)

@@ -18,6 +18,9 @@ type entry struct {
 	rec record
 }
 
+// DetectedBy names the monitoring that found the entry, "" for a scan.
+func (e entry) DetectedBy() string { return e.rec.Monitor }
+
 // group is what one issue is about: the findings of a group, their open
 // subset and the facts the issue shows.
 type group struct {

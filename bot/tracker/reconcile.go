@@ -305,6 +305,9 @@ func lastSeenBy(g *group) string {
 	if latest == nil {
 		return "the latest scan"
 	}
+	if latest.rec.Monitor != "" {
+		return latest.rec.Monitor
+	}
 	return scanName(latest.rec.PipelineID, latest.rec.JobID, latest.Digest)
 }
 

@@ -74,6 +74,9 @@ type record struct {
 	Asset      findings.Asset   `json:"asset"`
 	PipelineID int64            `json:"pipeline_id"`
 	JobID      int64            `json:"job_id"`
+	// Monitor names the monitoring that found it, when no scan did
+	// ("continuous monitoring (DB build of …)", see RecordMonitor).
+	Monitor string `json:"monitor,omitempty"`
 }
 
 // tracked reports whether a finding deserves an issue: VEX statements and

@@ -36,11 +36,13 @@ import (
 type Matcher struct {
 	provider vulnerability.Provider
 	matchers []grypematch.Matcher
+	nameOnly map[syftpkg.Type]bool // see prune
 }
 
 // New returns a Matcher over a loaded vulnerability provider.
 func New(p vulnerability.Provider) *Matcher {
-	return &Matcher{provider: p, matchers: matcher.NewDefaultMatchers(defaultConfig())}
+	cfg := defaultConfig()
+	return &Matcher{provider: p, matchers: matcher.NewDefaultMatchers(cfg), nameOnly: nameOnly(cfg)}
 }
 
 // Result is grype's view of one SBOM: its matches as grype's JSON presenter
@@ -65,7 +67,7 @@ func (m *Matcher) Match(ctx context.Context, s *sbom.SBOM, desc *source.Descript
 		Matchers:              m.matchers,
 		IgnoreRules:           ignoreKernelHeaders,
 	}
-	found, ignored, err := vm.FindMatchesContext(ctx, packages, pctx)
+	found, ignored, err := vm.FindMatchesContext(ctx, m.prune(packages), pctx)
 	if err != nil {
 		return nil, fmt.Errorf("match vulnerabilities: %w", err)
 	}

@@ -193,3 +193,18 @@ func (p *dbProvider) GetOperatingSystemEOL(d *distro.Distro) (eolDate, eoasDate 
 	}
 	return nil, nil, nil
 }
+
+// HasRecords reports whether the DB may hold affected or unaffected package
+// records under a package name, compared as grype's store compares names.
+// false is certain: a search by this name finds nothing. When the name
+// sets cannot be read it answers true.
+func (p *dbProvider) HasRecords(name string) bool {
+	names := p.names()
+	if names == nil {
+		return true
+	}
+	k := nameKey(name)
+	_, a := names.affected[k]
+	_, u := names.unaffected[k]
+	return a || u
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -12,7 +14,7 @@ import (
 )
 
 func newBotCmd() *cobra.Command {
-	o, db := options.DefaultBot(), options.DefaultDB()
+	o, db, mon := options.DefaultBot(), options.DefaultDB(), options.DefaultMonitor()
 	v := &verify.Verifier{Image: image.Options{Platform: image.DefaultPlatform, Env: os.Getenv, CacheDir: options.DefaultSource().CacheDir}}
 	cmd := &cobra.Command{
 		Use:   "bot",
@@ -33,14 +35,20 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
       vigil bot --data /var/lib/vigil/bot.db --policy sla.yml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Load(cmd.Flags(), os.Getenv, db.Env()); err != nil {
+			if err := o.Load(cmd.Flags(), os.Getenv, db.Env(), mon.Env()); err != nil {
 				return err
 			}
 			v.DB = db.OpenOptions()
 			cfg := o.Config
 			log := bot.NewLogger(os.Stderr, cfg.LogLevel)
 			defer v.Close()
-			svc, err := bot.New(cmd.Context(), cfg, log, bot.WithVerifier(v), bot.WithRegistry(v.Image.Registry()))
+			opts := []bot.Option{bot.WithVerifier(v), bot.WithRegistry(v.Image.Registry())}
+			if mon.Interval > 0 { // continuous monitoring: the matcher is ci/monitor, injected as the verifier is
+				m := newDBMatcher(db.OpenOptions(), cmp.Or(mon.Builds, filepath.Join(filepath.Dir(cfg.Data), "monitor-builds")))
+				defer m.Close()
+				opts = append(opts, bot.WithMonitor(m, mon.Interval))
+			}
+			svc, err := bot.New(cmd.Context(), cfg, log, opts...)
 			if err != nil {
 				return err
 			}
@@ -49,7 +57,8 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
 		},
 	}
 	o.AddFlags(cmd.Flags())
-	db.AddFlags(cmd.Flags()) // the DB that verifies base-image bumps before they are proposed
+	db.AddFlags(cmd.Flags()) // the DB that verifies base-image bumps before they are proposed, and that monitoring watches
+	mon.AddFlags(cmd.Flags())
 	cmd.Flags().BoolVar(&v.Image.Insecure, "insecure-registry", false, "allow plain-HTTP registries, for listing base image tags and scanning candidates (credentials: CS_REGISTRY_USER/CS_REGISTRY_PASSWORD, CI_REGISTRY_*, docker config)")
 	return cmd
 }

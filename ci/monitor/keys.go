@@ -1,0 +1,132 @@
+package monitor
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/anchore/grype/grype/distro"
+	"github.com/anchore/grype/grype/search"
+	"github.com/anchore/grype/grype/vulnerability"
+
+	"gitlab.com/vigil-vm/vigil/ci/match"
+)
+
+// An SBOM's keys are the questions its last match asked the DB: the package
+// names searched (folded as nameKey), the CPE products searched, and the
+// vulnerability ids looked up. A match is a function of the SBOM and of the
+// answers to those questions, so a DB build that changes no record under
+// any of them gives the same findings; one that does is a reason to match
+// the SBOM again. Recording them from the searches themselves, rather than
+// guessing them from the SBOM, covers whatever each matcher asks: a dpkg
+// package's source name, a Java package's group:artifact, stdlib's CPE.
+
+// nameKey folds a package name so that names grype's store could consider
+// equal get one key: ASCII case folded, '-', '_' and '.' dropped (the store
+// compares names NOCASE after Python's normalisation).
+func nameKey(n string) string {
+	b := make([]byte, 0, len(n)+2)
+	b = append(b, 'n', ':')
+	for i := 0; i < len(n); i++ {
+		switch c := n[i]; {
+		case c == '-' || c == '_' || c == '.':
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+// cpeKey is the key of a CPE product.
+func cpeKey(product string) string { return "c:" + nameKey(product)[2:] }
+
+// idKey is the key of a vulnerability id.
+func idKey(id string) string { return "i:" + nameKey(id)[2:] }
+
+// recorder is a vulnerability provider that notes the keys of every
+// question asked through it. One recorder serves one match at a time.
+type recorder struct {
+	vulnerability.Provider
+	mu   sync.Mutex
+	keys map[string]struct{}
+}
+
+func (r *recorder) reset() {
+	r.mu.Lock()
+	r.keys = map[string]struct{}{}
+	r.mu.Unlock()
+}
+
+// take returns the keys noted since the last reset, sorted.
+func (r *recorder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, 0, len(r.keys))
+	for k := range r.keys {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (r *recorder) note(k string) {
+	r.mu.Lock()
+	r.keys[k] = struct{}{}
+	r.mu.Unlock()
+}
+
+func (r *recorder) FindVulnerabilities(criteria ...vulnerability.Criteria) ([]vulnerability.Vulnerability, error) {
+	r.noteCriteria(criteria)
+	return r.Provider.FindVulnerabilities(criteria...)
+}
+
+// noteCriteria notes the keys of each row of criteria, flattened as
+// grype's store flattens and/or groups.
+func (r *recorder) noteCriteria(criteria []vulnerability.Criteria) {
+	for _, row := range search.CriteriaIterator(criteria) {
+		for _, c := range row {
+			switch c := c.(type) {
+			case *search.PackageNameCriteria:
+				r.note(nameKey(c.PackageName))
+			case *search.CPECriteria:
+				r.note(cpeKey(c.CPE.Attributes.Product))
+			case *search.IDCriteria:
+				r.note(idKey(c.ID))
+			}
+		}
+	}
+}
+
+func (r *recorder) VulnerabilityMetadata(ref vulnerability.Reference) (*vulnerability.Metadata, error) {
+	r.note(idKey(ref.ID))
+	return r.Provider.VulnerabilityMetadata(ref)
+}
+
+// DataProvenance and GetOperatingSystemEOL are the optional interfaces of
+// the provider, which the embedding would otherwise hide.
+func (r *recorder) DataProvenance() (map[string]vulnerability.DataProvenance, error) {
+	if dp, ok := r.Provider.(vulnerability.StoreMetadataProvider); ok {
+		return dp.DataProvenance()
+	}
+	return nil, nil
+}
+
+func (r *recorder) GetOperatingSystemEOL(d *distro.Distro) (eolDate, eoasDate *time.Time, err error) {
+	if c, ok := r.Provider.(vulnerability.EOLChecker); ok {
+		return c.GetOperatingSystemEOL(d)
+	}
+	return nil, nil, nil
+}
+
+// HasRecords forwards match.RecordChecker, noting the name: a package the
+// matcher skips because the DB holds nothing under its name depends on that
+// name as much as one it searches.
+func (r *recorder) HasRecords(name string) bool {
+	r.note(nameKey(name))
+	if rc, ok := r.Provider.(match.RecordChecker); ok {
+		return rc.HasRecords(name)
+	}
+	return true
+}
