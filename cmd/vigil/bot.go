@@ -44,7 +44,7 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
 			if err != nil {
 				return err
 			}
-			log.Info("vigil bot starting", "version", vigilVersion(), "listen", cfg.Listen, "gitlab", cfg.GitLabURL, "data", cfg.Data)
+			log.Info("vigil bot starting", "version", vigilVersion(), "listen", cfg.Listen, "gitlab", cfg.GitLabURL, "data", cfg.Where())
 			return svc.Run(cmd.Context())
 		},
 	}
