@@ -33,8 +33,8 @@ type Config struct {
 	MarkerKey string `yaml:"-"`
 	// APIToken, when set, is the bearer token GET /api/ingests requires
 	// (from the environment only).
-	APIToken   string `yaml:"-"`
-	Data       string `yaml:"data"`
+	APIToken string `yaml:"-"`
+	Data     string `yaml:"data"`
 	// Database, when set, is a postgres:// URL: the ledger, the inbox and
 	// the queue live there instead of Data, shared by any number of
 	// replicas. It may carry a password, so it is never read from the file.
