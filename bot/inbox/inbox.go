@@ -213,3 +213,14 @@ func (b *Inbox) querier(tx *sql.Tx) ledger.Querier {
 	}
 	return b.db
 }
+
+// CopyPending copies the deliveries not moved on yet into dst's table, in
+// tx (a transaction of dst's database), and returns how many.
+func (b *Inbox) CopyPending(ctx context.Context, dst *Inbox, tx *sql.Tx) (int64, error) {
+	order := "rowid"
+	if b.dialect == ledger.Postgres {
+		order = "seq"
+	}
+	return ledger.CopyRows(ctx, b.db, tx, dst.dialect, "vigil_inbox",
+		`SELECT dedup_key, event, body, received_at, moved_at FROM vigil_inbox WHERE moved_at = '' ORDER BY `+order)
+}

@@ -18,8 +18,9 @@ func newBotCmd() *cobra.Command {
 		Use:   "bot",
 		Short: "Run the webhook bot: scan findings in, SLA-tracked GitLab issues out",
 		Long: `bot receives GitLab webhooks on POST /webhooks/gitlab, acknowledges them at once, queues them
-durably (River on SQLite) and, for each finished scan job, reads vigil-findings.json (or GitLab's
-own container/dependency scanning reports) from the job's artifacts and keeps one labeled,
+durably (River on one SQLite file, or on PostgreSQL shared by replicas with --database) and,
+for each finished scan job, reads vigil-findings.json (or GitLab's own container/dependency
+scanning reports) from the job's artifacts and keeps one labeled,
 confidential issue per finding group with its SLA due date. It also serves /healthz, /readyz and
 /metrics.
 
@@ -48,6 +49,7 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
 			return svc.Run(cmd.Context())
 		},
 	}
+	cmd.AddCommand(newBotMigrateCmd())
 	o.AddFlags(cmd.Flags())
 	db.AddFlags(cmd.Flags()) // the DB that verifies base-image bumps before they are proposed
 	cmd.Flags().BoolVar(&v.Image.Insecure, "insecure-registry", false, "allow plain-HTTP registries, for listing base image tags and scanning candidates (credentials: CS_REGISTRY_USER/CS_REGISTRY_PASSWORD, CI_REGISTRY_*, docker config)")
