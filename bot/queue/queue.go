@@ -102,8 +102,9 @@ func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Log
 		FetchCooldown:     opts.PollInterval / 4,
 		JobTimeout:        opts.JobTimeout,
 		PollOnly:          true,
-		// Beyond JobTimeout a job is stuck; rescue it soon after.
-		RescueStuckJobsAfter: opts.JobTimeout + time.Minute,
+		// Beyond JobTimeout a job is stuck (its process died): rescue it
+		// soon after; River's rescuer looks every 30 s.
+		RescueStuckJobsAfter: opts.JobTimeout + min(opts.JobTimeout, time.Minute),
 	}
 	if opts.SweepInterval > 0 {
 		cfg.PeriodicJobs = []*river.PeriodicJob{periodic(SweepArgs{}, opts.SweepInterval, opts.Postgres)}
