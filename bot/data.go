@@ -20,6 +20,9 @@ func openData(ctx context.Context, cfg *Config) (*sql.DB, *inbox.Inbox, ledger.D
 		if err != nil {
 			return nil, nil, 0, err
 		}
+		// A worker holds a session for its project's lock and needs another
+		// for its work: the pool must outgrow the workers or they starve.
+		db.SetMaxOpenConns(max(postgres.MaxOpenConns, 2*cfg.Workers+16))
 		in, err := inbox.OpenPostgres(ctx, db)
 		if err != nil {
 			db.Close()
