@@ -23,8 +23,8 @@ func BenchmarkWebhookAck(b *testing.B) {
 		rate     = 500
 		duration = 10 * time.Second
 	)
-	c := newCluster(b, 3, "--workers", "4", "--poll-interval", "50ms", "--sweep-interval", "0")
-	p := c.project("group/app")
+	c := newCluster(b, 3, "--workers", "4", "--poll-interval", "50ms", "--sweep-interval", "0", "--patch=false")
+	p := c.project("group/app", nil)
 	c.gl.FinishPipeline(p.ID, gitlabdouble.PipelineSpec{Jobs: []gitlabdouble.JobSpec{{Name: "build", Stage: "build"}}})
 	ctx := context.Background()
 	if err := c.gl.WaitDeliveries(ctx); err != nil {
@@ -86,10 +86,10 @@ func BenchmarkIngest(b *testing.B) {
 	for _, n := range []int{1, 3} {
 		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) {
 			const pipelines, projects = 150, 10
-			c := newCluster(b, n, "--workers", "4", "--poll-interval", "50ms", "--sweep-interval", "0")
+			c := newCluster(b, n, "--workers", "4", "--poll-interval", "50ms", "--sweep-interval", "0", "--patch=false")
 			var ps []gitlabdouble.Project
 			for i := range projects {
-				ps = append(ps, c.project(fmt.Sprintf("group/app%d", i)))
+				ps = append(ps, c.project(fmt.Sprintf("group/app%d", i), nil))
 			}
 			ctx := context.Background()
 			db, err := postgres.Open(ctx, c.database)

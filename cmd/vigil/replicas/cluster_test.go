@@ -110,7 +110,7 @@ func (c *cluster) start(bin string) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, append([]string{"bot", "--listen", addr, "--patch=false", "--log-level", "warn"}, c.args...)...)
+	cmd := exec.Command(bin, append([]string{"bot", "--listen", addr, "--log-level", "warn"}, c.args...)...)
 	cmd.Env = append(os.Environ(), "VIGIL_GITLAB_URL="+c.gl.URL(), "VIGIL_GITLAB_TOKEN="+c.token,
 		"VIGIL_WEBHOOK_SECRET="+secret, "VIGIL_MARKER_KEY="+markerKey, "VIGIL_DATABASE_URL="+c.database)
 	cmd.Stderr = &prefixed{t: c.t, prefix: fmt.Sprintf("replica %d: ", len(c.replicas))}
@@ -120,6 +120,8 @@ func (c *cluster) start(bin string) {
 	u, _ := url.Parse("http://" + addr)
 	rep := &replica{cmd: cmd, url: u.String(), proxy: httputil.NewSingleHostReverseProxy(u)}
 	rep.proxy.Transport = &http.Transport{MaxIdleConnsPerHost: 64}
+	// A killed replica's requests fail; GitLab retries them, to another.
+	rep.proxy.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) }
 	c.replicas = append(c.replicas, rep)
 	c.t.Cleanup(func() {
 		if !rep.dead.Load() {
@@ -151,11 +153,12 @@ func (c *cluster) kill(i int) {
 	rep.cmd.Wait()
 }
 
-// project adds a project whose hook reaches the cluster.
-func (c *cluster) project(path string) gitlabdouble.Project {
-	p := c.gl.AddProject(gitlabdouble.ProjectSpec{Path: path})
+// project adds a project, with files on its default branch, whose hook
+// reaches the cluster.
+func (c *cluster) project(path string, files map[string][]byte) gitlabdouble.Project {
+	p := c.gl.AddProject(gitlabdouble.ProjectSpec{Path: path, Files: files})
 	c.gl.AddHook(p.ID, gitlabdouble.HookSpec{URL: c.front.URL + "/webhooks/gitlab", Token: secret,
-		Events: []string{"job_events", "pipeline_events"}})
+		Events: []string{"job_events", "pipeline_events", "merge_requests_events"}})
 	return p
 }
 

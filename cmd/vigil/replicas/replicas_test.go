@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +16,8 @@ import (
 // Three replicas on one PostgreSQL take 2,000 deliveries (a third of them
 // redeliveries) through a round-robin balancer while one of them is
 // SIGKILLed: every accepted delivery is processed once, each finding group
-// has one issue, and the SLA sweep runs once per period cluster-wide.
+// has one issue, each fix one merge request, and the SLA sweep runs once
+// per period cluster-wide.
 func TestReplicasShareOneTruth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds vigil and runs three replicas")
@@ -24,13 +26,18 @@ func TestReplicasShareOneTruth(t *testing.T) {
 		projects  = 10
 		pipelines = 445 // three deliveries each: 1,335, and 667 redelivered
 		period    = 2 * time.Second
+		patched   = 2 // projects with a go.mod the x/text fix applies to
 	)
 	c := newCluster(t, 3, "--workers", "4", "--poll-interval", "50ms", "--sweep-interval", period.String(),
-		"--job-timeout", "10s", "--job-budget", "10s", "--shutdown-timeout", "5s")
+		"--job-timeout", "20s", "--job-budget", "20s", "--shutdown-timeout", "5s")
 	started := time.Now()
 	var ps []gitlabdouble.Project
 	for i := range projects {
-		ps = append(ps, c.project(fmt.Sprintf("group/app%d", i)))
+		var files map[string][]byte
+		if i < patched {
+			files = goModule
+		}
+		ps = append(ps, c.project(fmt.Sprintf("group/app%d", i), files))
 	}
 	for i := range pipelines {
 		p := ps[i%projects]
@@ -85,7 +92,26 @@ func TestReplicasShareOneTruth(t *testing.T) {
 			t.Errorf("%s has issues %q, want one per finding group (3)", p.PathWithNamespace, titles)
 		}
 	}
+	for i, p := range ps {
+		var branches []string
+		for _, m := range c.gl.MergeRequests(p.ID) {
+			branches = append(branches, m.SourceBranch)
+		}
+		want := 0
+		if i < patched {
+			want = 1
+		}
+		if len(branches) != want || (want == 1 && !strings.HasPrefix(branches[0], "vigil/gomod/golang.org/x/text")) {
+			t.Errorf("%s has merge requests from %q, want %d for the x/text fix", p.PathWithNamespace, branches, want)
+		}
+	}
 	checkSweeps(t, db, period, time.Since(started))
+}
+
+// goModule is a project the x/text finding's fix applies to.
+var goModule = map[string][]byte{
+	"go.mod":  []byte("module example.com/app\n\ngo 1.22\n\nrequire golang.org/x/text v0.3.5\n"),
+	"main.go": []byte("package main\n\nimport \"golang.org/x/text/language\"\n\nfunc main() { _, _, _ = language.ParseAcceptLanguage(\"en\") }\n"),
 }
 
 func retried(ds []gitlabdouble.Delivery) int {
