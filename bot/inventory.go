@@ -27,11 +27,15 @@ func (s *Service) inventoryJob(cfg config.Config) func(ctx context.Context) erro
 		if err != nil {
 			return err
 		}
-		report := inventory.NewReport(results, cfg.Rules, true, func(d string) (time.Time, bool) { t, ok := digests[d]; return t, ok })
+		scanned := func(d string) (time.Time, bool) { t, ok := digests[d]; return t, ok }
+		report := inventory.NewReport(results, cfg.Rules, true, scanned)
 		m.set(report) // before the ledger: whoever sees the stored run sees its figures
 		st, err := s.ledger.Assets().Record(ctx, report, s.now())
 		if err != nil {
 			return fmt.Errorf("record inventory: %w", err)
+		}
+		if err := s.trackCoverage(ctx, results, report, cfg.Rules, scanned); err != nil { // bot/gaps.go
+			return err
 		}
 		failed := 0
 		for _, r := range results {

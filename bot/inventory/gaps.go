@@ -52,16 +52,24 @@ func Gaps(results []Result, assets []Asset, scanned Scanned, maxAge time.Duratio
 			continue
 		}
 		g := Gap{Kind: "unscanned", Source: a.Source, Reason: reason, Digest: a.Digest, Image: a.Running.Image, Where: a.Running.Where(), Owner: a.Owner}
-		last, ok := scanned(a.Digest)
-		switch {
-		case !ok:
-		case maxAge > 0 && !last.IsZero() && now.Sub(last) > maxAge:
-			g.Kind, g.Reason = "stale", "last scanned "+last.UTC().Format(time.DateOnly)+", longer ago than max_scan_age"
-		default:
-			continue
+		if scanGap(&g, scanned, maxAge, now) {
+			unscanned = append(unscanned, g)
 		}
-		unscanned = append(unscanned, g)
 	}
 	sort.SliceStable(unscanned, func(i, j int) bool { return unscanned[i].Where < unscanned[j].Where })
 	return append(gaps, unscanned...)
+}
+
+// scanGap decides whether g's digest is a gap by its last scan: none
+// (g stays as it is), or one older than maxAge (g becomes "stale").
+func scanGap(g *Gap, scanned Scanned, maxAge time.Duration, now time.Time) bool {
+	last, ok := scanned(g.Digest)
+	switch {
+	case !ok:
+		return true
+	case maxAge > 0 && !last.IsZero() && now.Sub(last) > maxAge:
+		g.Kind, g.Reason = "stale", "last scanned "+last.UTC().Format(time.DateOnly)+", longer ago than max_scan_age"
+		return true
+	}
+	return false
 }

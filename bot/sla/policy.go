@@ -68,6 +68,7 @@ type Labels struct {
 	ProcessDeviation string            `yaml:"process_deviation"`
 	AcceptedRisk     string            `yaml:"accepted_risk"`
 	FalsePositive    string            `yaml:"false_positive"`
+	CoverageGap      string            `yaml:"coverage_gap"` // the issue listing a project's images no scan covers
 	Colors           map[string]string `yaml:"colors"`
 }
 
@@ -98,6 +99,7 @@ func Default() Policy {
 			ProcessDeviation: "Vulnerability Management::Process Deviation",
 			AcceptedRisk:     "Vulnerability Management::Accepted Risk",
 			FalsePositive:    "Vulnerability Management::False Positive",
+			CoverageGap:      "Vulnerability Management::Coverage Gap",
 			Colors: map[string]string{
 				"security":           "#d9534f",
 				"bug::vulnerability": "#d9534f",

@@ -129,12 +129,18 @@ func (t *Tracker) note(ctx context.Context, projectID, iid int64, body string) e
 // ledger: authored by the bot's own user and carrying the group's keyed
 // marker. An issue anyone else wrote is never adopted, whatever it says.
 func (t *Tracker) adopt(ctx context.Context, projectID int64, group string) (*gitlab.Issue, error) {
+	return t.adoptBy(ctx, projectID, group, func(desc string) bool { return t.markers.tracks(desc, group) })
+}
+
+// adoptBy is adopt for any marker: search finds candidates, tracks checks
+// the keyed marker in a candidate's description.
+func (t *Tracker) adoptBy(ctx context.Context, projectID int64, search string, tracks func(description string) bool) (*gitlab.Issue, error) {
 	self, err := t.self(ctx)
 	if err != nil {
 		return nil, err
 	}
 	opt := &gitlab.ListProjectIssuesOptions{
-		Search:      gitlab.Ptr(group),
+		Search:      gitlab.Ptr(search),
 		In:          gitlab.Ptr("description"),
 		AuthorID:    gitlab.Ptr(self),
 		ListOptions: gitlab.ListOptions{PerPage: 100},
@@ -146,10 +152,10 @@ func (t *Tracker) adopt(ctx context.Context, projectID int64, group string) (*gi
 			return nil, gitlabapi.Wrap("search issues", resp, err)
 		}
 		for _, is := range issues {
-			if is.Author != nil && is.Author.ID == self && t.markers.tracks(is.Description, group) {
+			if is.Author != nil && is.Author.ID == self && tracks(is.Description) {
 				return is, nil
 			}
-			t.log.Warn("not adopting an issue the bot did not write", "project_id", projectID, "iid", is.IID, "group", group)
+			t.log.Warn("not adopting an issue the bot did not write", "project_id", projectID, "iid", is.IID, "search", search)
 		}
 		if resp == nil || resp.NextPage == 0 || len(issues) == 0 {
 			return nil, nil

@@ -120,6 +120,7 @@ func (s *Source) repository(ctx context.Context, repo *gl.RegistryRepository, li
 	for i := range assets {
 		assets[i].Owner = owner
 	}
+	s.addPushTimes(ctx, repo, assets, lim)
 	return assets, err
 }
 
