@@ -43,8 +43,9 @@ type Options struct {
 	JobTimeout time.Duration
 	// RecoverRunning makes jobs left running by a process that died available
 	// again at once. Only for the embedded SQLite file, which one process owns;
-	// on PostgreSQL River's rescuer returns a dead replica's jobs once they
-	// ran longer than JobTimeout (plus a minute).
+	// on PostgreSQL each replica holds a liveness lock and the others make
+	// a dead replica's running jobs available within seconds (liveness.go),
+	// River's rescuer being the fallback after JobTimeout.
 	RecoverRunning bool
 	// Postgres puts the queue on a PostgreSQL database shared by replicas
 	// (River's database/sql driver over pgx) instead of a SQLite file.
@@ -60,6 +61,10 @@ type Queue struct {
 	client *river.Client[*sql.Tx]
 	db     *sql.DB
 	log    *slog.Logger
+	pg     bool
+	// On PostgreSQL: ends the liveness lock and recovery (liveness.go).
+	stopLiveness context.CancelFunc
+	livenessDone chan struct{}
 }
 
 // New migrates River's tables in db (SQLite) and builds a client whose
@@ -119,7 +124,7 @@ func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Log
 	if err != nil {
 		return nil, fmt.Errorf("create queue client: %w", err)
 	}
-	return &Queue{client: client, db: db, log: log}, nil
+	return &Queue{client: client, db: db, log: log, pg: opts.Postgres}, nil
 }
 
 // newDriver is River's driver for db. On PostgreSQL it is the database/sql
@@ -206,6 +211,11 @@ func (q *Queue) EnqueueSweep(ctx context.Context) error {
 
 // Start begins working jobs until ctx ends or Stop is called.
 func (q *Queue) Start(ctx context.Context) error {
+	if q.pg {
+		if err := q.startLiveness(ctx); err != nil {
+			return err
+		}
+	}
 	if err := q.client.Start(ctx); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
@@ -214,7 +224,12 @@ func (q *Queue) Start(ctx context.Context) error {
 
 // Stop waits for running jobs to finish, or for ctx to end.
 func (q *Queue) Stop(ctx context.Context) error {
-	if err := q.client.Stop(ctx); err != nil {
+	err := q.client.Stop(ctx)
+	if q.stopLiveness != nil {
+		q.stopLiveness()
+		<-q.livenessDone
+	}
+	if err != nil {
 		return fmt.Errorf("stop queue: %w", err)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/internal/postgres"
 	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
 	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
@@ -217,4 +218,41 @@ func TestReplicasShareJobsAndThePeriodicSweep(t *testing.T) {
 	if len(r.sweeps) == 0 || len(r.sweeps) > periods {
 		t.Errorf("%d sweeps by three replicas in %d periods", len(r.sweeps), periods)
 	}
+}
+
+func TestJobsOfADeadReplicaAreRecoveredAtOnce(t *testing.T) {
+	// Replica A dies in the middle of a job (its sessions end, as a SIGKILL
+	// ends them); replica B, starting, finds the job running under a
+	// replica that holds no liveness lock and works it, long before River's
+	// rescuer would (JobTimeout is an hour here).
+	ctx := context.Background()
+	db := openDB(t, ledger.Postgres)
+	block := make(chan struct{})
+	started := make(chan struct{}, 1)
+	ra := &recorder{attempts: map[string]int{}, at: map[string][]time.Time{}, fail: func(string, int) error {
+		started <- struct{}{}
+		<-block
+		return nil
+	}}
+	// One worker, busy: A, not really dead, cannot take the job again.
+	a, l := setupOn(t, db, ledger.Postgres, ra, Options{Workers: 1})
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(ctx)
+	defer close(block) // before A stops: its job must end for Stop to return
+	accept(t, a, l, "k")
+	<-started
+	if _, err := db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1`, postgres.NamespaceAlive); err != nil {
+		t.Fatal(err)
+	}
+	rb := &recorder{attempts: map[string]int{}, at: map[string][]time.Time{}}
+	b, _ := setupOn(t, db, ledger.Postgres, rb, Options{})
+	t0 := time.Now()
+	if err := b.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Stop(ctx)
+	waitFor(t, "the dead replica's job on the live one", func() bool { return rb.done("k") })
+	t.Logf("recovered and worked in %v", time.Since(t0).Round(time.Millisecond))
 }

@@ -12,6 +12,7 @@ import (
 const (
 	NamespaceMigrate int32 = 0x76670001 // schema migrations
 	NamespaceProject int32 = 0x76670002 // one project's work
+	NamespaceAlive   int32 = 0x76670003 // held by each running replica's queue
 )
 
 // Lock takes the session advisory lock (ns, key) on a connection of its

@@ -105,6 +105,9 @@ func TestReplicasShareOneTruth(t *testing.T) {
 			t.Errorf("%s has merge requests from %q, want %d for the x/text fix", p.PathWithNamespace, branches, want)
 		}
 	}
+	// Long enough for the replicas to elect a new leader after the killed
+	// one and for it to schedule sweeps.
+	time.Sleep(time.Until(started.Add(40 * time.Second)))
 	checkSweeps(t, db, period, time.Since(started))
 }
 
