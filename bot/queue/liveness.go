@@ -35,10 +35,11 @@ func (q *Queue) startLiveness(ctx context.Context) error {
 	q.livenessDone = make(chan struct{})
 	go func() {
 		defer close(q.livenessDone)
-		defer release()
+		defer func() { release() }()
 		t := time.NewTicker(recoverEvery)
 		defer t.Stop()
 		for {
+			release = q.keepAlive(ctx, release)
 			if n, err := q.recoverDead(ctx); err != nil && ctx.Err() == nil {
 				q.log.Warn("recover jobs of replicas that died", "err", err)
 			} else if n > 0 {
@@ -52,6 +53,19 @@ func (q *Queue) startLiveness(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// keepAlive takes the liveness lock again if this replica's session lost
+// it (a dropped connection), lest the others take its jobs for a dead
+// replica's; it returns the release of the lock now held.
+func (q *Queue) keepAlive(ctx context.Context, release func()) func() {
+	again, lost, err := postgres.TryLock(ctx, q.db, postgres.NamespaceAlive, aliveKey(q.client.ID()))
+	if err != nil || !lost {
+		return release
+	}
+	q.log.Warn("this replica's liveness lock was lost with its connection; taken again")
+	release()
+	return again
 }
 
 // recoverDead makes available the running jobs whose last worker holds no
@@ -96,17 +110,9 @@ func (q *Queue) recoverDead(ctx context.Context) (int64, error) {
 
 // dead reports whether no session holds the liveness lock of client id.
 func (q *Queue) dead(ctx context.Context, id string) (bool, error) {
-	conn, err := q.db.Conn(ctx)
-	if err != nil {
-		return false, err
-	}
-	defer conn.Close()
-	var free bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, $2)`, postgres.NamespaceAlive, aliveKey(id)).Scan(&free); err != nil {
-		return false, err
-	}
+	release, free, err := postgres.TryLock(ctx, q.db, postgres.NamespaceAlive, aliveKey(id))
 	if free {
-		_, err = conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1, $2)`, postgres.NamespaceAlive, aliveKey(id))
+		release()
 	}
 	return free, err
 }

@@ -41,3 +41,27 @@ func discard(conn *sql.Conn) {
 	conn.Raw(func(any) error { return driver.ErrBadConn })
 	conn.Close()
 }
+
+// TryLock takes the session advisory lock (ns, key) if no session holds
+// it, without waiting; ok is false when another session holds it.
+func TryLock(ctx context.Context, db *sql.DB, ns, key int32) (release func(), ok bool, err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("try advisory lock: %w", err)
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, $2)`, ns, key).Scan(&ok); err != nil {
+		discard(conn)
+		return nil, false, fmt.Errorf("try advisory lock: %w", err)
+	}
+	if !ok {
+		conn.Close()
+		return nil, false, nil
+	}
+	return func() {
+		if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1, $2)`, ns, key); err != nil {
+			discard(conn)
+			return
+		}
+		conn.Close()
+	}, true, nil
+}

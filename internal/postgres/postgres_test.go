@@ -76,3 +76,21 @@ func TestOpenNeverRepeatsThePassword(t *testing.T) {
 		t.Errorf("a mysql URL: %v", err)
 	}
 }
+
+func TestTryLockDoesNotWait(t *testing.T) {
+	ctx := context.Background()
+	db, _ := postgrestest.Open(t)
+	release, ok, err := postgres.TryLock(ctx, db, postgres.NamespaceAlive, 1)
+	if err != nil || !ok {
+		t.Fatalf("free lock: %v, %v", ok, err)
+	}
+	if _, ok, err := postgres.TryLock(ctx, db, postgres.NamespaceAlive, 1); err != nil || ok {
+		t.Fatalf("held lock taken again by another session: %v, %v", ok, err)
+	}
+	release()
+	again, ok, err := postgres.TryLock(ctx, db, postgres.NamespaceAlive, 1)
+	if err != nil || !ok {
+		t.Fatalf("released lock: %v, %v", ok, err)
+	}
+	again()
+}
