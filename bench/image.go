@@ -36,50 +36,20 @@ var debianPackages = []string{
 // filesystem, real Go binaries and a real node_modules tree. Each part is
 // built once and reused; the layers are written deterministically.
 func largeImage(ctx context.Context, root, work string, bins map[string]string, log *slog.Logger) (v1.Image, error) {
-	rootfs := filepath.Join(work, "rootfs")
-	if _, err := os.Stat(filepath.Join(rootfs, "var/lib/dpkg/status")); err != nil {
-		log.Info("debootstrap bookworm", "dir", rootfs)
-		os.RemoveAll(rootfs)
-		cmd := exec.CommandContext(ctx, "debootstrap", "--variant=minbase", "--include="+strings.Join(debianPackages, ","),
-			"bookworm", rootfs, "http://deb.debian.org/debian")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("debootstrap (needs root and the debootstrap package): %w\n%s", err, tail(out))
-		}
-	}
-	app := filepath.Join(work, "npm")
-	if _, err := os.Stat(filepath.Join(app, "node_modules")); err != nil {
-		log.Info("npm ci", "dir", app)
-		if err := os.MkdirAll(app, 0o755); err != nil {
-			return nil, err
-		}
-		for _, f := range []string{"package.json", "package-lock.json"} {
-			b, err := os.ReadFile(filepath.Join(root, "bench", "npm", f))
-			if err != nil {
-				return nil, err
-			}
-			if err := os.WriteFile(filepath.Join(app, f), b, 0o644); err != nil {
-				return nil, err
-			}
-		}
-		cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-		cmd.Dir = app
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("npm ci: %w\n%s", err, tail(out))
-		}
-	}
-	vulnapp, err := demoimage.BuildApp(ctx, root)
+	rootfs, err := debootstrap(ctx, filepath.Join(work, "rootfs"), debianPackages, log)
 	if err != nil {
 		return nil, err
 	}
-	vulnappPath := filepath.Join(work, "vulnapp")
-	if err := os.WriteFile(vulnappPath, vulnapp, 0o755); err != nil {
+	app, err := npmTree(ctx, root, work, log)
+	if err != nil {
+		return nil, err
+	}
+	vulnappPath, err := goBinary(ctx, root, work, "")
+	if err != nil {
 		return nil, err
 	}
 
-	layers := []struct {
-		name  string
-		files []entry
-	}{
+	return layeredImage(work, []layerSpec{
 		{"rootfs", []entry{{src: rootfs, dst: ""}}},
 		{"gobin", []entry{
 			{src: bins["vigil"], dst: "usr/local/bin/vigil"},
@@ -87,7 +57,18 @@ func largeImage(ctx context.Context, root, work string, bins map[string]string, 
 			{src: vulnappPath, dst: "usr/local/bin/vulnapp"},
 		}},
 		{"node", []entry{{src: app, dst: "app"}}},
-	}
+	}, "/usr/local/bin/vigil")
+}
+
+// layerSpec is one layer of a benchmark image: files written into it.
+type layerSpec struct {
+	name  string
+	files []entry
+}
+
+// layeredImage writes each layer as a deterministic tar under work/layers
+// and stacks them into an image.
+func layeredImage(work string, layers []layerSpec, entrypoint string) (v1.Image, error) {
 	img := empty.Image
 	for _, l := range layers {
 		path := filepath.Join(work, "layers", l.name+".tar")
@@ -105,6 +86,10 @@ func largeImage(ctx context.Context, root, work string, bins map[string]string, 
 			return nil, err
 		}
 	}
+	return withConfig(img, entrypoint)
+}
+
+func withConfig(img v1.Image, entrypoint string) (v1.Image, error) {
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		return nil, err
@@ -112,9 +97,73 @@ func largeImage(ctx context.Context, root, work string, bins map[string]string, 
 	cfg = cfg.DeepCopy()
 	cfg.OS, cfg.Architecture = "linux", "amd64"
 	cfg.Created = v1.Time{Time: epoch}
-	cfg.Config.Entrypoint = []string{"/usr/local/bin/vigil"}
+	cfg.Config.Entrypoint = []string{entrypoint}
 	cfg.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	return mutate.ConfigFile(img, cfg)
+}
+
+// debootstrap installs a Debian bookworm minbase with pkgs into dir, once.
+func debootstrap(ctx context.Context, dir string, pkgs []string, log *slog.Logger) (string, error) {
+	if _, err := os.Stat(filepath.Join(dir, "var/lib/dpkg/status")); err == nil {
+		return dir, nil
+	}
+	log.Info("debootstrap bookworm", "dir", dir)
+	os.RemoveAll(dir)
+	cmd := exec.CommandContext(ctx, "debootstrap", "--variant=minbase", "--include="+strings.Join(pkgs, ","),
+		"bookworm", dir, "http://deb.debian.org/debian")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("debootstrap (needs root and the debootstrap package): %w\n%s", err, tail(out))
+	}
+	return dir, nil
+}
+
+// npmTree is `npm ci` of bench/npm under work/npm, once.
+func npmTree(ctx context.Context, root, work string, log *slog.Logger) (string, error) {
+	app := filepath.Join(work, "npm")
+	if _, err := os.Stat(filepath.Join(app, "node_modules")); err == nil {
+		return app, nil
+	}
+	log.Info("npm ci", "dir", app)
+	if err := os.MkdirAll(app, 0o755); err != nil {
+		return "", err
+	}
+	for _, f := range []string{"package.json", "package-lock.json"} {
+		b, err := os.ReadFile(filepath.Join(root, "bench", "npm", f))
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(app, f), b, 0o644); err != nil {
+			return "", err
+		}
+	}
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
+	cmd.Dir = app
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("npm ci: %w\n%s", err, tail(out))
+	}
+	return app, nil
+}
+
+// goBinary compiles the demo's vulnerable Go program as demoimage does;
+// a buildID makes another binary of the same program, as a rebuild of the
+// application does. It returns the binary's path under work.
+func goBinary(ctx context.Context, root, work, buildID string) (string, error) {
+	if buildID == "" {
+		bin, err := demoimage.BuildApp(ctx, root)
+		if err != nil {
+			return "", err
+		}
+		path := filepath.Join(work, "vulnapp")
+		return path, os.WriteFile(path, bin, 0o755)
+	}
+	path := filepath.Join(work, "vulnapp-"+buildID)
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-buildid="+buildID, "-o", path, ".")
+	cmd.Dir = filepath.Join(root, "testdata", "vulnapp")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOFLAGS=-mod=mod", "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build vulnapp: %w\n%s", err, tail(out))
+	}
+	return path, nil
 }
 
 // writeLayout writes img as an OCI image layout (the artifact a user could
@@ -136,8 +185,12 @@ func smallImage(ctx context.Context, root string) (v1.Image, error) {
 	return demoimage.Image(ctx, root)
 }
 
-// entry puts src (a file or a directory tree) at dst in a layer.
-type entry struct{ src, dst string }
+// entry puts src (a file or a directory tree) at dst in a layer, less the
+// paths under src named in skip (each ending in "/").
+type entry struct {
+	src, dst string
+	skip     []string
+}
 
 // writeTar writes entries as an uncompressed tar with sorted names, one
 // mtime and no user names, skipping what a container runtime provides.
@@ -148,7 +201,7 @@ func writeTar(path string, entries []entry) error {
 	}
 	tw := tar.NewWriter(f)
 	for _, e := range entries {
-		if err := addTree(tw, e.src, e.dst); err != nil {
+		if err := addTree(tw, e.src, e.dst, e.skip); err != nil {
 			f.Close()
 			return err
 		}
@@ -160,7 +213,7 @@ func writeTar(path string, entries []entry) error {
 	return f.Close()
 }
 
-func addTree(tw *tar.Writer, src, dst string) error {
+func addTree(tw *tar.Writer, src, dst string, skipAlso []string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -173,7 +226,7 @@ func addTree(tw *tar.Writer, src, dst string) error {
 		if name == "." || name == "" {
 			return nil
 		}
-		for _, skip := range []string{"proc/", "sys/", "dev/", "var/cache/apt/archives/", "tmp/"} {
+		for _, skip := range append([]string{"proc/", "sys/", "dev/", "var/cache/apt/archives/", "tmp/"}, skipAlso...) {
 			if strings.HasPrefix(name+"/", skip) && name+"/" != skip {
 				if d.IsDir() {
 					return fs.SkipDir

@@ -30,7 +30,8 @@ func main() {
 	flag.StringVar(&o.work, "work", filepath.Join(os.TempDir(), "vigil-bench"), "work directory; the rootfs, npm tree, DB and tools are reused from it")
 	flag.IntVar(&o.reps, "reps", 5, "measured repetitions of each scenario per tool")
 	flag.StringVar(&o.out, "out", "", "also write the Markdown results to this file")
-	flag.StringVar(&o.images, "images", "large,small", "images to measure: large, small")
+	flag.StringVar(&o.images, "images", "large,small", "images to measure: large, small, mixed")
+	scenarios := flag.String("scenarios", "cold,repeat,sbom,rebuilt", "scenarios to measure: cold, repeat, sbom, rebuilt (large and mixed images only)")
 	flag.BoolVar(&o.rematch, "rematch", true, "run the re-matching benchmark (go test -bench Rematch in ci/scan)")
 	flag.StringVar(&o.label, "label", "", "what the measured vigil is, for the heading of the results (e.g. \"before the SBOM cache\")")
 	flag.BoolVar(&o.bot, "bot", true, "measure the bot: API calls per ingest and webhook acknowledgement latency under load")
@@ -39,6 +40,10 @@ func main() {
 	flag.IntVar(&o.botFindings, "bot-findings", 100, "findings in the first ingest")
 	flag.StringVar(&o.vigil, "vigil", "", "measure this vigil binary instead of building one from the tree (e.g. an older build, for before/after)")
 	flag.Parse()
+	o.scenarios = map[string]bool{}
+	for _, k := range splitList(*scenarios) {
+		o.scenarios[k] = true
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx := context.Background()
 	if err := run(ctx, o, log); err != nil {
@@ -53,6 +58,7 @@ type config struct {
 	rematch, bot                    bool
 	botRate, botFindings            int
 	botDuration                     time.Duration
+	scenarios                       map[string]bool
 }
 
 func run(ctx context.Context, o config, log *slog.Logger) error {
@@ -86,6 +92,7 @@ func run(ctx context.Context, o config, log *slog.Logger) error {
 	res := &results{machine: machine(), reps: o.reps, started: time.Now().UTC(), label: o.label, command: shellWords(os.Args[1:])}
 	for _, which := range splitList(o.images) {
 		var img v1.Image
+		keep := 0 // layers a rebuild keeps; 0: no rebuilt scenario
 		switch which {
 		case "large":
 			log.Info("building the large image")
@@ -93,6 +100,14 @@ func run(ctx context.Context, o config, log *slog.Logger) error {
 			if err == nil {
 				err = writeLayout(filepath.Join(o.work, "large-oci"), img)
 			}
+			keep = 3 // all: the rebuild adds its Go program on top
+		case "mixed":
+			log.Info("building the mixed image")
+			img, err = mixedImage(ctx, root, o.work, log)
+			if err == nil {
+				err = writeLayout(filepath.Join(o.work, "mixed-oci"), img)
+			}
+			keep = 3 // all but the Go program, which the rebuild replaces
 		case "small":
 			img, err = smallImage(ctx, root)
 		default:
@@ -101,12 +116,21 @@ func run(ctx context.Context, o config, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		ref, err := push(ctx, host, "bench/"+which+":1.0", img)
-		if err != nil {
+		t := target{which: which, img: img}
+		if t.ref, err = push(ctx, host, "bench/"+which+":1.0", img); err != nil {
 			return err
 		}
-		log.Info("measuring", "image", ref)
-		ir, err := measureImage(ctx, o, bins, db, which, ref, img, log)
+		if keep > 0 && o.scenarios["rebuilt"] {
+			rebuilt, err := rebuiltImage(ctx, root, o.work, img, keep)
+			if err != nil {
+				return fmt.Errorf("rebuild %s image: %w", which, err)
+			}
+			if t.rebuiltRef, err = push(ctx, host, "bench/"+which+":1.1", rebuilt); err != nil {
+				return err
+			}
+		}
+		log.Info("measuring", "image", t.ref)
+		ir, err := measureImage(ctx, o, bins, db, t, log)
 		if err != nil {
 			return err
 		}

@@ -23,6 +23,7 @@ type results struct {
 var targets = map[string][2]float64{
 	"cold scan":                {0.5, 0.7},
 	"repeat scan, same digest": {0.05, 0},
+	"rebuilt image":            {0.3, 0.7}, // issue 20
 }
 
 func (r *results) markdown() string {
@@ -33,7 +34,11 @@ func (r *results) markdown() string {
 	}
 	fmt.Fprintf(&b, "\n\nMachine: %s. Command: `go run ./bench %s`. Medians of %d alternating runs per tool; ratio = vigil / peer (lower is better for vigil).\n\n", r.machine, r.command, r.reps)
 	for _, im := range r.images {
-		fmt.Fprintf(&b, "### %s image (`%s`, %.0f MB compressed, %d packages)\n\n", im.name, im.digest, im.compressedMB, len(im.vigilC))
+		pkgs := "" // known from the SBOM scenario only
+		if len(im.vigilC) > 0 {
+			pkgs = fmt.Sprintf(", %d packages", len(im.vigilC))
+		}
+		fmt.Fprintf(&b, "### %s image (`%s`, %.0f MB compressed%s)\n\n", im.name, im.digest, im.compressedMB, pkgs)
 		b.WriteString("| scenario | peer | vigil wall | peer wall | wall ratio | vigil peak RSS | peer peak RSS | RSS ratio | vigil CPU | peer CPU | target |\n")
 		b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 		for _, s := range im.scenarios {
@@ -50,6 +55,16 @@ func (r *results) markdown() string {
 		b.WriteString("\n")
 		writeList(&b, "only vigil", onlyV)
 		writeList(&b, "only grype", onlyG)
+		if im.rebuiltF != nil {
+			onlyV, onlyG := diff(im.rebuiltF, im.grypeRebuiltF)
+			fmt.Fprintf(&b, "\nRebuilt image findings (vigil after the original, same as its cold scan; grype): vigil %d, grype %d, only vigil %d, only grype %d.", len(im.rebuiltF), len(im.grypeRebuiltF), len(onlyV), len(onlyG))
+			if len(onlyV)+len(onlyG) == 0 {
+				b.WriteString(" **Identical sets.**")
+			}
+			b.WriteString("\n")
+			writeList(&b, "only vigil", onlyV)
+			writeList(&b, "only grype", onlyG)
+		}
 		onlyV, onlyS := diff(im.vigilC, im.syftC)
 		fmt.Fprintf(&b, "\nSBOM packages (CycloneDX components with a purl): vigil %d, syft %d, only vigil %d, only syft %d.\n", len(im.vigilC), len(im.syftC), len(onlyV), len(onlyS))
 		writeList(&b, "only vigil", onlyV)

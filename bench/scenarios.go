@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -12,8 +13,8 @@ import (
 
 // scenario is one thing measured for vigil and its peer CLI.
 type scenario struct {
-	name, peer   string
-	vigil, other command
+	key, name, peer string // key is what -scenarios selects
+	vigil, other    command
 }
 
 type scenarioResult struct {
@@ -28,13 +29,22 @@ type imageResult struct {
 	vigilF, grypeF      []string // findings: "id package version"
 	vigilC, syftC       []string // SBOM components
 	vigilSBOM, syftSBOM string
+	// rebuilt image: vigil's scan after the original's, and grype's
+	rebuiltF, grypeRebuiltF []string
 }
 
-func measureImage(ctx context.Context, o config, bins map[string]string, db, which, ref string, img v1.Image, log *slog.Logger) (*imageResult, error) {
-	w := filepath.Join(o.work, "run", which)
+// target is an image to measure and, for the rebuilt scenario, its rebuild.
+type target struct {
+	which, ref, rebuiltRef string
+	img                    v1.Image
+}
+
+func measureImage(ctx context.Context, o config, bins map[string]string, db string, t target, log *slog.Logger) (*imageResult, error) {
+	w := filepath.Join(o.work, "run", t.which)
 	os.RemoveAll(w)
 	dirs := map[string]string{}
-	for _, d := range []string{"cold-cache", "warm-cache", "vigil-out", "vigil-repeat-out", "vigil-sbom", "peer-out"} {
+	for _, d := range []string{"cold-cache", "warm-cache", "vigil-out", "vigil-repeat-out", "vigil-sbom", "peer-out",
+		"rebuilt-base", "rebuilt-cache", "rebuilt-cold-cache", "vigil-rebuilt-out", "vigil-rebuilt-cold-out"} {
 		dirs[d] = filepath.Join(w, d)
 		if err := os.MkdirAll(dirs[d], 0o755); err != nil {
 			return nil, err
@@ -47,19 +57,48 @@ func measureImage(ctx context.Context, o config, bins map[string]string, db, whi
 		os.RemoveAll(dirs["cold-cache"])
 		return nil
 	}
-	vigilScan := func(cache, out string) []string {
+	vigilScan := func(ref, cache, out string) []string {
 		return []string{bins["vigil-measured"], "scan", "--image", ref, "--insecure-registry", "--db", db, "--db-allow-stale",
 			"--cache-dir", cache, "--output-dir", out, "-q"}
 	}
+	ref := t.ref
 	grype := command{args: []string{bins["grype"], "registry:" + ref, "-o", "json", "-q"}, env: grypeEnv, stdout: filepath.Join(dirs["peer-out"], "grype.json")}
 	syftOut := filepath.Join(dirs["peer-out"], "syft.cdx.json")
-	scenarios := []scenario{
-		{name: "cold scan", peer: "grype", vigil: command{args: vigilScan(dirs["cold-cache"], dirs["vigil-out"]), before: clearCold}, other: grype},
-		{name: "repeat scan, same digest", peer: "grype", vigil: command{args: vigilScan(dirs["warm-cache"], dirs["vigil-repeat-out"])}, other: grype},
-		{name: "SBOM only", peer: "syft", vigil: command{
+	all := []scenario{
+		{key: "cold", name: "cold scan", peer: "grype", vigil: command{args: vigilScan(ref, dirs["cold-cache"], dirs["vigil-out"]), before: clearCold}, other: grype},
+		{key: "repeat", name: "repeat scan, same digest", peer: "grype", vigil: command{args: vigilScan(ref, dirs["warm-cache"], dirs["vigil-repeat-out"])}, other: grype},
+		{key: "sbom", name: "SBOM only", peer: "syft", vigil: command{
 			args:   []string{bins["vigil-measured"], "sbom", "--image", ref, "--insecure-registry", "--cache-dir", dirs["cold-cache"], "--output-dir", dirs["vigil-sbom"], "-q"},
 			before: clearCold,
 		}, other: command{args: []string{bins["syft"], "registry:" + ref, "-o", "cyclonedx-json=" + syftOut, "-q"}, env: syftEnv}},
+	}
+	if t.rebuiltRef != "" {
+		// Each run starts from the cache as the scan of the original left
+		// it (a copy of links: the files are never written in place).
+		fromBase := func() error {
+			os.RemoveAll(dirs["rebuilt-cache"])
+			return linkTree(dirs["rebuilt-base"], dirs["rebuilt-cache"])
+		}
+		all = append(all, scenario{key: "rebuilt", name: "rebuilt image", peer: "grype",
+			vigil: command{args: vigilScan(t.rebuiltRef, dirs["rebuilt-cache"], dirs["vigil-rebuilt-out"]), before: fromBase},
+			other: command{args: []string{bins["grype"], "registry:" + t.rebuiltRef, "-o", "json", "-q"}, env: grypeEnv,
+				stdout: filepath.Join(dirs["peer-out"], "grype-rebuilt.json")}})
+		// Unmeasured: the original scanned once, and a cold scan of the
+		// rebuild that the rebuilt scenario's findings must equal.
+		for _, c := range []command{
+			{args: vigilScan(ref, dirs["rebuilt-base"], filepath.Join(w, "vigil-base-out"))},
+			{args: vigilScan(t.rebuiltRef, dirs["rebuilt-cold-cache"], dirs["vigil-rebuilt-cold-out"])},
+		} {
+			if _, err := measure(ctx, c); err != nil {
+				return nil, fmt.Errorf("rebuilt image setup: %w", err)
+			}
+		}
+	}
+	var scenarios []scenario
+	for _, s := range all {
+		if o.scenarios[s.key] {
+			scenarios = append(scenarios, s)
+		}
 	}
 	// One unmeasured run of each: warms the page cache and fills warm-cache.
 	for _, s := range scenarios {
@@ -69,11 +108,11 @@ func measureImage(ctx context.Context, o config, bins map[string]string, db, whi
 			}
 		}
 	}
-	res := &imageResult{name: which, ref: ref}
-	if d, err := img.Digest(); err == nil {
+	res := &imageResult{name: t.which, ref: ref}
+	if d, err := t.img.Digest(); err == nil {
 		res.digest = d.String()
 	}
-	if ls, err := img.Layers(); err == nil {
+	if ls, err := t.img.Layers(); err == nil {
 		for _, l := range ls {
 			if n, err := l.Size(); err == nil {
 				res.compressedMB += float64(n) / 1e6
@@ -103,35 +142,77 @@ func measureImage(ctx context.Context, o config, bins map[string]string, db, whi
 				} else {
 					res.scenarios[j].other = append(res.scenarios[j].other, smp)
 				}
-				log.Info("run", "image", which, "scenario", s.name, "tool", map[bool]string{true: "vigil", false: s.peer}[isVigil],
+				log.Info("run", "image", t.which, "scenario", s.name, "tool", map[bool]string{true: "vigil", false: s.peer}[isVigil],
 					"wall", smp.wall.Round(1e6), "rss_mb", smp.rssKB/1024)
 			}
 		}
 	}
+	return res, res.readFindings(o, dirs, grype.stdout, syftOut)
+}
+
+// readFindings reads what the measured runs wrote and fails the bench when
+// a cached scan found other vulnerabilities than a cold one.
+func (res *imageResult) readFindings(o config, dirs map[string]string, grypeOut, syftOut string) error {
 	var err error
-	if res.vigilF, err = vigilFindings(filepath.Join(dirs["vigil-out"], "vigil-findings.json")); err != nil {
-		return nil, err
+	if o.scenarios["cold"] {
+		if res.vigilF, err = vigilFindings(filepath.Join(dirs["vigil-out"], "vigil-findings.json")); err != nil {
+			return err
+		}
+		if res.grypeF, err = grypeFindings(grypeOut); err != nil {
+			return err
+		}
 	}
-	repeatF, err := vigilFindings(filepath.Join(dirs["vigil-repeat-out"], "vigil-findings.json"))
-	if err != nil {
-		return nil, err
+	if o.scenarios["repeat"] && o.scenarios["cold"] {
+		repeatF, err := vigilFindings(filepath.Join(dirs["vigil-repeat-out"], "vigil-findings.json"))
+		if err != nil {
+			return err
+		}
+		if a, b := diff(res.vigilF, repeatF); len(a)+len(b) > 0 {
+			return fmt.Errorf("repeat scan found different vulnerabilities than the cold scan: cold only %v, repeat only %v", a, b)
+		}
 	}
-	if a, b := diff(res.vigilF, repeatF); len(a)+len(b) > 0 {
-		return nil, fmt.Errorf("repeat scan found different vulnerabilities than the cold scan: cold only %v, repeat only %v", a, b)
+	if o.scenarios["rebuilt"] && res.scenarios != nil {
+		coldF, err := vigilFindings(filepath.Join(dirs["vigil-rebuilt-cold-out"], "vigil-findings.json"))
+		if err != nil {
+			return err
+		}
+		if res.rebuiltF, err = vigilFindings(filepath.Join(dirs["vigil-rebuilt-out"], "vigil-findings.json")); err != nil {
+			return err
+		}
+		if a, b := diff(coldF, res.rebuiltF); len(a)+len(b) > 0 {
+			return fmt.Errorf("rebuilt image scanned after the original found other vulnerabilities than a cold scan of it: cold only %v, after only %v", a, b)
+		}
+		if res.grypeRebuiltF, err = grypeFindings(filepath.Join(dirs["peer-out"], "grype-rebuilt.json")); err != nil {
+			return err
+		}
 	}
-	if res.grypeF, err = grypeFindings(grype.stdout); err != nil {
-		return nil, err
+	if o.scenarios["sbom"] {
+		cdx, _ := filepath.Glob(filepath.Join(dirs["vigil-sbom"], "*.cdx.json"))
+		if len(cdx) != 1 {
+			return fmt.Errorf("vigil sbom wrote %v", cdx)
+		}
+		res.vigilSBOM, res.syftSBOM = cdx[0], syftOut
+		if res.vigilC, err = cdxComponents(cdx[0]); err != nil {
+			return err
+		}
+		if res.syftC, err = cdxComponents(syftOut); err != nil {
+			return err
+		}
 	}
-	cdx, _ := filepath.Glob(filepath.Join(dirs["vigil-sbom"], "*.cdx.json"))
-	if len(cdx) != 1 {
-		return nil, fmt.Errorf("vigil sbom wrote %v", cdx)
-	}
-	res.vigilSBOM, res.syftSBOM = cdx[0], syftOut
-	if res.vigilC, err = cdxComponents(cdx[0]); err != nil {
-		return nil, err
-	}
-	if res.syftC, err = cdxComponents(syftOut); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return nil
+}
+
+// linkTree recreates the tree at src under dst with hard links.
+func linkTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		return os.Link(p, target)
+	})
 }

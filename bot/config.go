@@ -63,6 +63,8 @@ type Config struct {
 	// their keys stay for deduplication.
 	DeliveryRetention time.Duration `yaml:"delivery_retention"`
 	LogLevel          string        `yaml:"log_level"`
+	// ReadoutMetrics shapes the read-out gauges on /metrics.
+	ReadoutMetrics ReadoutMetrics `yaml:"readout_metrics"`
 	// Patch opens merge requests for findings with a known fix, with the
 	// merge-request policy in MergeRequests (not from the file).
 	Patch         bool       `yaml:"patch"`
@@ -71,6 +73,8 @@ type Config struct {
 	// the bot lists its sources into the ledger every InventoryInterval.
 	InventoryFile     string        `yaml:"inventory_file"`
 	InventoryInterval time.Duration `yaml:"inventory_interval"`
+	// ReadoutConfig is the dashboard token and the read-out issue's schedule.
+	ReadoutConfig `yaml:",inline"`
 }
 
 // DefaultConfig is the configuration before any file, environment or flag.
@@ -85,6 +89,7 @@ func DefaultConfig() *Config {
 		Workers:           4,
 		MaxAttempts:       10,
 		SweepInterval:     time.Hour,
+		ReadoutMetrics:    DefaultReadoutMetrics(),
 		InventoryInterval: time.Hour,
 		PollInterval:      time.Second,
 		ShutdownTimeout:   30 * time.Second,
@@ -94,6 +99,7 @@ func DefaultConfig() *Config {
 		LogLevel:          "info",
 		Patch:             true,
 		MergeRequests:     mr.Defaults(),
+		ReadoutConfig:     defaultReadoutConfig(),
 	}
 }
 
@@ -122,6 +128,11 @@ func (c *Config) Validate() error {
 		return errors.New("the database URL must start with postgres:// (e.g. postgres://vigil@db:5432/vigil); SQLite is --data")
 	case c.MaxBodyBytes <= 0 || c.MaxArtifactBytes <= 0:
 		return errors.New("size limits must be positive")
+	case c.ReadoutMetrics.GroupDepth < 1 || c.ReadoutMetrics.Window <= 0 || c.ReadoutMetrics.Interval < 0:
+		return errors.New("readout metrics: group depth must be at least 1 and the window positive (--metrics-group-depth, --metrics-window)")
+	}
+	if err := c.ReadoutConfig.validate(); err != nil {
+		return err
 	}
 	for _, p := range c.TrackRefs {
 		if _, err := path.Match(p, ""); err != nil {

@@ -6,8 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Handler serves POST /webhooks/gitlab, /healthz, /readyz, /metrics, GET /api/ingests and
-// GET /api/assets.
+// Handler serves POST /webhooks/gitlab, /healthz, /readyz, /metrics, GET /api/ingests,
+// GET /api/assets and GET /dashboard.
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/gitlab", s.receiver)
@@ -28,5 +28,6 @@ func (s *Service) Handler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/ingests", s.authorized(s.serveIngests))
 	s.assetRoutes(mux)
+	s.dashboardRoutes(mux)
 	return mux
 }

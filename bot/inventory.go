@@ -80,6 +80,9 @@ func (s *Service) retireInProject(ctx context.Context, projectID int64, fs []led
 			if err := s.ledger.PutFinding(ctx, tx, f); err != nil {
 				return err
 			}
+			if err := s.ledger.AppendEvents(ctx, tx, ledger.ResolvedEvent(f, ledger.RetiredBy, s.now().UTC())); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

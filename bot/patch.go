@@ -65,6 +65,9 @@ func (s *Service) patch(ctx context.Context, projectID int64, path string, scan 
 		s.metrics.patches.WithLabelValues("error").Inc()
 		return fmt.Errorf("patch merge requests of %s: %w", path, err)
 	}
+	if err := s.recordPatchOutcomes(ctx, projectID, path, res); err != nil {
+		return err
+	}
 	s.patched.Store(projectID, scan.JobID)
 	for _, o := range res.Outcomes {
 		s.metrics.patches.WithLabelValues(string(o.Action)).Inc()

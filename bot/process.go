@@ -111,8 +111,10 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 			ProjectID: pid, ProjectPath: path, IID: h.Issue.IID,
 			NoteID: h.ObjectAttributes.ID, NoteableType: h.ObjectAttributes.NoteableType,
 		})
+	case "Merge Request Hook":
+		return s.handleMergeRequestHook(ctx, d.Body)
 	}
-	return nil // Merge Request Hook and the rest: the patch engine's business
+	return nil // the rest: the patch engine's business
 }
 
 // confirmProject checks that the project a payload names, by id and path,

@@ -82,9 +82,12 @@ type Service struct {
 	mrNotes  *mrnote.Notes
 	receiver *webhook.Receiver
 	metrics  *metrics
-	locks    projectLocks
-	ready    atomic.Bool
-	close    sync.Once
+	policies *sla.Config // the dashboard links with the default policy's labels
+	// readoutCollector serves the read-out gauges (metrics.go).
+	readoutCollector *readoutCollector
+	locks            projectLocks
+	ready            atomic.Bool
+	close            sync.Once
 }
 
 // New opens the data file, migrates it and wires the service; nothing is
@@ -121,6 +124,7 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger, opts ...Option) (*S
 
 func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) error {
 	var err error
+	s.policies = policies
 	if s.ledger, err = ledger.Open(ctx, s.db, s.dialect); err != nil {
 		return err
 	}
@@ -145,6 +149,9 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 		}
 		qopts.Inventory, qopts.InventoryInterval = s.inventoryJob(inv), s.cfg.InventoryInterval
 	}
+	if s.cfg.ReadoutProject != "" {
+		qopts.Readout, qopts.ReadoutInterval = s.postReadout, s.cfg.ReadoutCheckInterval
+	}
 	s.queue, err = queue.New(ctx, s.db, worker{s}, qopts, s.log)
 	if err != nil {
 		return err
@@ -161,6 +168,8 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 		return err
 	}
 	s.metrics.reg.MustRegister(newStateCollector(s.ledger, s.queue, s.inbox))
+	s.readoutCollector = newReadoutCollector(s.ledger, s.now, s.cfg.ReadoutMetrics)
+	s.metrics.reg.MustRegister(s.readoutCollector)
 	return nil
 }
 

@@ -32,8 +32,11 @@ const issueColumns = `group_key, project_id, issue_iid, state, content_hash, clo
 	deviation, exception, exception_reason, exception_expires, exception_by`
 
 // PutIssue inserts or replaces an issue record.
-func (l *Ledger) PutIssue(ctx context.Context, is Issue) error {
-	_, err := l.db.ExecContext(ctx, l.rebind(`INSERT INTO vigil_issues (`+issueColumns+`)
+func (l *Ledger) PutIssue(ctx context.Context, is Issue) error { return l.PutIssueTx(ctx, l.db, is) }
+
+// PutIssueTx inserts or replaces an issue record inside q's transaction.
+func (l *Ledger) PutIssueTx(ctx context.Context, q Querier, is Issue) error {
+	_, err := q.ExecContext(ctx, l.rebind(`INSERT INTO vigil_issues (`+issueColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (group_key) DO UPDATE SET project_id = excluded.project_id, issue_iid = excluded.issue_iid,
 		state = excluded.state, content_hash = excluded.content_hash, clock_start = excluded.clock_start,

@@ -54,6 +54,10 @@ type Options struct {
 	// periodic job, so several replicas inventory once per period.
 	Inventory         func(ctx context.Context) error
 	InventoryInterval time.Duration
+	// Readout, when set, posts the scheduled read-outs that are due; it runs
+	// every ReadoutInterval (and at start) as a periodic job (readout.go).
+	Readout         func(ctx context.Context) error
+	ReadoutInterval time.Duration
 }
 
 // Queue is River on the ledger's database.
@@ -120,6 +124,7 @@ func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Log
 		}))
 		cfg.PeriodicJobs = append(cfg.PeriodicJobs, periodic(InventoryArgs{}, opts.InventoryInterval, opts.Postgres))
 	}
+	addReadout(workers, cfg, opts)
 	client, err := river.NewClient(driver, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create queue client: %w", err)

@@ -120,11 +120,13 @@ func (t *Tracker) HandleNote(ctx context.Context, ev NoteEvent) error {
 	if perr != nil {
 		return t.note(ctx, ev.ProjectID, is.IID, fmt.Sprintf("@%s %s. Nothing was changed.", who, markdown.Inline(perr.Error())))
 	}
+	before := is.Exception
 	reply, changed := applyCommand(&is, cmd, n.Author.Username)
 	if !changed {
 		return t.note(ctx, ev.ProjectID, is.IID, reply)
 	}
-	if err := t.ledger.PutIssue(ctx, is); err != nil {
+	recorded := issueEvent(exceptionEvent(before, is), is, ev.ProjectPath, nil, t.now().UTC(), n.Author.Username, "")
+	if err := t.ledger.RecordIssue(ctx, is, recorded); err != nil {
 		return err
 	}
 	t.log.Info("recorded exception command", "project", ev.ProjectPath, "iid", is.IID, "command", cmd.Verb, "by", n.Author.Username, "note", n.ID)

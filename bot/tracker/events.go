@@ -60,7 +60,7 @@ func (t *Tracker) HandleIssueEvent(ctx context.Context, ev IssueEvent) error {
 	}
 	if cur.State == stateOpened {
 		is.State = stateOpened
-		return t.ledger.PutIssue(ctx, is)
+		return t.ledger.RecordIssue(ctx, is, issueEvent(ledger.EventReopened, is, ev.ProjectPath, nil, t.now().UTC(), "", "person"))
 	}
 	return t.closedByPerson(ctx, ev.ProjectPath, cur, is)
 }
@@ -81,9 +81,15 @@ func (t *Tracker) closedByPerson(ctx context.Context, projectPath string, cur *g
 	if pol, err = t.tierPolicy(ctx, g); err != nil {
 		return err
 	}
+	who := "someone"
+	closer := ""
+	if cur.ClosedBy != nil {
+		who, closer = "@"+markdown.Inline(cur.ClosedBy.Username), cur.ClosedBy.Username
+	}
+	closed := issueEvent(ledger.EventClosedByPerson, is, projectPath, g, now, closer, "")
 	if len(g.Open) == 0 || exceptionHolds(is, now) {
 		is.State = stateClosed
-		return t.ledger.PutIssue(ctx, is)
+		return t.ledger.RecordIssue(ctx, is, closed)
 	}
 	is.Deviation = true
 	s := schedule(pol, g, is, now)
@@ -95,12 +101,9 @@ func (t *Tracker) closedByPerson(ctx context.Context, projectPath string, cur *g
 		return err
 	}
 	is.State, is.Hash = stateOpened, d.Hash
-	if err := t.ledger.PutIssue(ctx, is); err != nil {
+	reopened := issueEvent(ledger.EventReopened, is, projectPath, g, now, ledger.ActorBot, "process deviation")
+	if err := t.ledger.RecordIssue(ctx, is, closed, reopened); err != nil {
 		return err
-	}
-	who := "someone"
-	if cur.ClosedBy != nil {
-		who = "@" + markdown.Inline(cur.ClosedBy.Username)
 	}
 	t.log.Info("reopened issue closed while still detected", "project", projectPath, "iid", is.IID, "closed_by", who)
 	return t.note(ctx, is.ProjectID, is.IID, fmt.Sprintf(

@@ -38,7 +38,10 @@ type group struct {
 	Images      []string
 	// Running is where the open findings' digests run, from the ledger's
 	// inventory (cluster/namespace/workload/container); empty without one.
-	Running   []string
+	Running []string
+	// Tier is the strictest inventory tier of the open findings' digests,
+	// the one the read-outs count the group under; set by tierPolicy.
+	Tier      string
 	FirstSeen time.Time
 	FixSince  time.Time
 }

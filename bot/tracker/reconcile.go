@@ -70,6 +70,10 @@ type run struct {
 	d         desired
 	holds     bool
 	notes     []string
+	// events wait for the issue's next record; recordedDue is the due
+	// date the ledger holds.
+	events      []ledger.Event
+	recordedDue time.Time
 }
 
 func (r *run) wantOpen() bool { return len(r.g.Open) > 0 }
@@ -135,6 +139,7 @@ func (t *Tracker) prepare(ctx context.Context, projectID int64, projectPath, key
 	if r.is, err = t.loadIssue(ctx, projectID, key); err != nil {
 		return nil, err
 	}
+	r.recordedDue = r.is.Due
 	r.g = newGroup(key, projectPath, r.pol.GroupBy, fs)
 	if err := t.addRunning(ctx, r.g); err != nil {
 		return nil, err
@@ -144,6 +149,7 @@ func (t *Tracker) prepare(ctx context.Context, projectID int64, projectPath, key
 	}
 	if r.is.Exception == findings.AcceptedRisk && !r.now.Before(r.is.ExceptionExpires) {
 		// Expired: the SLA restarts now, per policy, and the issue is tracked again.
+		r.event(ledger.EventExceptionExpired, ledger.ActorBot, "")
 		r.notes = append(r.notes, fmt.Sprintf("The accepted risk recorded by @%s expired on %s. The SLA restarts today.",
 			markdown.Inline(r.is.ExceptionBy), r.is.ExceptionExpires.UTC().Format(time.DateOnly)))
 		r.is.Exception, r.is.ExceptionReason, r.is.ExceptionExpires, r.is.ExceptionBy = "", "", time.Time{}, ""
@@ -184,7 +190,8 @@ func (t *Tracker) openOrAdopt(ctx context.Context, r *run) (bool, error) {
 	}
 	r.is.IID, r.is.State, r.is.Hash = iid, stateOpened, r.d.Hash
 	t.log.Info("opened issue", "project", r.path, "iid", iid, "title", r.d.Title)
-	if err := t.ledger.PutIssue(ctx, r.is); err != nil {
+	r.event(ledger.EventIssueOpened, ledger.ActorBot, "")
+	if err := t.record(ctx, r); err != nil {
 		return false, err
 	}
 	return true, t.remindAndRecord(ctx, r, r.holds)
@@ -214,13 +221,15 @@ func (t *Tracker) transition(ctx context.Context, r *run) error {
 		}
 		is.State, is.Hash = stateClosed, r.d.Hash
 		t.log.Info("closed issue", "project", r.path, "iid", is.IID)
-		return t.ledger.PutIssue(ctx, *is)
+		r.event(ledger.EventClosedByBot, ledger.ActorBot, "")
+		return t.record(ctx, r)
 	case reopen:
 		if err := t.edit(ctx, r.projectID, is.IID, r.pol, r.d, "reopen"); err != nil {
 			return err
 		}
 		is.State, is.Hash = stateOpened, r.d.Hash
-		if err := t.ledger.PutIssue(ctx, *is); err != nil {
+		r.event(ledger.EventReopened, ledger.ActorBot, "detected again")
+		if err := t.record(ctx, r); err != nil {
 			return err
 		}
 		t.log.Info("reopened issue", "project", r.path, "iid", is.IID)
@@ -233,8 +242,11 @@ func (t *Tracker) transition(ctx context.Context, r *run) error {
 // reminder is retried with the job, after the record is kept.
 func (t *Tracker) remindAndRecord(ctx context.Context, r *run, quiet bool) error {
 	stage, rerr := t.remind(ctx, r.projectID, r.is, r.d, r.s, quiet)
+	if kind, ok := stageEvent(stage); ok && stage != r.is.Reminded {
+		r.event(kind, ledger.ActorBot, "")
+	}
 	r.is.Reminded = stage
-	if err := t.ledger.PutIssue(ctx, r.is); err != nil {
+	if err := t.record(ctx, r); err != nil {
 		return err
 	}
 	return rerr

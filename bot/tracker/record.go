@@ -159,11 +159,12 @@ func (t *Tracker) recordReport(ctx context.Context, tx *sql.Tx, pol sla.Policy, 
 	}
 	for fp, rec := range merged {
 		prev, err := t.ledger.Finding(ctx, tx, fp)
+		before := &prev
 		switch {
 		case err == nil:
 			rec.FirstSeen, rec.FixSince = prev.FirstSeen, prev.FixSince
 		case ledger.IsNotFound(err):
-			rec.FirstSeen = now
+			rec.FirstSeen, before = now, nil
 		default:
 			return err
 		}
@@ -173,8 +174,11 @@ func (t *Tracker) recordReport(ctx context.Context, tx *sql.Tx, pol sla.Policy, 
 		if err := t.ledger.PutFinding(ctx, tx, rec); err != nil {
 			return err
 		}
+		if err := t.ledger.AppendEvents(ctx, tx, findingEvents(before, rec, now)...); err != nil {
+			return err
+		}
 	}
-	if err := t.resolveUnseen(ctx, tx, scan, asset, scope, merged); err != nil {
+	if err := t.resolveUnseen(ctx, tx, scan, asset, scope, merged, now); err != nil {
 		return err
 	}
 	return t.ledger.PutIngest(ctx, tx, ledger.Ingest{
@@ -240,7 +244,7 @@ func mergeFinding(a, b findings.Finding) findings.Finding {
 // resolveUnseen marks resolved the open findings of the report's scope (and
 // of the asset-only scope findings had before scopes named jobs) that the
 // report does not list.
-func (t *Tracker) resolveUnseen(ctx context.Context, tx *sql.Tx, scan Scan, asset findings.Asset, scope string, seen map[string]ledger.Finding) error {
+func (t *Tracker) resolveUnseen(ctx context.Context, tx *sql.Tx, scan Scan, asset findings.Asset, scope string, seen map[string]ledger.Finding, now time.Time) error {
 	scopes := []string{scope}
 	if legacy := legacyScope(asset.Repository); asset.Repository != "" && legacy != scope {
 		scopes = append(scopes, legacy)
@@ -267,6 +271,9 @@ func (t *Tracker) resolveUnseen(ctx context.Context, tx *sql.Tx, scan Scan, asse
 		}
 		f.Status, f.ResolvedBy = ledger.FindingResolved, by
 		if err := t.ledger.PutFinding(ctx, tx, f); err != nil {
+			return err
+		}
+		if err := t.ledger.AppendEvents(ctx, tx, ledger.ResolvedEvent(f, by, now)); err != nil {
 			return err
 		}
 	}

@@ -45,5 +45,6 @@ func (t *Tracker) tierPolicy(ctx context.Context, g *group) (sla.Policy, error) 
 		}
 		tiers = append(tiers, got...)
 	}
+	g.Tier = strictestTier(t.policies, tiers)
 	return t.policies.ForTiers(g.ProjectPath, tiers), nil
 }

@@ -55,6 +55,9 @@ type Image struct {
 	Tags       []string // tags the user referred to
 	Platform   string
 	Auth       string // which credentials were used (never the secret)
+
+	blobs  string // compressed layer blobs by digest ("" when uncached)
+	layers string // uncompressed layers by DiffID, verified ("" when uncached)
 }
 
 // Acquire resolves in to an image, reading manifests once and leaving layers
@@ -95,11 +98,11 @@ func Acquire(ctx context.Context, in Input, o Options) (*Image, error) {
 	}
 	switch in.Kind {
 	case KindRegistry: // pulled layers are kept by digest
-		blobs := ""
 		if o.CacheDir != "" {
-			blobs = filepath.Join(o.CacheDir, "blobs")
+			img.blobs = filepath.Join(o.CacheDir, "blobs")
+			img.layers = filepath.Join(o.CacheDir, "layers")
 		}
-		img.Image = layerImage(img.Image, blobs)
+		img.Image = layerImage(img.Image, img.blobs)
 	case KindOCILayout: // already on disk: only the faster gunzip
 		img.Image = layerImage(img.Image, "")
 	}

@@ -96,13 +96,14 @@ func (l *cachingLayer) Compressed() (io.ReadCloser, error) {
 		return nil, err
 	}
 	if f, err := os.Open(l.path(d)); err == nil {
+		Touch(l.path(d))
 		return f, nil
 	}
 	rc, err := l.Layer.Compressed()
 	if err != nil {
 		return nil, err
 	}
-	if os.MkdirAll(l.dir, 0o755) != nil {
+	if os.MkdirAll(l.dir, 0o700) != nil {
 		return rc, nil
 	}
 	tmp, err := os.CreateTemp(l.dir, ".partial-*")

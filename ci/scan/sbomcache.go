@@ -18,6 +18,7 @@ import (
 	"github.com/anchore/syft/syft/format/syftjson"
 	syftsbom "github.com/anchore/syft/syft/sbom"
 
+	"gitlab.com/vigil-vm/vigil/ci/image"
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
 )
 
@@ -75,7 +76,7 @@ func (c *sbomCache) load(key string) (*syftsbom.SBOM, bool) {
 // store writes the entry beside its final name and renames it into place,
 // so a reader never sees half an SBOM.
 func (c *sbomCache) store(key string, s *syftsbom.SBOM) error {
-	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return fmt.Errorf("cache SBOM: %w", err)
 	}
 	tmp, err := os.CreateTemp(c.dir, ".partial-*")
@@ -135,8 +136,11 @@ func buildIdentity() string {
 
 // has says whether an entry exists, without reading it.
 func (c *sbomCache) has(key string) bool {
-	_, err := os.Stat(c.path(key))
-	return err == nil
+	if _, err := os.Stat(c.path(key)); err != nil {
+		return false
+	}
+	image.Touch(c.path(key))
+	return true
 }
 
 // forget drops an entry and everything derived from it.
@@ -173,12 +177,16 @@ func readGzip(path string) ([]byte, bool) {
 		return nil, false
 	}
 	b, err := io.ReadAll(zr)
-	return b, err == nil
+	if err != nil {
+		return nil, false
+	}
+	image.Touch(path)
+	return b, true
 }
 
 // writeGzip writes a cache file atomically.
 func (c *sbomCache) writeGzip(path string, data []byte) error {
-	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
 	tmp, err := os.CreateTemp(c.dir, ".partial-*")

@@ -53,6 +53,7 @@ func (c *blobCounter) reset() int {
 // needs a layer must then fetch it from the registry, where it is counted.
 func dropLayers(t *testing.T, dir string) {
 	t.Helper()
+	dir = projectCacheDir(dir, "group/demo")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +146,7 @@ func TestCorruptCacheEntriesAreRebuilt(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, junk := range [][]byte{nil, []byte("not gzip"), gzipped(t, `{"artifacts": [`)} {
-		entries, _ := filepath.Glob(filepath.Join(cacheDir, "sboms", "*.gz"))
+		entries, _ := filepath.Glob(filepath.Join(projectCacheDir(cacheDir, "group/demo"), "sboms", "*.gz"))
 		if len(entries) < 3 { // SBOM, match result, one document per format
 			t.Fatalf("cache entries: %v", entries)
 		}
@@ -174,7 +175,7 @@ func TestNewDBBuildIsMatchedAgain(t *testing.T) {
 	o := options(t, demoRef)
 	o.Image.CacheDir, o.DB.Dir = cacheDir, db
 	results := func() []string {
-		m, _ := filepath.Glob(filepath.Join(cacheDir, "sboms", "*.match2-*"))
+		m, _ := filepath.Glob(filepath.Join(projectCacheDir(cacheDir, "group/demo"), "sboms", "*.match2-*"))
 		return m
 	}
 	if _, err := Run(context.Background(), o); err != nil {

@@ -35,6 +35,11 @@ type Options struct {
 	Version            string // vigil's version, recorded in reports
 	Progress           *Progress
 	Log                *slog.Logger
+	// CacheMaxSize bounds the whole of Image.CacheDir, in bytes, after each
+	// scan (least recently used files go first); 0 means unbounded.
+	CacheMaxSize int64
+
+	cacheRoot string // Image.CacheDir as given, before withCacheScope
 }
 
 // Outcome is what a scan found and wrote.
@@ -77,6 +82,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	trimCache(o)
 	return &Outcome{Report: rep, Failing: gate.Failing(rep, o.Gate), Files: files}, nil
 }
 
@@ -119,6 +125,7 @@ func SBOM(ctx context.Context, o Options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer trimCache(o)
 	return report.WriteAll(o.OutputDir, docs)
 }
 
@@ -135,7 +142,7 @@ func withDefaults(o Options) Options {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return o
+	return withCacheScope(o)
 }
 
 // write writes the reports and the SBOMs in one all-or-nothing step: a

@@ -38,6 +38,7 @@ func (s *Scanner) Report(ctx context.Context, target string) (*findings.Report, 
 	if err != nil {
 		return nil, err
 	}
+	defer trimCache(o)
 	return assemble(ctx, o, inv, s.p, s.st, started)
 }
 

@@ -40,5 +40,6 @@ the vigil repository.`,
 	}
 	cmd.Flags().StringVar(&o.WorkDir, "work-dir", filepath.Join(".cache", "demo"), "where the demo DB and reports go (reused between runs)")
 	cmd.Flags().StringVar(&o.Root, "root", "", "the vigil repository (default: the current directory)")
+	cmd.Flags().BoolVar(&o.Month, "month", false, "replay a scripted month after the scan (fixes, an exception, a merged patch, a deviation, the SLA sweep), for vigil report on the ledger it leaves")
 	return cmd
 }

@@ -32,7 +32,7 @@ func newRoot() *cobra.Command {
 		Version: vigilVersion(),
 	}
 	root.SetVersionTemplate("vigil {{.Version}}\n")
-	root.AddCommand(newScanCmd(), newSBOMCmd(), newDBCmd(), newDemoCmd(), newBotCmd(), newPatchCmd(), newInventoryCmd(), newVersionCmd())
+	root.AddCommand(newScanCmd(), newSBOMCmd(), newDBCmd(), newDemoCmd(), newBotCmd(), newPatchCmd(), newInventoryCmd(), newReportCmd(), newVersionCmd())
 	return root
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/sethvargo/go-githubactions"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -52,8 +53,21 @@ func (o *scanOptions) resolve(cmd *cobra.Command, args []string, bindings ...[]o
 	return o.output.Validate()
 }
 
+// softMemoryLimit sets Go's soft memory limit to 90% of the cgroup's
+// memory limit when the job runs under one (a CI runner's container), so
+// the collector works harder near the limit instead of the job being
+// OOM-killed; GOMEMLIMIT, when set, wins, and AUTOMEMLIMIT=off disables it.
+func softMemoryLimit() {
+	_, _ = memlimit.Set() // no cgroup limit, or none readable: Go's default
+}
+
 func (o *scanOptions) scanRun() (scan.Options, error) {
+	softMemoryLimit()
 	min, _, err := o.output.MinSeverity()
+	if err != nil {
+		return scan.Options{}, err
+	}
+	maxCache, err := o.source.CacheMaxBytes()
 	if err != nil {
 		return scan.Options{}, err
 	}
@@ -71,6 +85,7 @@ func (o *scanOptions) scanRun() (scan.Options, error) {
 		Version:            vigilVersion(),
 		Progress:           scan.NewProgress(os.Stderr, tty, o.output.Quiet || o.output.Print != options.PrintTable),
 		Log:                logger(),
+		CacheMaxSize:       maxCache,
 	}, nil
 }
 

@@ -23,6 +23,9 @@ const hookSecret = "demo-webhook-secret"
 // long as the command, so a fixed key protects nothing and costs nothing.
 const markerKey = "demo-marker-key-not-a-secret"
 
+// maintainer is the project's person in the scripted month.
+const maintainer = "alice"
+
 // Loop runs the rest of vigil's loop on the scan's reports: a GitLab test
 // double receives the finished pipeline with the scan job's artifacts and
 // sends its Job Hook to a bot (SQLite in WorkDir), which files the issues;
@@ -31,19 +34,25 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	progress.Start("bot")
-	gl := gitlabdouble.New()
+	now := time.Now
+	c := &clock{t: monthStart(time.Now())}
+	if o.Month {
+		now = c.Now // the month starts a month ago and moves on by script
+	}
+	gl := gitlabdouble.New(gitlabdouble.WithClock(now))
 	glURL, err := serve(ctx, gl.Handler())
 	if err != nil {
 		return err
 	}
 	_, token := gl.AddUser("vigil-bot", gitlabdouble.Maintainer)
+	gl.AddUser(maintainer, gitlabdouble.Maintainer)
 	files, err := sources(o.Root)
 	if err != nil {
 		return err
 	}
 	project := gl.AddProject(gitlabdouble.ProjectSpec{Path: Project, Files: files})
 
-	data := filepath.Join(o.WorkDir, "bot.db")
+	data := Ledger(o)
 	for _, f := range []string{data, data + "-wal", data + "-shm"} {
 		os.Remove(f) // each demo starts from an empty ledger, as GitLab does
 	}
@@ -51,7 +60,7 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 	cfg.Listen, cfg.GitLabURL, cfg.GitLabToken, cfg.Data = "", glURL, token, data
 	cfg.WebhookSecrets, cfg.MarkerKey = []string{hookSecret}, markerKey
 	cfg.PollInterval, cfg.SweepInterval = 50*time.Millisecond, 0
-	svc, err := bot.New(ctx, cfg, o.Log)
+	svc, err := bot.New(ctx, cfg, o.Log, bot.WithClock(now))
 	if err != nil {
 		return err
 	}
@@ -63,6 +72,7 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 	go func() { done <- svc.Run(ctx) }()
 	gl.AddHook(project.ID, gitlabdouble.HookSpec{URL: botURL + "/webhooks/gitlab", Token: hookSecret, Events: []string{
 		"job_events", "pipeline_events", "issues_events", "confidential_issues_events", "note_events", "confidential_note_events",
+		"merge_requests_events",
 	}})
 	progress.Done(fmt.Sprintf("GitLab double %s, bot %s", glURL, botURL))
 
@@ -84,11 +94,31 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 		return err
 	}
 	progress.Done(fmt.Sprintf("%d issues and %d merge requests in %s", len(issues), len(gl.MergeRequests(project.ID)), Project))
+	if o.Month {
+		progress.Start("scripted month")
+		w := &world{gl: gl, svc: svc, projectID: project.ID, clock: c, start: c.Now(), artifacts: artifacts}
+		if err := w.month(ctx, func(step string) { o.Log.Info("scripted month", "step", step) }); err != nil {
+			return err
+		}
+		if issues, err = settle(ctx, gl, svc, project.ID, false); err != nil {
+			return err
+		}
+		progress.Done(fmt.Sprintf("%d days of fixes, exceptions and merges replayed", MonthDays))
+	}
 	cancel()
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
-	return show(o, gl, project.ID, issues)
+	if err := show(o, gl, project.ID, issues); err != nil {
+		return err
+	}
+	since, until := MonthPeriod(now())
+	if !o.Month { // today only
+		since = until.AddDate(0, 0, -1)
+	}
+	fmt.Fprintf(o.Out, "\nthe bot's ledger is %s; its read-out:\n  vigil report --data %s --since %s --until %s -o read-out.html\n",
+		data, data, since.Format(time.DateOnly), until.Format(time.DateOnly))
+	return nil
 }
 
 // show shows the issues and merge requests as the bot left them.

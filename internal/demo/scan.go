@@ -29,6 +29,10 @@ type Options struct {
 	Out     io.Writer
 	Version string
 	Log     *slog.Logger
+	// Month replays a scripted month after the scan (see month.go): the
+	// bot and the GitLab double start a month ago and the ledger's history
+	// holds a month of fixes, exceptions and merges for vigil report.
+	Month bool
 }
 
 // DB builds (or reuses, when younger than a day) the demo vulnerability DB.

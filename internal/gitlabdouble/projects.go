@@ -72,6 +72,7 @@ type projectState struct {
 	pipelines []*Pipeline
 	jobs      []*jobState
 	hooks     []*Hook
+	uploads   []*UploadedFile
 	nextIssue int
 	nextMR    int
 }

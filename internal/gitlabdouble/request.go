@@ -111,6 +111,9 @@ func readParams(r *http.Request) (params, error) {
 	if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return p, nil
 	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return p, nil // the handler reads its files (uploads.go)
+	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	if err != nil {
 		return p, fmt.Errorf("read request body: %w", err)

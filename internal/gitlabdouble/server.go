@@ -47,14 +47,16 @@ type Server struct {
 	// scopedLabels makes "key::value" labels mutually exclusive, as in GitLab Premium and Ultimate.
 	scopedLabels bool
 	// registry is the container registry the registry API describes (see container_registry.go).
-	registry   registryState
+	registry registryState
+	// oauth is GitLab as an OAuth provider (see oauth.go).
+	oauth      oauthState
 	stop       context.Context
 	cancelStop context.CancelFunc
 }
 
 // idCounters hands out instance-wide ids, as GitLab's database sequences do.
 type idCounters struct {
-	user, project, namespace, issue, note, label, mr, pipeline, job, hook, registry int
+	user, project, namespace, issue, note, label, mr, pipeline, job, hook, registry, upload int
 }
 
 func (c *idCounters) next(p *int) int { *p++; return *p }
@@ -206,6 +208,8 @@ func (s *Server) routes() {
 	s.mergeRequestRoutes()
 	s.repositoryRoutes()
 	s.controlRoutes()
+	s.uploadRoutes()
+	s.oauthRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"})
 	})

@@ -45,6 +45,14 @@ var botEnv = []EnvBinding{
 	{"patch", []string{"VIGIL_PATCH"}},
 	{"inventory", []string{"VIGIL_INVENTORY"}},
 	{"inventory-interval", []string{"VIGIL_INVENTORY_INTERVAL"}},
+	{"dashboard-token", []string{"VIGIL_DASHBOARD_TOKEN"}},
+	{"dashboard-oauth-client-id", []string{"VIGIL_DASHBOARD_OAUTH_CLIENT_ID"}},
+	{"dashboard-oauth-secret", []string{"VIGIL_DASHBOARD_OAUTH_SECRET"}},
+	{"dashboard-project", []string{"VIGIL_DASHBOARD_PROJECT"}},
+	{"readout-project", []string{"VIGIL_READOUT_PROJECT"}},
+	{"readout-period", []string{"VIGIL_READOUT_PERIOD"}},
+	{"readout-day", []string{"VIGIL_READOUT_DAY"}},
+	{"readout-check-interval", []string{"VIGIL_READOUT_CHECK_INTERVAL"}},
 }
 
 // Env lists the environment variables that stand in for Bot's flags.
@@ -84,6 +92,23 @@ func (b *Bot) AddFlags(fs *pflag.FlagSet) {
 	AddMergeRequestFlags(fs, &c.MergeRequests)
 	fs.StringVar(&c.InventoryFile, "inventory", c.InventoryFile, envHelp("inventory config (as for vigil inventory): list its registries and clusters into the ledger periodically", "VIGIL_INVENTORY"))
 	fs.DurationVar(&c.InventoryInterval, "inventory-interval", c.InventoryInterval, envHelp("how often the inventory runs; 0 disables it", "VIGIL_INVENTORY_INTERVAL"))
+	fs.IntVar(&c.ReadoutMetrics.GroupDepth, "metrics-group-depth", c.ReadoutMetrics.GroupDepth, "path segments of the group label on the read-out gauges (1: top-level groups)")
+	fs.DurationVar(&c.ReadoutMetrics.Window, "metrics-window", c.ReadoutMetrics.Window, "the rolling window of the read-out gauges (new, fixed, MTTR, SLA compliance)")
+	fs.DurationVar(&c.ReadoutMetrics.Interval, "metrics-interval", c.ReadoutMetrics.Interval, "how often the read-out gauges are recomputed from the ledger's history; a scrape in between reuses them")
+	addReadoutFlags(fs, &c.ReadoutConfig)
+}
+
+// addReadoutFlags registers the dashboard's token and the read-out issue's
+// schedule.
+func addReadoutFlags(fs *pflag.FlagSet, c *bot.ReadoutConfig) {
+	fs.StringVar(&c.DashboardToken, "dashboard-token", c.DashboardToken, envHelp("read token GET /dashboard requires (bearer header, or its sign-in page sets a cookie); empty leaves the dashboard off; prefer the environment", "VIGIL_DASHBOARD_TOKEN"))
+	fs.StringVar(&c.DashboardOAuthID, "dashboard-oauth-client-id", c.DashboardOAuthID, envHelp("a GitLab OAuth application's id (scope read_user, callback https://BOT/dashboard/oauth/callback): the dashboard's sign-in offers GitLab to members of --dashboard-project", "VIGIL_DASHBOARD_OAUTH_CLIENT_ID"))
+	fs.StringVar(&c.DashboardOAuthSecret, "dashboard-oauth-secret", c.DashboardOAuthSecret, envHelp("that application's secret; prefer the environment", "VIGIL_DASHBOARD_OAUTH_SECRET"))
+	fs.StringVar(&c.DashboardProject, "dashboard-project", c.DashboardProject, envHelp("project (path or id) whose members with Reporter or more may sign in to the dashboard with GitLab; empty means --readout-project", "VIGIL_DASHBOARD_PROJECT"))
+	fs.StringVar(&c.ReadoutProject, "readout-project", c.ReadoutProject, envHelp("the VM team's project (path or id) where each period's read-out issue is posted, charts attached; empty posts none", "VIGIL_READOUT_PROJECT"))
+	fs.StringVar(&c.ReadoutPeriod, "readout-period", c.ReadoutPeriod, envHelp("monthly or weekly: the period one read-out issue covers", "VIGIL_READOUT_PERIOD"))
+	fs.IntVar(&c.ReadoutDay, "readout-day", c.ReadoutDay, envHelp("when a read-out is posted: day of the month (1-28) after a monthly period, weekday (1 Monday … 7 Sunday) after a weekly one", "VIGIL_READOUT_DAY"))
+	fs.DurationVar(&c.ReadoutCheckInterval, "readout-check-interval", c.ReadoutCheckInterval, envHelp("how often the bot looks for a due read-out; one replica posts it, once per period", "VIGIL_READOUT_CHECK_INTERVAL"))
 }
 
 // Load layers the settings once the flags are parsed: defaults, then the

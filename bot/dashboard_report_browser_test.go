@@ -1,0 +1,81 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/readout"
+	"gitlab.com/vigil-vm/vigil/internal/browsertest"
+	"gitlab.com/vigil-vm/vigil/internal/sqlite"
+)
+
+var updateScreenshot = flag.Bool("update", false, "rewrite docs/readout.png from the browser test of the HTML read-out")
+
+// The HTML read-out of a scripted month, opened in Chromium: the charts
+// are drawn, the headline says what the script did; the screenshot is the
+// README's picture (go test ./bot -run TestReadoutReportInBrowser -update).
+func TestReadoutReportInBrowser(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "vigil.db"), sqlite.Service())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l, err := ledger.Open(ctx, db, ledger.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nov := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	script := scriptHistory(t, l, nov)
+	ro, err := readout.FromLedger(ctx, l, readout.Options{Since: nov, Until: nov.AddDate(0, 1, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	if err := readout.RenderHTML(&page, ro); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		// As a file opened from disk or mailed: nothing loads from elsewhere.
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+		w.Write(page.Bytes())
+	}))
+	defer srv.Close()
+
+	b := browsertest.New(t)
+	if status := b.Navigate(srv.URL); status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	charts := browsertest.Evaluate[[]int](b, `[...document.querySelectorAll(".charts svg")].map(s => s.querySelectorAll("path, rect").length)`)
+	if len(charts) != 4 {
+		t.Errorf("%d charts drawn, want 4", len(charts))
+	}
+	for i, marks := range charts {
+		if marks == 0 {
+			t.Errorf("chart %d has nothing drawn", i)
+		}
+	}
+	open := countOpen(script, nov.AddDate(0, 1, 0), func(scriptedFinding) bool { return true })
+	if got := b.Text("#open"); got != strconv.Itoa(open) {
+		t.Errorf("open = %q, want %d", got, open)
+	}
+	png := b.Screenshot()
+	if !bytes.HasPrefix(png, []byte("\x89PNG")) || len(png) < 20_000 {
+		t.Fatalf("screenshot: %d bytes, not a PNG of a page", len(png))
+	}
+	if *updateScreenshot {
+		if err := os.WriteFile(filepath.Join("..", "docs", "readout.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
