@@ -12,6 +12,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/postgres"
 )
 
 // Config holds every knob of the bot, as plain values: the command line
@@ -32,8 +33,12 @@ type Config struct {
 	MarkerKey string `yaml:"-"`
 	// APIToken, when set, is the bearer token GET /api/ingests requires
 	// (from the environment only).
-	APIToken   string `yaml:"-"`
-	Data       string `yaml:"data"`
+	APIToken string `yaml:"-"`
+	Data     string `yaml:"data"`
+	// Database, when set, is a postgres:// URL: the ledger, the inbox and
+	// the queue live there instead of Data, shared by any number of
+	// replicas. It may carry a password, so it is never read from the file.
+	Database   string `yaml:"-"`
 	PolicyFile string `yaml:"policy_file"`
 	// JobNames, when set, limits ingestion to jobs of these names; by
 	// default a job is a scan when GitLab lists a security report among its
@@ -117,8 +122,10 @@ func (c *Config) Validate() error {
 		return errors.New("no webhook secret: set VIGIL_WEBHOOK_SECRET or VIGIL_WEBHOOK_SCOPED_SECRETS (GitLab sends it as X-Gitlab-Token)")
 	case len(c.MarkerKey) < minMarkerKey:
 		return fmt.Errorf("no marker key: set VIGIL_MARKER_KEY to a random secret of at least %d characters (e.g. openssl rand -hex 32)", minMarkerKey)
-	case c.Data == "":
-		return errors.New("no data file: set --data or VIGIL_DATA")
+	case c.Data == "" && c.Database == "":
+		return errors.New("no data file: set --data or VIGIL_DATA (or --database / VIGIL_DATABASE_URL for PostgreSQL)")
+	case c.Database != "" && !postgres.IsURL(c.Database):
+		return errors.New("the database URL must start with postgres:// (e.g. postgres://vigil@db:5432/vigil); SQLite is --data")
 	case c.MaxBodyBytes <= 0 || c.MaxArtifactBytes <= 0:
 		return errors.New("size limits must be positive")
 	case c.ReadoutMetrics.GroupDepth < 1 || c.ReadoutMetrics.Window <= 0 || c.ReadoutMetrics.Interval < 0:

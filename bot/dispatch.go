@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/inbox"
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
 )
 
 // dispatchBatch bounds the deliveries moved in one transaction.
@@ -14,37 +15,60 @@ const dispatchBatch = 500
 // dispatch moves the deliveries waiting in the inbox into the ledger and the
 // queue, a batch per transaction, until none waits. A crash between the
 // ledger's commit and the inbox's is harmless: the ledger records a key once
-// and only a newly recorded delivery gets a job.
+// and only a newly recorded delivery gets a job. A shared inbox (PostgreSQL)
+// is emptied in the ledger's transaction itself, each replica claiming rows
+// the others do not hold.
 func (s *Service) dispatch(ctx context.Context) error {
 	for {
-		ds, err := s.inbox.Pending(ctx, dispatchBatch)
-		if err != nil || len(ds) == 0 {
-			return err
-		}
-		keys := make([]string, len(ds))
-		err = s.ledger.Tx(ctx, func(tx *sql.Tx) error {
-			var fresh []string
-			for i, d := range ds {
-				keys[i] = d.Key
-				stored, err := s.ledger.InsertDelivery(ctx, tx, d)
-				if err != nil {
-					return err
-				}
-				if stored {
-					fresh = append(fresh, d.Key)
-				} else {
-					s.log.Info("delivery recorded before; not queued again", "event", d.Event, "key", d.Key)
-				}
-			}
-			return s.queue.EnqueueDeliveries(ctx, tx, fresh...)
-		})
-		if err != nil {
-			return err
-		}
-		if err := s.inbox.Moved(ctx, keys, time.Now()); err != nil {
+		n, err := s.dispatchBatch(ctx)
+		if err != nil || n == 0 {
 			return err
 		}
 	}
+}
+
+// dispatchBatch moves one batch and returns its size.
+func (s *Service) dispatchBatch(ctx context.Context) (int, error) {
+	var ds []ledger.Delivery
+	var err error
+	if !s.inbox.Shared() {
+		if ds, err = s.inbox.Pending(ctx, nil, dispatchBatch); err != nil || len(ds) == 0 {
+			return 0, err
+		}
+	}
+	var keys []string
+	err = s.ledger.Tx(ctx, func(tx *sql.Tx) error {
+		if s.inbox.Shared() {
+			if ds, err = s.inbox.Pending(ctx, tx, dispatchBatch); err != nil || len(ds) == 0 {
+				return err
+			}
+		}
+		keys = make([]string, len(ds))
+		var fresh []string
+		for i, d := range ds {
+			keys[i] = d.Key
+			stored, err := s.ledger.InsertDelivery(ctx, tx, d)
+			if err != nil {
+				return err
+			}
+			if stored {
+				fresh = append(fresh, d.Key)
+			} else {
+				s.log.Info("delivery recorded before; not queued again", "event", d.Event, "key", d.Key)
+			}
+		}
+		if err := s.queue.EnqueueDeliveries(ctx, tx, fresh...); err != nil {
+			return err
+		}
+		if s.inbox.Shared() {
+			return s.inbox.Moved(ctx, tx, keys, time.Now())
+		}
+		return nil
+	})
+	if err != nil || s.inbox.Shared() {
+		return len(keys), err
+	}
+	return len(keys), s.inbox.Moved(ctx, nil, keys, time.Now())
 }
 
 // runDispatcher dispatches whenever the receiver stores a delivery, retries

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 	"gitlab.com/vigil-vm/vigil/internal/gitlabdouble"
+	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
 )
 
 // clock is a settable clock shared by the double and the bot.
@@ -51,6 +53,7 @@ type world struct {
 	token   string // the bot's GitLab token
 	apiURL  string // the double's URL
 	data    string
+	dbs     map[string]string // on PostgreSQL: the database standing for each data file
 	bot     *Service
 	hookURL string
 	handler atomic.Value // http.Handler of the running bot
@@ -86,11 +89,35 @@ func (w *world) config() *Config {
 	cfg.MarkerKey = markerKey
 	cfg.APIToken = apiToken
 	cfg.Data = w.data
+	cfg.Database = w.database()
 	cfg.PollInterval = 20 * time.Millisecond
 	cfg.SweepInterval = 0
 	cfg.ShutdownTimeout = 5 * time.Second
 	cfg.Patch = false // merge requests have their own test (e2e_patch_test.go)
 	return cfg
+}
+
+// testDatabase names the database the end-to-end tests run on:
+// VIGIL_TEST_DATABASE=postgres runs them on PostgreSQL (.ci/test does, as a
+// second pass), anything else on SQLite files.
+var testDatabase = os.Getenv("VIGIL_TEST_DATABASE")
+
+// database is the PostgreSQL URL standing for the world's data file, a
+// fresh database for each file a test names (a test that "loses" its file
+// starts on an empty database), or "" on SQLite.
+func (w *world) database() string {
+	if testDatabase != "postgres" {
+		return ""
+	}
+	if w.dbs == nil {
+		w.dbs = map[string]string{}
+	}
+	u, ok := w.dbs[w.data]
+	if !ok {
+		u = postgrestest.URL(w.t)
+		w.dbs[w.data] = u
+	}
+	return u
 }
 
 // start runs a bot on the world's data file; the project's hook points at

@@ -28,7 +28,6 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/tracker"
 	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/registry"
-	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
 
 // maxHeaderBytes bounds the request headers the server reads.
@@ -75,6 +74,7 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	db       *sql.DB
+	dialect  ledger.Dialect
 	inbox    *inbox.Inbox
 	ledger   *ledger.Ledger
 	queue    *queue.Queue
@@ -112,16 +112,14 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger, opts ...Option) (*S
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(cfg.Data, sqlite.Service())
+	db, in, dialect, err := openData(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	in, err := inbox.Open(ctx, inbox.Path(cfg.Data))
-	if err != nil {
-		db.Close()
-		return nil, err
+	s := &Service{cfg: cfg, log: log, now: o.now, db: db, dialect: dialect, inbox: in, metrics: newMetrics()}
+	if dialect == ledger.Postgres {
+		s.locks.shared, s.locks.log = db, log
 	}
-	s := &Service{cfg: cfg, log: log, now: o.now, db: db, inbox: in, metrics: newMetrics()}
 	if err := s.wire(ctx, policies, o); err != nil {
 		s.Close()
 		return nil, err
@@ -132,7 +130,7 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger, opts ...Option) (*S
 func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) error {
 	var err error
 	s.policies = policies
-	if s.ledger, err = ledger.Open(ctx, s.db, ledger.SQLite); err != nil {
+	if s.ledger, err = ledger.Open(ctx, s.db, s.dialect); err != nil {
 		return err
 	}
 	if s.gl, err = newGitLab(s.cfg, o.transport, s.metrics); err != nil {
@@ -146,7 +144,8 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 	}
 	qopts := queue.Options{
 		Workers: s.cfg.Workers, MaxAttempts: s.cfg.MaxAttempts, SweepInterval: s.cfg.SweepInterval,
-		PollInterval: s.cfg.PollInterval, JobTimeout: s.cfg.JobTimeout, RecoverRunning: true,
+		PollInterval: s.cfg.PollInterval, JobTimeout: s.cfg.JobTimeout,
+		RecoverRunning: s.dialect == ledger.SQLite, Postgres: s.dialect == ledger.Postgres,
 	}
 	if s.cfg.InventoryFile != "" {
 		inv, err := invconfig.Read(s.cfg.InventoryFile)
@@ -198,7 +197,7 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		// GitLab's webhook headers are small; a stranger's are not kept.
 		srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, MaxHeaderBytes: maxHeaderBytes}
-		s.log.Info("vigil bot listening", "addr", ln.Addr().String(), "gitlab", s.cfg.GitLabURL, "data", s.cfg.Data)
+		s.log.Info("vigil bot listening", "addr", ln.Addr().String(), "gitlab", s.cfg.GitLabURL, "data", s.cfg.Where())
 		go func() { errc <- srv.Serve(ln) }()
 	}
 	dctx, stopDispatch := context.WithCancel(ctx)

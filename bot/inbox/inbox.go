@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/internal/postgres"
 	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
 
@@ -26,13 +27,32 @@ const schema = `CREATE TABLE IF NOT EXISTS vigil_inbox (
 );
 CREATE INDEX IF NOT EXISTS vigil_inbox_moved ON vigil_inbox (moved_at);`
 
+// pgSchema is the same table on PostgreSQL, with a sequence for the order
+// SQLite's rowid gives.
+var pgSchema = []string{`CREATE TABLE IF NOT EXISTS vigil_inbox (
+	seq         BIGINT GENERATED ALWAYS AS IDENTITY,
+	dedup_key   TEXT PRIMARY KEY,
+	event       TEXT NOT NULL,
+	body        BYTEA NOT NULL,
+	received_at TEXT NOT NULL,
+	moved_at    TEXT NOT NULL DEFAULT ''
+)`,
+	`CREATE INDEX IF NOT EXISTS vigil_inbox_moved ON vigil_inbox (moved_at)`,
+	`CREATE INDEX IF NOT EXISTS vigil_inbox_seq ON vigil_inbox (seq) WHERE moved_at = ''`,
+}
+
+// migrateLockKey is the inbox's migration lock among postgres.NamespaceMigrate's.
+const migrateLockKey = 3
+
 // stamp has a fixed width, so that times compare as text.
 const stamp = "2006-01-02T15:04:05.000000000Z"
 
 // Inbox is the receiver's store (webhook.Store).
 type Inbox struct {
-	db   *sql.DB
-	wake chan struct{}
+	db      *sql.DB
+	dialect ledger.Dialect
+	shared  bool // db is the ledger's, not the inbox's own file
+	wake    chan struct{}
 }
 
 // Path is the inbox file beside the data file: vigil-bot.db → vigil-bot.inbox.db.
@@ -51,17 +71,42 @@ func Open(ctx context.Context, path string) (*Inbox, error) {
 		db.Close()
 		return nil, fmt.Errorf("create webhook inbox in %s: %w", path, err)
 	}
-	return &Inbox{db: db, wake: make(chan struct{}, 1)}, nil
+	return &Inbox{db: db, dialect: ledger.SQLite, wake: make(chan struct{}, 1)}, nil
 }
 
-// Close closes the file.
-func (b *Inbox) Close() error { return b.db.Close() }
+// OpenPostgres creates the inbox table in db, the ledger's PostgreSQL
+// database, unless it exists. Close leaves db open.
+func OpenPostgres(ctx context.Context, db *sql.DB) (*Inbox, error) {
+	unlock, err := postgres.Lock(ctx, db, postgres.NamespaceMigrate, migrateLockKey)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	for _, stmt := range pgSchema {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			return nil, fmt.Errorf("create webhook inbox: %w", err)
+		}
+	}
+	return &Inbox{db: db, dialect: ledger.Postgres, shared: true, wake: make(chan struct{}, 1)}, nil
+}
+
+// Shared reports whether the inbox lives in the ledger's database, so that
+// Pending and Moved can run in the ledger's transaction.
+func (b *Inbox) Shared() bool { return b.shared }
+
+// Close closes the inbox's own file; a shared database stays open.
+func (b *Inbox) Close() error {
+	if b.shared {
+		return nil
+	}
+	return b.db.Close()
+}
 
 // Accept stores a delivery. It returns false, and stores nothing, when a
 // delivery with the same key is still here.
 func (b *Inbox) Accept(ctx context.Context, d ledger.Delivery) (bool, error) {
-	res, err := b.db.ExecContext(ctx, `INSERT INTO vigil_inbox (dedup_key, event, body, received_at)
-		VALUES (?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`,
+	res, err := b.db.ExecContext(ctx, b.dialect.Rebind(`INSERT INTO vigil_inbox (dedup_key, event, body, received_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`),
 		d.Key, d.Event, d.Body, d.Received.UTC().Format(stamp))
 	if err != nil {
 		return false, fmt.Errorf("store delivery %s: %w", d.Key, err)
@@ -83,9 +128,16 @@ func (b *Inbox) Accept(ctx context.Context, d ledger.Delivery) (bool, error) {
 func (b *Inbox) Wake() <-chan struct{} { return b.wake }
 
 // Pending returns up to limit deliveries not moved on yet, oldest first.
-func (b *Inbox) Pending(ctx context.Context, limit int) ([]ledger.Delivery, error) {
-	rows, err := b.db.QueryContext(ctx, `SELECT dedup_key, event, body, received_at FROM vigil_inbox
-		WHERE moved_at = '' ORDER BY rowid LIMIT ?`, limit)
+// tx, when the inbox is Shared, is the ledger's transaction: the rows it
+// returns are locked until it ends and skipped by other replicas'.
+func (b *Inbox) Pending(ctx context.Context, tx *sql.Tx, limit int) ([]ledger.Delivery, error) {
+	q := `SELECT dedup_key, event, body, received_at FROM vigil_inbox
+		WHERE moved_at = '' ORDER BY rowid LIMIT ?`
+	if b.dialect == ledger.Postgres {
+		q = `SELECT dedup_key, event, body, received_at FROM vigil_inbox
+		WHERE moved_at = '' ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`
+	}
+	rows, err := b.querier(tx).QueryContext(ctx, q, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read webhook inbox: %w", err)
 	}
@@ -115,8 +167,9 @@ func (b *Inbox) Count(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Moved marks deliveries as handed over to the ledger at the given time.
-func (b *Inbox) Moved(ctx context.Context, keys []string, at time.Time) error {
+// Moved marks deliveries as handed over to the ledger at the given time,
+// in tx when the inbox is Shared.
+func (b *Inbox) Moved(ctx context.Context, tx *sql.Tx, keys []string, at time.Time) error {
 	if len(keys) == 0 {
 		return nil
 	}
@@ -125,7 +178,7 @@ func (b *Inbox) Moved(ctx context.Context, keys []string, at time.Time) error {
 		args = append(args, k)
 	}
 	q := `UPDATE vigil_inbox SET moved_at = ? WHERE dedup_key IN (?` + strings.Repeat(", ?", len(keys)-1) + `)`
-	if _, err := b.db.ExecContext(ctx, q, args...); err != nil {
+	if _, err := b.querier(tx).ExecContext(ctx, b.dialect.Rebind(q), args...); err != nil {
 		return fmt.Errorf("mark %d webhook deliveries moved: %w", len(keys), err)
 	}
 	return nil
@@ -136,8 +189,8 @@ func (b *Inbox) Moved(ctx context.Context, keys []string, at time.Time) error {
 func (b *Inbox) Prune(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
 	for {
-		res, err := b.db.ExecContext(ctx, `DELETE FROM vigil_inbox WHERE rowid IN (
-			SELECT rowid FROM vigil_inbox WHERE moved_at != '' AND moved_at < ? LIMIT 1000)`,
+		res, err := b.db.ExecContext(ctx, b.dialect.Rebind(`DELETE FROM vigil_inbox WHERE dedup_key IN (
+			SELECT dedup_key FROM vigil_inbox WHERE moved_at != '' AND moved_at < ? LIMIT 1000)`),
 			before.UTC().Format(stamp))
 		if err != nil {
 			return total, fmt.Errorf("prune webhook inbox: %w", err)
@@ -151,4 +204,23 @@ func (b *Inbox) Prune(ctx context.Context, before time.Time) (int64, error) {
 			return total, nil
 		}
 	}
+}
+
+// querier is tx when the inbox shares the ledger's database, else its own.
+func (b *Inbox) querier(tx *sql.Tx) ledger.Querier {
+	if b.shared && tx != nil {
+		return tx
+	}
+	return b.db
+}
+
+// CopyPending copies the deliveries not moved on yet into dst's table, in
+// tx (a transaction of dst's database), and returns how many.
+func (b *Inbox) CopyPending(ctx context.Context, dst *Inbox, tx *sql.Tx) (int64, error) {
+	order := "rowid"
+	if b.dialect == ledger.Postgres {
+		order = "seq"
+	}
+	return ledger.CopyRows(ctx, b.db, tx, dst.dialect, "vigil_inbox",
+		`SELECT dedup_key, event, body, received_at, moved_at FROM vigil_inbox WHERE moved_at = '' ORDER BY `+order)
 }

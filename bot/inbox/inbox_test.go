@@ -2,11 +2,14 @@ package inbox
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
 )
 
 func TestPath(t *testing.T) {
@@ -21,10 +24,32 @@ func TestPath(t *testing.T) {
 	}
 }
 
-func TestInboxKeepsDeliveriesUntilMovedAndAnswersDuplicates(t *testing.T) {
-	ctx := context.Background()
+// opener opens the same inbox again each time it is called.
+type opener func(t *testing.T) (*Inbox, error)
+
+func dialects(t *testing.T) map[string]opener {
 	path := filepath.Join(t.TempDir(), "bot.inbox.db")
-	b, err := Open(ctx, path)
+	var pg *sql.DB
+	return map[string]opener{
+		"sqlite": func(t *testing.T) (*Inbox, error) { return Open(context.Background(), path) },
+		"postgres": func(t *testing.T) (*Inbox, error) {
+			if pg == nil {
+				pg, _ = postgrestest.Open(t)
+			}
+			return OpenPostgres(context.Background(), pg)
+		},
+	}
+}
+
+func TestInboxKeepsDeliveriesUntilMovedAndAnswersDuplicates(t *testing.T) {
+	for name, open := range dialects(t) {
+		t.Run(name, func(t *testing.T) { testInbox(t, open) })
+	}
+}
+
+func testInbox(t *testing.T, open opener) {
+	ctx := context.Background()
+	b, err := open(t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,11 +71,11 @@ func TestInboxKeepsDeliveriesUntilMovedAndAnswersDuplicates(t *testing.T) {
 
 	// Deliveries survive closing the file, oldest first.
 	b.Close()
-	if b, err = Open(ctx, path); err != nil {
+	if b, err = open(t); err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	got, err := b.Pending(ctx, 2)
+	got, err := b.Pending(ctx, nil, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +84,7 @@ func TestInboxKeepsDeliveriesUntilMovedAndAnswersDuplicates(t *testing.T) {
 	}
 
 	moved := at.Add(time.Hour)
-	if err := b.Moved(ctx, []string{"a", "b"}, moved); err != nil {
+	if err := b.Moved(ctx, nil, []string{"a", "b"}, moved); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := b.Count(ctx); n != 1 {
@@ -73,10 +98,46 @@ func TestInboxKeepsDeliveriesUntilMovedAndAnswersDuplicates(t *testing.T) {
 	if n, err := b.Prune(ctx, moved.Add(time.Nanosecond)); err != nil || n != 2 {
 		t.Errorf("pruned %d (%v), want 2", n, err)
 	}
-	if rest, _ := b.Pending(ctx, 10); len(rest) != 1 || rest[0].Key != "c" {
+	if rest, _ := b.Pending(ctx, nil, 10); len(rest) != 1 || rest[0].Key != "c" {
 		t.Errorf("pending after prune = %+v", rest)
 	}
 	if stored, _ := b.Accept(ctx, ledger.Delivery{Key: "a", Event: "Job Hook", Body: []byte(`{}`), Received: moved}); !stored {
 		t.Error("a pruned key was refused")
+	}
+}
+
+func TestSharedInboxHandsEachDeliveryToOneTransaction(t *testing.T) {
+	// Two replicas' dispatchers claim pending rows at once: neither sees
+	// what the other holds, and together they see every row once.
+	ctx := context.Background()
+	db, _ := postgrestest.Open(t)
+	b, err := OpenPostgres(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	for i := range 10 {
+		if _, err := b.Accept(ctx, ledger.Delivery{Key: fmt.Sprint("k", i), Event: "Job Hook", Body: []byte(`{}`), Received: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx1, _ := db.BeginTx(ctx, nil)
+	defer tx1.Rollback()
+	tx2, _ := db.BeginTx(ctx, nil)
+	defer tx2.Rollback()
+	first, err := b.Pending(ctx, tx1, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := b.Pending(ctx, tx2, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, d := range append(first, second...) {
+		seen[d.Key]++
+	}
+	if len(first) != 6 || len(second) != 4 || len(seen) != 10 {
+		t.Errorf("claimed %d and %d rows, %d distinct; want 6, 4, 10", len(first), len(second), len(seen))
 	}
 }

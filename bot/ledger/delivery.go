@@ -31,7 +31,7 @@ type Delivery struct {
 func (l *Ledger) InsertDelivery(ctx context.Context, q Querier, d Delivery) (bool, error) {
 	res, err := q.ExecContext(ctx, l.rebind(`INSERT INTO vigil_deliveries (dedup_key, event, body, received_at, status)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`),
-		d.Key, d.Event, string(d.Body), formatTime(d.Received), DeliveryQueued)
+		d.Key, d.Event, l.text(string(d.Body)), formatTime(d.Received), DeliveryQueued)
 	if err != nil {
 		return false, fmt.Errorf("record delivery %s: %w", d.Key, err)
 	}

@@ -56,9 +56,9 @@ func (l *Ledger) PutFinding(ctx context.Context, q Querier, f Finding) error {
 		vulnerability = excluded.vulnerability, severity = excluded.severity, first_seen = excluded.first_seen,
 		last_seen = excluded.last_seen, fix_state = excluded.fix_state, fix_since = excluded.fix_since,
 		status = excluded.status, resolved_by = excluded.resolved_by, group_key = excluded.group_key, scope = excluded.scope, data = excluded.data`),
-		f.Fingerprint, f.ProjectID, f.ProjectPath, f.Asset, f.Digest, f.PackageType, f.PackageName, f.PackageVersion,
-		f.Vulnerability, int(f.Severity), formatTime(f.FirstSeen), formatTime(f.LastSeen), f.FixState,
-		formatTime(f.FixSince), f.Status, f.ResolvedBy, f.Group, f.Scope, string(f.Data))
+		f.Fingerprint, f.ProjectID, l.text(f.ProjectPath), l.text(f.Asset), l.text(f.Digest), l.text(f.PackageType), l.text(f.PackageName), l.text(f.PackageVersion),
+		l.text(f.Vulnerability), int(f.Severity), formatTime(f.FirstSeen), formatTime(f.LastSeen), f.FixState,
+		formatTime(f.FixSince), f.Status, f.ResolvedBy, f.Group, l.text(f.Scope), l.text(string(f.Data)))
 	if err != nil {
 		return fmt.Errorf("record finding %s: %w", f.Fingerprint, err)
 	}

@@ -44,8 +44,8 @@ func (l *Ledger) PutIngest(ctx context.Context, q Querier, in Ingest) error {
 		ON CONFLICT (ingest_key) DO UPDATE SET status = excluded.status, reason = excluded.reason, error = excluded.error,
 		findings = excluded.findings, asset = excluded.asset, digest = excluded.digest, job_name = excluded.job_name,
 		ref = excluded.ref, at = excluded.at`),
-		in.Key, in.ProjectID, in.PipelineID, in.JobID, in.JobName, in.Ref, in.Artifact, in.Asset, in.Digest, in.Findings,
-		in.Status, in.Reason, in.Error, formatTime(in.At))
+		in.Key, in.ProjectID, in.PipelineID, in.JobID, l.text(in.JobName), l.text(in.Ref), l.text(in.Artifact), l.text(in.Asset), l.text(in.Digest), in.Findings,
+		in.Status, l.text(in.Reason), l.text(in.Error), formatTime(in.At))
 	if err != nil {
 		return fmt.Errorf("record ingest %s: %w", in.Key, err)
 	}

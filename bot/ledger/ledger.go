@@ -62,8 +62,14 @@ func (l *Ledger) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // rebind turns ? placeholders into the dialect's.
-func (l *Ledger) rebind(q string) string {
-	if l.dialect != Postgres {
+func (l *Ledger) rebind(q string) string { return l.dialect.Rebind(q) }
+
+// Dialect is the ledger's dialect.
+func (l *Ledger) Dialect() Dialect { return l.dialect }
+
+// Rebind turns ? placeholders into the dialect's ($1, $2, … on PostgreSQL).
+func (d Dialect) Rebind(q string) string {
+	if d != Postgres {
 		return q
 	}
 	var b strings.Builder
@@ -77,6 +83,17 @@ func (l *Ledger) rebind(q string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// text is s as the dialect can store it. PostgreSQL's text holds neither
+// NUL nor invalid UTF-8, which reports and webhook bodies from outside may
+// carry (SQLite stores them as given): both become U+FFFD, so such input is
+// recorded, not retried forever.
+func (l *Ledger) text(s string) string {
+	if l.dialect != Postgres {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // ErrNotFound is returned when a record does not exist.

@@ -4,22 +4,52 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/internal/findings"
+	"gitlab.com/vigil-vm/vigil/internal/postgres"
+	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
 	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
 
+// pgDatabases stand for the files tests name when VIGIL_TEST_DATABASE=postgres
+// (.ci/test's second pass): opening a path again opens the same database.
+var pgDatabases sync.Map
+
 func open(t *testing.T, path string) *Ledger {
 	t.Helper()
+	if os.Getenv("VIGIL_TEST_DATABASE") == "postgres" {
+		u, ok := pgDatabases.Load(path)
+		if !ok {
+			u = postgrestest.URL(t)
+			pgDatabases.Store(path, u)
+		}
+		return openPostgres(t, u.(string))
+	}
 	db, err := sqlite.Open(path, sqlite.Service())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	l, err := Open(context.Background(), db, SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func openPostgres(t *testing.T, url string) *Ledger {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	l, err := Open(context.Background(), db, Postgres)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,13 +9,31 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gitlab.com/vigil-vm/vigil/internal/postgres"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migrate applies every migration not yet recorded, each in its own transaction.
+// migrateLockKey is the ledger's migration lock among postgres.NamespaceMigrate's.
+const migrateLockKey = 1
+
+// migrate applies every migration not yet recorded, each in its own
+// transaction. On PostgreSQL replicas starting at once take turns under an
+// advisory lock; whoever comes second finds the work done.
 func (l *Ledger) migrate(ctx context.Context) error {
+	if l.dialect == Postgres {
+		unlock, err := postgres.Lock(ctx, l.db, postgres.NamespaceMigrate, migrateLockKey)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	return l.migrateAll(ctx)
+}
+
+func (l *Ledger) migrateAll(ctx context.Context) error {
 	if _, err := l.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS vigil_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create migrations table: %w", err)
 	}

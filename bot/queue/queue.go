@@ -9,8 +9,12 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"gitlab.com/vigil-vm/vigil/internal/postgres"
 )
 
 // Handler does the work of the jobs.
@@ -38,8 +42,14 @@ type Options struct {
 	// work within a smaller budget that grows with their work (bot/budget).
 	JobTimeout time.Duration
 	// RecoverRunning makes jobs left running by a process that died available
-	// again at once. Only for the embedded SQLite file, which one process owns.
+	// again at once. Only for the embedded SQLite file, which one process owns;
+	// on PostgreSQL each replica holds a liveness lock and the others make
+	// a dead replica's running jobs available within seconds (liveness.go),
+	// River's rescuer being the fallback after JobTimeout.
 	RecoverRunning bool
+	// Postgres puts the queue on a PostgreSQL database shared by replicas
+	// (River's database/sql driver over pgx) instead of a SQLite file.
+	Postgres bool
 	// Inventory, when set, runs every InventoryInterval (and at start) as a
 	// periodic job, so several replicas inventory once per period.
 	Inventory         func(ctx context.Context) error
@@ -57,20 +67,20 @@ type Queue struct {
 	client *river.Client[*sql.Tx]
 	db     *sql.DB
 	log    *slog.Logger
+	pg     bool
+	// On PostgreSQL: ends the liveness lock and recovery (liveness.go).
+	stopLiveness context.CancelFunc
+	livenessDone chan struct{}
 }
 
 // New migrates River's tables in db (SQLite) and builds a client whose
 // workers call h. Jobs are worked once Start is called.
 func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Logger) (*Queue, error) {
-	driver := riversqlite.New(db)
-	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
-	if err != nil {
-		return nil, fmt.Errorf("prepare queue migrations: %w", err)
+	driver := newDriver(db, opts.Postgres)
+	if err := migrate(ctx, db, driver, opts.Postgres, log); err != nil {
+		return nil, err
 	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return nil, fmt.Errorf("migrate queue tables: %w", err)
-	}
-	if opts.RecoverRunning {
+	if opts.RecoverRunning && !opts.Postgres {
 		if _, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec') WHERE state = 'running'`); err != nil {
 			return nil, fmt.Errorf("recover jobs of a previous run: %w", err)
 		}
@@ -103,21 +113,18 @@ func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Log
 		FetchCooldown:     opts.PollInterval / 4,
 		JobTimeout:        opts.JobTimeout,
 		PollOnly:          true,
-		// Beyond JobTimeout a job is stuck; rescue it soon after.
-		RescueStuckJobsAfter: opts.JobTimeout + time.Minute,
+		// Beyond JobTimeout a job is stuck (its process died): rescue it
+		// soon after; River's rescuer looks every 30 s.
+		RescueStuckJobsAfter: opts.JobTimeout + min(opts.JobTimeout, time.Minute),
 	}
 	if opts.SweepInterval > 0 {
-		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(opts.SweepInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true})}
+		cfg.PeriodicJobs = []*river.PeriodicJob{periodic(SweepArgs{}, opts.SweepInterval, opts.Postgres)}
 	}
 	if opts.Inventory != nil && opts.InventoryInterval > 0 {
 		river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[InventoryArgs]) error {
 			return opts.Inventory(ctx)
 		}))
-		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(opts.InventoryInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return InventoryArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}))
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, periodic(InventoryArgs{}, opts.InventoryInterval, opts.Postgres))
 	}
 	addReadout(workers, cfg, opts)
 	addMonitor(workers, cfg, opts.Monitor)
@@ -125,7 +132,55 @@ func New(ctx context.Context, db *sql.DB, h Handler, opts Options, log *slog.Log
 	if err != nil {
 		return nil, fmt.Errorf("create queue client: %w", err)
 	}
-	return &Queue{client: client, db: db, log: log}, nil
+	return &Queue{client: client, db: db, log: log, pg: opts.Postgres}, nil
+}
+
+// newDriver is River's driver for db. On PostgreSQL it is the database/sql
+// driver (over pgx's stdlib), not riverpgxv5: the ledger and the inbox work
+// in *sql.Tx, and a delivery's job is inserted in the transaction that
+// records it, on either database.
+func newDriver(db *sql.DB, pg bool) riverdriver.Driver[*sql.Tx] {
+	if pg {
+		return riverdatabasesql.New(db)
+	}
+	return riversqlite.New(db)
+}
+
+// migrateLockKey is River's migration lock among postgres.NamespaceMigrate's.
+const migrateLockKey = 2
+
+// migrate brings River's tables up to date; replicas starting at once on
+// PostgreSQL take turns.
+func migrate(ctx context.Context, db *sql.DB, driver riverdriver.Driver[*sql.Tx], pg bool, log *slog.Logger) error {
+	if pg {
+		unlock, err := postgres.Lock(ctx, db, postgres.NamespaceMigrate, migrateLockKey)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
+	if err != nil {
+		return fmt.Errorf("prepare queue migrations: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate queue tables: %w", err)
+	}
+	return nil
+}
+
+// periodic is a job run every interval, and at start. Several replicas
+// share one leader that schedules it; on PostgreSQL it is also unique per
+// period, so a new leader taking over (its own start) does not run it twice
+// (River takes periods of a second or more).
+func periodic(args river.JobArgs, every time.Duration, pg bool) *river.PeriodicJob {
+	var opts *river.InsertOpts
+	if pg && every >= time.Second {
+		opts = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: every}}
+	}
+	return river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) { return args, opts },
+		&river.PeriodicJobOpts{RunOnStart: true})
 }
 
 // retryAfter turns an error that names its retry time into a River snooze,
@@ -164,6 +219,11 @@ func (q *Queue) EnqueueSweep(ctx context.Context) error {
 
 // Start begins working jobs until ctx ends or Stop is called.
 func (q *Queue) Start(ctx context.Context) error {
+	if q.pg {
+		if err := q.startLiveness(ctx); err != nil {
+			return err
+		}
+	}
 	if err := q.client.Start(ctx); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
@@ -172,7 +232,12 @@ func (q *Queue) Start(ctx context.Context) error {
 
 // Stop waits for running jobs to finish, or for ctx to end.
 func (q *Queue) Stop(ctx context.Context) error {
-	if err := q.client.Stop(ctx); err != nil {
+	err := q.client.Stop(ctx)
+	if q.stopLiveness != nil {
+		q.stopLiveness()
+		<-q.livenessDone
+	}
+	if err != nil {
 		return fmt.Errorf("stop queue: %w", err)
 	}
 	return nil

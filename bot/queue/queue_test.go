@@ -3,6 +3,8 @@ package queue
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/internal/postgres"
+	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
 	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
 
@@ -20,6 +24,7 @@ type recorder struct {
 	attempts map[string]int
 	at       map[string][]time.Time
 	fail     func(key string, attempt int) error
+	sweeps   []time.Time
 }
 
 func (r *recorder) HandleDelivery(ctx context.Context, key string) error {
@@ -36,7 +41,12 @@ func (r *recorder) HandleDelivery(ctx context.Context, key string) error {
 	return nil
 }
 
-func (r *recorder) Sweep(context.Context) error { return nil }
+func (r *recorder) Sweep(context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sweeps = append(r.sweeps, time.Now())
+	return nil
+}
 
 func (r *recorder) done(key string) bool {
 	r.mu.Lock()
@@ -54,19 +64,39 @@ type waitErr time.Duration
 func (w waitErr) Error() string             { return "rate limited" }
 func (w waitErr) RetryAfter() time.Duration { return time.Duration(w) }
 
-func setup(t *testing.T, r *recorder) (*Queue, *ledger.Ledger) {
+// dialects are the databases every queue test runs on.
+var dialects = map[string]ledger.Dialect{"sqlite": ledger.SQLite, "postgres": ledger.Postgres}
+
+// openDB is a fresh database of the dialect.
+func openDB(t *testing.T, d ledger.Dialect) *sql.DB {
 	t.Helper()
-	ctx := context.Background()
+	if d == ledger.Postgres {
+		db, _ := postgrestest.Open(t)
+		return db
+	}
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "vigil.db"), sqlite.Service())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	l, err := ledger.Open(ctx, db, ledger.SQLite)
+	return db
+}
+
+func setup(t *testing.T, r *recorder, d ledger.Dialect) (*Queue, *ledger.Ledger) {
+	t.Helper()
+	db := openDB(t, d)
+	return setupOn(t, db, d, r, Options{})
+}
+
+func setupOn(t *testing.T, db *sql.DB, d ledger.Dialect, r *recorder, o Options) (*Queue, *ledger.Ledger) {
+	t.Helper()
+	ctx := context.Background()
+	l, err := ledger.Open(ctx, db, d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := New(ctx, db, r, Options{PollInterval: 20 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	o.PollInterval, o.Postgres = 20*time.Millisecond, d == ledger.Postgres
+	q, err := New(ctx, db, r, o, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +133,12 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestDeliveryWorkedOnceAndRetryAfterHonoured(t *testing.T) {
+	for name, d := range dialects {
+		t.Run(name, func(t *testing.T) { testDeliveryWorkedOnce(t, d) })
+	}
+}
+
+func testDeliveryWorkedOnce(t *testing.T, d ledger.Dialect) {
 	r := &recorder{attempts: map[string]int{}, at: map[string][]time.Time{}}
 	r.fail = func(key string, attempt int) error {
 		if key == "limited" && attempt == 1 {
@@ -110,7 +146,7 @@ func TestDeliveryWorkedOnceAndRetryAfterHonoured(t *testing.T) {
 		}
 		return nil
 	}
-	q, l := setup(t, r)
+	q, l := setup(t, r, d)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// Enqueued before start: stored jobs survive until a worker runs.
@@ -137,4 +173,86 @@ func TestDeliveryWorkedOnceAndRetryAfterHonoured(t *testing.T) {
 		t.Errorf("retry came %v after a Retry-After of 300ms", at[len(at)-1].Sub(at[0]))
 	}
 	waitFor(t, "idle queue", func() bool { n, err := q.Depth(ctx); return err == nil && n == 0 })
+}
+
+func TestReplicasShareJobsAndThePeriodicSweep(t *testing.T) {
+	// Three replicas on one PostgreSQL: every delivery is worked once by
+	// one of them, a delivery whose transaction rolled back by none, and
+	// the periodic sweep runs once per period however many replicas run it.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := openDB(t, ledger.Postgres)
+	r := &recorder{attempts: map[string]int{}, at: map[string][]time.Time{}}
+	var qs []*Queue
+	var l *ledger.Ledger
+	const period = 2 * time.Second
+	for range 3 {
+		var q *Queue
+		q, l = setupOn(t, db, ledger.Postgres, r, Options{SweepInterval: period})
+		qs = append(qs, q)
+	}
+	started := time.Now()
+	for _, q := range qs {
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer q.Stop(context.Background())
+	}
+	for i := range 60 {
+		accept(t, qs[i%3], l, fmt.Sprint("d", i))
+	}
+	l.Tx(ctx, func(tx *sql.Tx) error {
+		qs[0].EnqueueDeliveries(ctx, tx, "rolled-back")
+		return errors.New("abandon")
+	})
+	waitFor(t, "60 deliveries", func() bool { r.mu.Lock(); defer r.mu.Unlock(); return len(r.keys) == 60 })
+	time.Sleep(3 * period)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, n := range r.attempts {
+		if n != 1 || k == "rolled-back" {
+			t.Errorf("delivery %s worked %d times", k, n)
+		}
+	}
+	periods := int(time.Since(started)/period) + 1
+	if len(r.sweeps) == 0 || len(r.sweeps) > periods {
+		t.Errorf("%d sweeps by three replicas in %d periods", len(r.sweeps), periods)
+	}
+}
+
+func TestJobsOfADeadReplicaAreRecoveredAtOnce(t *testing.T) {
+	// Replica A dies in the middle of a job (its sessions end, as a SIGKILL
+	// ends them); replica B, starting, finds the job running under a
+	// replica that holds no liveness lock and works it, long before River's
+	// rescuer would (JobTimeout is an hour here).
+	ctx := context.Background()
+	db := openDB(t, ledger.Postgres)
+	block := make(chan struct{})
+	started := make(chan struct{}, 1)
+	ra := &recorder{attempts: map[string]int{}, at: map[string][]time.Time{}, fail: func(string, int) error {
+		started <- struct{}{}
+		<-block
+		return nil
+	}}
+	// One worker, busy: A, not really dead, cannot take the job again.
+	a, l := setupOn(t, db, ledger.Postgres, ra, Options{Workers: 1})
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(ctx)
+	defer close(block) // before A stops: its job must end for Stop to return
+	accept(t, a, l, "k")
+	<-started
+	if _, err := db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1`, postgres.NamespaceAlive); err != nil {
+		t.Fatal(err)
+	}
+	rb := &recorder{attempts: map[string]int{}, at: map[string][]time.Time{}}
+	b, _ := setupOn(t, db, ledger.Postgres, rb, Options{})
+	t0 := time.Now()
+	if err := b.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Stop(ctx)
+	waitFor(t, "the dead replica's job on the live one", func() bool { return rb.done("k") })
+	t.Logf("recovered and worked in %v", time.Since(t0).Round(time.Millisecond))
 }

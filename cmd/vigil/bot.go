@@ -20,8 +20,9 @@ func newBotCmd() *cobra.Command {
 		Use:   "bot",
 		Short: "Run the webhook bot: scan findings in, SLA-tracked GitLab issues out",
 		Long: `bot receives GitLab webhooks on POST /webhooks/gitlab, acknowledges them at once, queues them
-durably (River on SQLite) and, for each finished scan job, reads vigil-findings.json (or GitLab's
-own container/dependency scanning reports) from the job's artifacts and keeps one labeled,
+durably (River on one SQLite file, or on PostgreSQL shared by replicas with --database) and,
+for each finished scan job, reads vigil-findings.json (or GitLab's own container/dependency
+scanning reports) from the job's artifacts and keeps one labeled,
 confidential issue per finding group with its SLA due date. It also serves /healthz, /readyz and
 /metrics.
 
@@ -52,10 +53,11 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
 			if err != nil {
 				return err
 			}
-			log.Info("vigil bot starting", "version", vigilVersion(), "listen", cfg.Listen, "gitlab", cfg.GitLabURL, "data", cfg.Data)
+			log.Info("vigil bot starting", "version", vigilVersion(), "listen", cfg.Listen, "gitlab", cfg.GitLabURL, "data", cfg.Where())
 			return svc.Run(cmd.Context())
 		},
 	}
+	cmd.AddCommand(newBotMigrateCmd())
 	o.AddFlags(cmd.Flags())
 	db.AddFlags(cmd.Flags()) // the DB that verifies base-image bumps before they are proposed, and that monitoring watches
 	mon.AddFlags(cmd.Flags())

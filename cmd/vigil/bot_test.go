@@ -33,3 +33,24 @@ func TestBotReadsItsConfigFile(t *testing.T) {
 		t.Fatalf("err = %v, want the file's gitlab_token refused (without repeating it)", err)
 	}
 }
+
+// bot migrate names what is missing before touching anything.
+func TestBotMigrateRefusesMissingEnds(t *testing.T) {
+	t.Setenv("VIGIL_DATA", "")
+	t.Setenv("VIGIL_DATABASE_URL", "")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bot", "migrate", "--to", "postgres://db/vigil"}, "--from"},
+		{[]string{"bot", "migrate", "--from", "bot.db"}, "--to"},
+		{[]string{"bot", "migrate", "--from", filepath.Join(t.TempDir(), "missing.db"), "--to", "postgres://127.0.0.1:1/vigil"}, "missing.db"},
+	} {
+		root := newRoot()
+		root.SetArgs(tc.args)
+		err := root.ExecuteContext(context.Background())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error naming %s", tc.args, err, tc.want)
+		}
+	}
+}

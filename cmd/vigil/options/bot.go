@@ -29,6 +29,7 @@ var botEnv = []EnvBinding{
 	{"marker-key", []string{"VIGIL_MARKER_KEY"}},
 	{"api-token", []string{"VIGIL_API_TOKEN"}},
 	{"data", []string{"VIGIL_DATA"}},
+	{"database", []string{"VIGIL_DATABASE_URL"}},
 	{"policy", []string{"VIGIL_POLICY"}},
 	{"job-name", []string{"VIGIL_JOB_NAMES"}},
 	{"track-ref", []string{"VIGIL_TRACK_REFS"}},
@@ -71,6 +72,7 @@ func (b *Bot) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.MarkerKey, "marker-key", c.MarkerKey, envHelp("secret (16+ characters) that keys the MAC of the hidden markers in the bot's issues and notes; prefer the environment", "VIGIL_MARKER_KEY"))
 	fs.StringVar(&c.APIToken, "api-token", c.APIToken, envHelp("bearer token GET /api/ingests and /api/assets require; empty leaves them open like /metrics", "VIGIL_API_TOKEN"))
 	fs.StringVar(&c.Data, "data", c.Data, envHelp("SQLite file holding the job queue and the ledger of findings and issues; the webhook inbox is a second file beside it, NAME.inbox.db", "VIGIL_DATA"))
+	fs.StringVar(&c.Database, "database", c.Database, envHelp("postgres://user:password@host:5432/db: keep the ledger, queue and inbox in PostgreSQL, shared by any number of replicas, instead of --data; prefer the environment, it may carry a password", "VIGIL_DATABASE_URL"))
 	fs.StringVar(&c.PolicyFile, "policy", c.PolicyFile, envHelp("YAML SLA policy: labels, day counts, near-breach window, clock start, grouping, per-project overrides; empty uses the defaults", "VIGIL_POLICY"))
 	fs.StringSliceVar(&c.JobNames, "job-name", c.JobNames, envHelp("only read jobs of these names; by default every job GitLab lists with a security report is a scan, whatever its name", "VIGIL_JOB_NAMES"))
 	fs.StringSliceVar(&c.TrackRefs, "track-ref", c.TrackRefs, envHelp("branch or tag patterns (path.Match, e.g. release/*) whose pipelines change issues besides the default branch's", "VIGIL_TRACK_REFS"))

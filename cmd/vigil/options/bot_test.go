@@ -90,3 +90,32 @@ func TestBotConfigFileRejects(t *testing.T) {
 		t.Errorf("a bad duration in the environment: %v", err)
 	}
 }
+
+// VIGIL_DATABASE_URL moves the bot to PostgreSQL; it may carry a password,
+// so the file cannot set it and --help never shows it; a URL that is not
+// postgres:// is refused by name.
+func TestBotDatabaseURL(t *testing.T) {
+	env := map[string]string{
+		"VIGIL_GITLAB_TOKEN": "t", "VIGIL_WEBHOOK_SECRET": "s", "VIGIL_MARKER_KEY": "marker-key-0123456789",
+		"VIGIL_DATABASE_URL": "postgres://vigil:pg-s3cret@db:5432/vigil",
+	}
+	b, fs, err := loadBot(t, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Config.Database != env["VIGIL_DATABASE_URL"] || b.Config.Validate() != nil {
+		t.Errorf("database %q, validate %v", b.Config.Database, b.Config.Validate())
+	}
+	if strings.Contains(fs.FlagUsages(), "pg-s3cret") || strings.Contains(b.Config.Where(), "pg-s3cret") {
+		t.Errorf("the database password shows in --help or in logs: %s", b.Config.Where())
+	}
+	b, _, _ = loadBot(t, env, "--database", "mysql://db/vigil")
+	if err := b.Config.Validate(); err == nil || !strings.Contains(err.Error(), "postgres://") {
+		t.Errorf("a mysql URL: %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "bot.yaml")
+	os.WriteFile(file, []byte("database: postgres://vigil:x@db/vigil\n"), 0o600)
+	if _, _, err := loadBot(t, map[string]string{"VIGIL_CONFIG": file}); err == nil {
+		t.Error("a database URL in the config file was accepted")
+	}
+}
