@@ -3,10 +3,8 @@ package bot
 import (
 	"bytes"
 	"context"
-	"flag"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -18,11 +16,9 @@ import (
 	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
 
-var updateScreenshot = flag.Bool("update", false, "rewrite docs/readout.png from the browser test of the HTML read-out")
-
 // The HTML read-out of a scripted month, opened in Chromium: the charts
-// are drawn, the headline says what the script did; the screenshot is the
-// README's picture (go test ./bot -run TestReadoutReportInBrowser -update).
+// are drawn, the headline says what the script did. (The README's picture
+// is the demo's month: internal/demo's TestDemoMonth.)
 func TestReadoutReportInBrowser(t *testing.T) {
 	ctx := context.Background()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "vigil.db"), sqlite.Service())
@@ -72,10 +68,5 @@ func TestReadoutReportInBrowser(t *testing.T) {
 	png := b.Screenshot()
 	if !bytes.HasPrefix(png, []byte("\x89PNG")) || len(png) < 20_000 {
 		t.Fatalf("screenshot: %d bytes, not a PNG of a page", len(png))
-	}
-	if *updateScreenshot {
-		if err := os.WriteFile(filepath.Join("..", "docs", "readout.png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }

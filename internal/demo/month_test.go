@@ -67,4 +67,5 @@ func TestDemoMonth(t *testing.T) {
 	if !reopened {
 		t.Error("the issue closed while detected was not reopened in the history")
 	}
+	saveScreenshot(t, openReadout(t, r))
 }
