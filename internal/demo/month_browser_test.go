@@ -3,8 +3,6 @@ package demo
 import (
 	"bytes"
 	"flag"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,8 +15,8 @@ import (
 var updateScreenshot = flag.Bool("update", false, "rewrite docs/readout.png, the README's picture of the demo month's read-out")
 
 // openReadout renders the read-out as `vigil report --format html` does and
-// opens it in Chromium, served as a page that may load nothing from
-// elsewhere: its four charts are drawn and its headline is the read-out's.
+// opens it in Chromium as a document that may load nothing from elsewhere:
+// its four charts are drawn and its headline is the read-out's.
 // It returns the page's screenshot.
 func openReadout(t *testing.T, r *readout.Readout) []byte {
 	t.Helper()
@@ -26,17 +24,9 @@ func openReadout(t *testing.T, r *readout.Readout) []byte {
 	if err := readout.RenderHTML(&page, r); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
-		w.Write(page.Bytes())
-	}))
-	defer srv.Close()
 	b := browsertest.New(t)
-	if status := b.Navigate(srv.URL); status != http.StatusOK {
-		t.Fatalf("read-out page: status %d", status)
-	}
-	charts := browsertest.Evaluate[[]int](b, `[...document.querySelectorAll(".charts svg")].map(s => s.querySelectorAll("path, rect").length)`)
+	b.OpenDocument(page.Bytes())
+	charts := b.ChartMarks(".charts svg")
 	if len(charts) != 4 {
 		t.Errorf("%d charts drawn, want 4", len(charts))
 	}
