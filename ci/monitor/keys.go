@@ -3,13 +3,12 @@ package monitor
 import (
 	"slices"
 	"sync"
-	"time"
 
-	"github.com/anchore/grype/grype/distro"
 	"github.com/anchore/grype/grype/search"
 	"github.com/anchore/grype/grype/vulnerability"
 
 	"gitlab.com/vigil-vm/vigil/ci/match"
+	"gitlab.com/vigil-vm/vigil/ci/vulndb"
 )
 
 // An SBOM's keys are the questions its last match asked the DB: the package
@@ -48,7 +47,7 @@ func idKey(id string) string { return "i:" + nameKey(id)[2:] }
 // recorder is a vulnerability provider that notes the keys of every
 // question asked through it. One recorder serves one match at a time.
 type recorder struct {
-	vulnerability.Provider
+	vulndb.Wrapped
 	mu   sync.Mutex
 	keys map[string]struct{}
 }
@@ -102,22 +101,6 @@ func (r *recorder) noteCriteria(criteria []vulnerability.Criteria) {
 func (r *recorder) VulnerabilityMetadata(ref vulnerability.Reference) (*vulnerability.Metadata, error) {
 	r.note(idKey(ref.ID))
 	return r.Provider.VulnerabilityMetadata(ref)
-}
-
-// DataProvenance and GetOperatingSystemEOL are the optional interfaces of
-// the provider, which the embedding would otherwise hide.
-func (r *recorder) DataProvenance() (map[string]vulnerability.DataProvenance, error) {
-	if dp, ok := r.Provider.(vulnerability.StoreMetadataProvider); ok {
-		return dp.DataProvenance()
-	}
-	return nil, nil
-}
-
-func (r *recorder) GetOperatingSystemEOL(d *distro.Distro) (eolDate, eoasDate *time.Time, err error) {
-	if c, ok := r.Provider.(vulnerability.EOLChecker); ok {
-		return c.GetOperatingSystemEOL(d)
-	}
-	return nil, nil, nil
 }
 
 // HasRecords forwards match.RecordChecker, noting the name: a package the

@@ -12,6 +12,7 @@ import (
 	"github.com/anchore/syft/syft/sbom"
 
 	"gitlab.com/vigil-vm/vigil/ci/match"
+	"gitlab.com/vigil-vm/vigil/ci/vulndb"
 )
 
 // Outcome is what matching one stored SBOM against a build gave: the
@@ -104,7 +105,7 @@ type worker struct {
 }
 
 func (m *Matcher) worker() *worker {
-	rec := &recorder{Provider: m.vp}
+	rec := &recorder{Wrapped: vulndb.Wrapped{Provider: m.vp}}
 	return &worker{rec: rec, m: match.New(rec)}
 }
 

@@ -3,10 +3,8 @@ package vulndb
 import (
 	"fmt"
 	"sync"
-	"time"
 
 	v6 "github.com/anchore/grype/grype/db/v6"
-	"github.com/anchore/grype/grype/distro"
 	"github.com/anchore/grype/grype/search"
 	"github.com/anchore/grype/grype/vulnerability"
 )
@@ -25,7 +23,7 @@ import (
 // not in ci/match, because they belong to one DB and ci/match's tests
 // import this package.
 type dbProvider struct {
-	vulnerability.Provider
+	Wrapped
 	// names is loaded on the first search, so opening a DB that is never
 	// matched against costs nothing. nil means the sets could not be read:
 	// then no search is cut.
@@ -46,7 +44,7 @@ var (
 
 // withPrefilter wraps the provider of the DB file at path.
 func withPrefilter(p vulnerability.Provider, path string) vulnerability.Provider {
-	return &dbProvider{Provider: p, names: sync.OnceValue(func() *packageNames {
+	return &dbProvider{Wrapped: Wrapped{p}, names: sync.OnceValue(func() *packageNames {
 		n, err := readPackageNames(path)
 		if err != nil {
 			return nil
@@ -176,22 +174,6 @@ func absent(names *packageNames, row []vulnerability.Criteria) bool {
 // VulnerabilityMetadata is grype's, through the cache.
 func (p *dbProvider) VulnerabilityMetadata(ref vulnerability.Reference) (*vulnerability.Metadata, error) {
 	return p.cache.vulnerabilityMetadata(p.Provider, ref)
-}
-
-// DataProvenance and GetOperatingSystemEOL are the optional interfaces of
-// grype's provider, which the embedding would otherwise hide.
-func (p *dbProvider) DataProvenance() (map[string]vulnerability.DataProvenance, error) {
-	if dp, ok := p.Provider.(vulnerability.StoreMetadataProvider); ok {
-		return dp.DataProvenance()
-	}
-	return nil, nil
-}
-
-func (p *dbProvider) GetOperatingSystemEOL(d *distro.Distro) (eolDate, eoasDate *time.Time, err error) {
-	if c, ok := p.Provider.(vulnerability.EOLChecker); ok {
-		return c.GetOperatingSystemEOL(d)
-	}
-	return nil, nil, nil
 }
 
 // HasRecords reports whether the DB may hold affected or unaffected package
