@@ -64,16 +64,6 @@ func New(t testing.TB) *Browser {
 	return &Browser{t: t, ctx: ctx}
 }
 
-// Do runs steps with a timeout; a failure fails the test.
-func (b *Browser) Do(steps ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
-	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		b.t.Fatalf("browser: %v", err)
-	}
-}
-
 // Navigate loads url and returns the HTTP status of the document.
 func (b *Browser) Navigate(url string) int64 {
 	b.t.Helper()

@@ -80,9 +80,3 @@ func server() (string, error) {
 	serverOnce.Do(func() { serverURL, serverErr = startCluster() })
 	return serverURL, serverErr
 }
-
-// Available reports whether tests can have a PostgreSQL, without failing.
-func Available() bool {
-	_, err := server()
-	return err == nil
-}
