@@ -77,6 +77,9 @@ func (s *Server) endpoint(template string, h func(*request)) http.Handler {
 				At: s.now(),
 			})
 			s.mu.Unlock()
+			if sw.hangUp {
+				hangUp(w)
+			}
 		}()
 		if s.injectFault(template, sw, hr) {
 			return
@@ -84,9 +87,8 @@ func (s *Server) endpoint(template string, h func(*request)) http.Handler {
 		if s.loseAnswer(template) {
 			// Handle the request for real, then hang up: the write lands
 			// and the client never learns it did.
-			real := sw.ResponseWriter
 			sw.ResponseWriter = &discardWriter{h: http.Header{}}
-			defer hangUp(real)
+			sw.hangUp = true
 		}
 		p, err := readParams(hr)
 		s.mu.Lock()

@@ -124,7 +124,7 @@ func (s *Server) injectFault(template string, w *statusWriter, r *http.Request) 
 	}
 	switch {
 	case drop:
-		hangUp(w.ResponseWriter)
+		w.hangUp = true // after the call is recorded (endpoint)
 		return true
 	case limited:
 		secs := int((retryAfter + time.Second - 1) / time.Second)

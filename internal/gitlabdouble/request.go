@@ -83,6 +83,9 @@ func (r *request) intPath(name, what string) (int, bool) {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// hangUp closes the connection once the call is recorded, so a client
+	// that sees the connection drop finds the call in Calls.
+	hangUp bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
