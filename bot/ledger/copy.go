@@ -19,7 +19,7 @@ func (l *Ledger) Tables(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("list ledger tables: only a SQLite ledger is copied from")
 	}
 	rows, err := l.db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'
-		AND name LIKE 'vigil\_%' ESCAPE '\' AND name <> 'vigil_migrations' ORDER BY name`)
+		AND name LIKE 'vigil\_%' ESCAPE '\' AND name <> ? ORDER BY name`, versionTable)
 	if err != nil {
 		return nil, fmt.Errorf("list ledger tables: %w", err)
 	}

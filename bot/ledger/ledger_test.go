@@ -22,21 +22,28 @@ var pgDatabases sync.Map
 
 func open(t *testing.T, path string) *Ledger {
 	t.Helper()
+	return openAt(t, path, 0)
+}
+
+// openAt opens the ledger at path with the migrations up to version upTo
+// (0: all), as a ledger made by an earlier vigil is.
+func openAt(t *testing.T, path string, upTo int64) *Ledger {
+	t.Helper()
 	if os.Getenv("VIGIL_TEST_DATABASE") == "postgres" {
 		u, ok := pgDatabases.Load(path)
 		if !ok {
 			u = postgrestest.URL(t)
 			pgDatabases.Store(path, u)
 		}
-		return openPostgres(t, u.(string))
+		return openPostgresAt(t, u.(string), upTo)
 	}
 	db, err := sqlite.Open(path, sqlite.Service())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	l, err := Open(context.Background(), db, SQLite)
-	if err != nil {
+	l := &Ledger{db: db, dialect: SQLite}
+	if err := l.migrate(context.Background(), upTo); err != nil {
 		t.Fatal(err)
 	}
 	return l
@@ -44,13 +51,18 @@ func open(t *testing.T, path string) *Ledger {
 
 func openPostgres(t *testing.T, url string) *Ledger {
 	t.Helper()
+	return openPostgresAt(t, url, 0)
+}
+
+func openPostgresAt(t *testing.T, url string, upTo int64) *Ledger {
+	t.Helper()
 	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	l, err := Open(context.Background(), db, Postgres)
-	if err != nil {
+	l := &Ledger{db: db, dialect: Postgres}
+	if err := l.migrate(context.Background(), upTo); err != nil {
 		t.Fatal(err)
 	}
 	return l
@@ -172,13 +184,6 @@ func TestRebind(t *testing.T) {
 	l := &Ledger{dialect: Postgres}
 	if got := l.rebind(`SELECT a FROM t WHERE b = ? AND c = ?`); got != `SELECT a FROM t WHERE b = $1 AND c = $2` {
 		t.Errorf("rebind = %s", got)
-	}
-}
-
-func TestStatements(t *testing.T) {
-	got := statements("-- c\nCREATE TABLE a (x INT);\n\nCREATE INDEX i ON a (x);\n")
-	if len(got) != 2 || got[1] != "CREATE INDEX i ON a (x)" {
-		t.Errorf("statements = %q", got)
 	}
 }
 
