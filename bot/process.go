@@ -73,7 +73,7 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 		return s.handleJobHook(ctx, d.Body)
 	case string(gitlab.EventTypePipeline):
 		return s.handlePipelineHook(ctx, d.Body)
-	case "Issue Hook", "Confidential Issue Hook":
+	case string(gitlab.EventTypeIssue), string(gitlab.EventConfidentialIssue):
 		var h issueHook
 		if err := decode(d.Event, d.Body, &h); err != nil {
 			return fmt.Errorf("%w: %v", errBadPayload, err)
@@ -89,7 +89,7 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 			ProjectID: h.Project.ID, ProjectPath: path, IID: h.ObjectAttributes.IID,
 			Action: h.ObjectAttributes.Action, State: h.ObjectAttributes.State, Public: conf != nil && !*conf,
 		})
-	case "Note Hook", "Confidential Note Hook":
+	case string(gitlab.EventTypeNote), string(gitlab.EventConfidentialNote):
 		var h noteHook
 		if err := decode(d.Event, d.Body, &h); err != nil {
 			return fmt.Errorf("%w: %v", errBadPayload, err)
@@ -111,7 +111,7 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 			ProjectID: pid, ProjectPath: path, IID: h.Issue.IID,
 			NoteID: h.ObjectAttributes.ID, NoteableType: h.ObjectAttributes.NoteableType,
 		})
-	case "Merge Request Hook":
+	case string(gitlab.EventTypeMergeRequest):
 		return s.handleMergeRequestHook(ctx, d.Body)
 	}
 	return nil // the rest: the patch engine's business

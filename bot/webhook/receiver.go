@@ -13,28 +13,30 @@ import (
 	"strings"
 	"time"
 
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 )
 
 // Events the bot acts on; every other event is acknowledged and ignored.
-var accepted = map[string]bool{
-	"Job Hook":                true,
-	"Pipeline Hook":           true,
-	"Issue Hook":              true,
-	"Confidential Issue Hook": true,
-	"Note Hook":               true,
-	"Confidential Note Hook":  true,
-	"Merge Request Hook":      true,
+var accepted = map[gitlab.EventType]bool{
+	gitlab.EventTypeJob:           true,
+	gitlab.EventTypePipeline:      true,
+	gitlab.EventTypeIssue:         true,
+	gitlab.EventConfidentialIssue: true,
+	gitlab.EventTypeNote:          true,
+	gitlab.EventConfidentialNote:  true,
+	gitlab.EventTypeMergeRequest:  true,
 }
 
 // known are the other events GitLab sends, counted under their own name
 // although the bot ignores them; any other X-Gitlab-Event value is counted
 // as "other", so no request can create a metrics series.
-var known = map[string]bool{
-	"Push Hook": true, "Tag Push Hook": true, "Wiki Page Hook": true, "Deployment Hook": true,
-	"Feature Flag Hook": true, "Release Hook": true, "Emoji Hook": true, "Resource Access Token Hook": true,
-	"Member Hook": true, "Subgroup Hook": true, "Project Hook": true, "Milestone Hook": true,
-	"Vulnerability Hook": true, "System Hook": true,
+var known = map[gitlab.EventType]bool{
+	gitlab.EventTypePush: true, gitlab.EventTypeTagPush: true, gitlab.EventTypeWikiPage: true, gitlab.EventTypeDeployment: true,
+	gitlab.EventTypeFeatureFlag: true, gitlab.EventTypeRelease: true, gitlab.EventTypeEmoji: true, gitlab.EventTypeResourceAccessToken: true,
+	gitlab.EventTypeMember: true, gitlab.EventTypeSubGroup: true, gitlab.EventTypeProject: true, gitlab.EventTypeMilestone: true,
+	gitlab.EventTypeVulnerability: true, gitlab.EventTypeSystemHook: true,
 }
 
 // EventLabel is the metrics label of an X-Gitlab-Event value: the event
@@ -43,7 +45,7 @@ func EventLabel(event string) string {
 	switch {
 	case event == "":
 		return "none"
-	case accepted[event] || known[event]:
+	case accepted[gitlab.EventType(event)] || known[gitlab.EventType(event)]:
 		return event
 	}
 	return "other"
@@ -151,7 +153,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.respond(w, event, http.StatusBadRequest, ResultMalformed, reply{Status: "error", Error: "could not read body"})
 		return
 	}
-	if !accepted[event] {
+	if !accepted[gitlab.EventType(event)] {
 		r.respond(w, event, http.StatusOK, ResultIgnored, reply{Status: "ignored"})
 		return
 	}
