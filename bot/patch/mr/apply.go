@@ -46,7 +46,8 @@ func (r *run) apply(ctx context.Context, fix patch.Fix) (Outcome, error) {
 	return r.propose(ctx, o, b, fix, c)
 }
 
-// update is the patcher's work on a scratch copy, which it may edit freely.
+// update runs the patcher's steps (extract, update, artifacts) on a
+// scratch copy, which they may edit freely.
 func (r *run) update(ctx context.Context, fix patch.Fix) (patch.Result, error) {
 	pt := r.patcher(fix.Ecosystem)
 	if pt == nil {
@@ -61,7 +62,7 @@ func (r *run) update(ctx context.Context, fix patch.Fix) (patch.Result, error) {
 		return patch.Result{}, err
 	}
 	defer os.RemoveAll(dir)
-	return pt.Update(ctx, dir, fix)
+	return patch.Apply(ctx, pt, dir, fix)
 }
 
 // blockedNote is what the tracking issues are told when a person must act.
