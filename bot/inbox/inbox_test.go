@@ -141,3 +141,32 @@ func TestSharedInboxHandsEachDeliveryToOneTransaction(t *testing.T) {
 		t.Errorf("claimed %d and %d rows, %d distinct; want 6, 4, 10", len(first), len(second), len(seen))
 	}
 }
+
+func TestOwnPoolAcksWhileTheLedgersPoolIsTaken(t *testing.T) {
+	// Workers holding every connection of the ledger's pool must not hold
+	// up an ack: the receiver's inbox has a pool of its own.
+	ctx := context.Background()
+	ledgerDB, url := postgrestest.Open(t)
+	ledgerDB.SetMaxOpenConns(1)
+	held, err := ledgerDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	b, err := OpenPostgresPool(ctx, url, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	d := ledger.Delivery{Key: "k", Event: "Job Hook", Body: []byte(`{}`), Received: time.Now()}
+	if stored, err := b.Accept(actx, d); err != nil || !stored {
+		t.Fatalf("accept with the ledger's pool taken = %v, %v", stored, err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Accept(ctx, d); err == nil {
+		t.Error("the inbox still stores after Close: its pool was not closed")
+	}
+}

@@ -81,7 +81,11 @@ type Config struct {
 	Log      *slog.Logger
 	// Observe, when set, is told the event and result of every request.
 	Observe func(event, result string)
-	Now     func() time.Time
+	// Acked, when set, is told how long each acknowledged delivery (stored
+	// or duplicate) took from the handler's start to its 202: the ack time
+	// the receiver itself adds, apart from the network and any balancer.
+	Acked func(time.Duration)
+	Now   func() time.Time
 }
 
 // Receiver is the http.Handler of POST /webhooks/gitlab.
@@ -129,6 +133,7 @@ type reply struct {
 }
 
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	start := time.Now() // the wall clock, not cfg.Now: tests fake that one
 	event := req.Header.Get("X-Gitlab-Event")
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -173,11 +178,14 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.respond(w, event, http.StatusServiceUnavailable, ResultError, reply{Status: "error", Key: key, Error: "could not store delivery; retry"})
 		return
 	}
+	result, status := ResultAccepted, "accepted"
 	if !stored {
-		r.respond(w, event, http.StatusAccepted, ResultDuplicate, reply{Status: "duplicate", Key: key})
-		return
+		result, status = ResultDuplicate, "duplicate"
 	}
-	r.respond(w, event, http.StatusAccepted, ResultAccepted, reply{Status: "accepted", Key: key})
+	r.respond(w, event, http.StatusAccepted, result, reply{Status: status, Key: key})
+	if r.cfg.Acked != nil {
+		r.cfg.Acked(time.Since(start))
+	}
 }
 
 func (r *Receiver) respond(w http.ResponseWriter, event string, code int, result string, body reply) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 )
@@ -61,8 +62,10 @@ func TestReceiver(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			store := &memStore{seen: map[string]ledger.Delivery{}, err: tt.store}
 			var results []string
+			acked := 0
 			r, err := New(Config{Secrets: []string{"s3cret", "rotated"}, MaxBytes: 1024, Store: store,
-				Observe: func(_, result string) { results = append(results, result) }})
+				Observe: func(_, result string) { results = append(results, result) },
+				Acked:   func(time.Duration) { acked++ }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,6 +88,11 @@ func TestReceiver(t *testing.T) {
 			}
 			if tt.result != "" && (len(results) != 1 || results[0] != tt.result) {
 				t.Errorf("observed %v, want %s", results, tt.result)
+			}
+			// Only acknowledged deliveries are timed: a stranger's refusal
+			// is no ack time.
+			if want := min(1, tt.stored); acked != want {
+				t.Errorf("ack timed %d times, want %d", acked, want)
 			}
 			var rep reply
 			if err := json.Unmarshal(w.Body.Bytes(), &rep); err != nil {
