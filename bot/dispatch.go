@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/inbox"
-	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 )
 
 // dispatchBatch bounds the deliveries moved in one transaction.
@@ -32,7 +32,7 @@ func (s *Service) dispatch(ctx context.Context) error {
 
 // dispatchBatch moves one batch and returns its size.
 func (s *Service) dispatchBatch(ctx context.Context) (int, error) {
-	var ds []ledger.Delivery
+	var ds []webhook.Delivery
 	var err error
 	if !s.inbox.Shared() {
 		if ds, err = s.inbox.Pending(ctx, nil, dispatchBatch); err != nil || len(ds) == 0 {

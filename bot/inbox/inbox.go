@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/postgres"
 	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
@@ -135,7 +136,7 @@ func (b *Inbox) Pool() *sql.DB { return b.db }
 
 // Accept stores a delivery. It returns false, and stores nothing, when a
 // delivery with the same key is still here.
-func (b *Inbox) Accept(ctx context.Context, d ledger.Delivery) (bool, error) {
+func (b *Inbox) Accept(ctx context.Context, d webhook.Delivery) (bool, error) {
 	res, err := b.db.ExecContext(ctx, b.dialect.Rebind(`INSERT INTO vigil_inbox (dedup_key, event, body, received_at)
 		VALUES (?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`),
 		d.Key, d.Event, d.Body, d.Received.UTC().Format(stamp))
@@ -161,7 +162,7 @@ func (b *Inbox) Wake() <-chan struct{} { return b.wake }
 // Pending returns up to limit deliveries not moved on yet, oldest first.
 // tx, when the inbox is Shared, is the ledger's transaction: the rows it
 // returns are locked until it ends and skipped by other replicas'.
-func (b *Inbox) Pending(ctx context.Context, tx *sql.Tx, limit int) ([]ledger.Delivery, error) {
+func (b *Inbox) Pending(ctx context.Context, tx *sql.Tx, limit int) ([]webhook.Delivery, error) {
 	q := `SELECT dedup_key, event, body, received_at FROM vigil_inbox
 		WHERE moved_at = '' ORDER BY rowid LIMIT ?`
 	if b.dialect == ledger.Postgres {
@@ -173,9 +174,9 @@ func (b *Inbox) Pending(ctx context.Context, tx *sql.Tx, limit int) ([]ledger.De
 		return nil, fmt.Errorf("read webhook inbox: %w", err)
 	}
 	defer rows.Close()
-	var out []ledger.Delivery
+	var out []webhook.Delivery
 	for rows.Next() {
-		var d ledger.Delivery
+		var d webhook.Delivery
 		var received string
 		if err := rows.Scan(&d.Key, &d.Event, &d.Body, &received); err != nil {
 			return nil, fmt.Errorf("read webhook inbox: %w", err)

@@ -12,8 +12,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"gitlab.com/vigil-vm/vigil/bot/ledger"
 )
 
 // Events the bot acts on; every other event is acknowledged and ignored.
@@ -64,7 +62,7 @@ const (
 // bot/inbox). It returns false when a delivery with the same key is kept
 // already.
 type Store interface {
-	Accept(ctx context.Context, d ledger.Delivery) (bool, error)
+	Accept(ctx context.Context, d Delivery) (bool, error)
 }
 
 // Config configures a Receiver.
@@ -172,7 +170,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	key := DeliveryKey(req.Header, event, body)
-	stored, err := r.cfg.Store.Accept(req.Context(), ledger.Delivery{Key: key, Event: event, Body: body, Received: r.cfg.Now()})
+	stored, err := r.cfg.Store.Accept(req.Context(), Delivery{Key: key, Event: event, Body: body, Received: r.cfg.Now()})
 	if err != nil {
 		r.cfg.Log.Error("store webhook delivery", "event", event, "key", key, "err", err)
 		r.respond(w, event, http.StatusServiceUnavailable, ResultError, reply{Status: "error", Key: key, Error: "could not store delivery; retry"})
