@@ -14,6 +14,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/tracker"
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 )
 
 // worker is the queue's view of the service.
@@ -64,7 +65,7 @@ const recordTimeout = 10 * time.Second
 
 var errBadPayload = errors.New("unusable webhook payload")
 
-func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
+func (s *Service) process(ctx context.Context, d webhook.Delivery) error {
 	if err := s.confirmProject(ctx, d); err != nil {
 		return s.unconfirmed(ctx, d, err)
 	}
@@ -121,7 +122,7 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 // is one project in GitLab: the receiver let a scoped secret in for the
 // path, the bot acts on the id. The answer is kept in the ledger, so this
 // costs one API call per project.
-func (s *Service) confirmProject(ctx context.Context, d ledger.Delivery) error {
+func (s *Service) confirmProject(ctx context.Context, d webhook.Delivery) error {
 	var ref struct {
 		ProjectID int64       `json:"project_id"`
 		Project   hookProject `json:"project"`

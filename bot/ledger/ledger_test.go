@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 	"gitlab.com/vigil-vm/vigil/internal/postgres"
 	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
@@ -85,7 +86,7 @@ func TestReopenKeepsData(t *testing.T) {
 func TestInsertDeliveryDeduplicates(t *testing.T) {
 	ctx := context.Background()
 	l := open(t, filepath.Join(t.TempDir(), "vigil.db"))
-	d := Delivery{Key: "uuid-1", Event: "Job Hook", Body: []byte(`{"a":1}`), Received: time.Now()}
+	d := webhook.Delivery{Key: "uuid-1", Event: "Job Hook", Body: []byte(`{"a":1}`), Received: time.Now()}
 	for i, want := range []bool{true, false, false} {
 		got, err := l.InsertDelivery(ctx, l.DB(), d)
 		if err != nil || got != want {
@@ -112,7 +113,7 @@ func TestTxRollbackLeavesNothing(t *testing.T) {
 	l := open(t, filepath.Join(t.TempDir(), "vigil.db"))
 	boom := errors.New("boom")
 	err := l.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := l.InsertDelivery(ctx, tx, Delivery{Key: "k", Event: "Job Hook", Received: time.Now()}); err != nil {
+		if _, err := l.InsertDelivery(ctx, tx, webhook.Delivery{Key: "k", Event: "Job Hook", Received: time.Now()}); err != nil {
 			return err
 		}
 		if err := l.PutFinding(ctx, tx, Finding{Fingerprint: "fp", Status: FindingOpen}); err != nil {

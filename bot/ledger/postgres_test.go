@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
 )
 
@@ -40,7 +41,7 @@ func TestPostgresStoresWhatReportsCarry(t *testing.T) {
 	if err != nil || got.PackageVersion != "v1\uFFFD\uFFFD" {
 		t.Errorf("version %q, %v", got.PackageVersion, err)
 	}
-	if _, err := l.InsertDelivery(ctx, l.DB(), Delivery{Key: "k", Event: "Job Hook", Body: []byte("{\"a\":\"\xff\"}"), Received: time.Now()}); err != nil {
+	if _, err := l.InsertDelivery(ctx, l.DB(), webhook.Delivery{Key: "k", Event: "Job Hook", Body: []byte("{\"a\":\"\xff\"}"), Received: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if d, _ := l.Delivery(ctx, "k"); !strings.Contains(string(d.Body), "\uFFFD") {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/postgres"
 	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
 	"gitlab.com/vigil-vm/vigil/internal/sqlite"
@@ -109,7 +110,7 @@ func accept(t *testing.T, q *Queue, l *ledger.Ledger, key string) bool {
 	var inserted bool
 	err := l.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		inserted, err = l.InsertDelivery(ctx, tx, ledger.Delivery{Key: key, Event: "Job Hook", Received: time.Now()})
+		inserted, err = l.InsertDelivery(ctx, tx, webhook.Delivery{Key: key, Event: "Job Hook", Received: time.Now()})
 		if err != nil || !inserted {
 			return err
 		}

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
-
-	"gitlab.com/vigil-vm/vigil/bot/ledger"
 )
 
 // Events the bot acts on; every other event is acknowledged and ignored.
@@ -66,7 +64,7 @@ const (
 // bot/inbox). It returns false when a delivery with the same key is kept
 // already.
 type Store interface {
-	Accept(ctx context.Context, d ledger.Delivery) (bool, error)
+	Accept(ctx context.Context, d Delivery) (bool, error)
 }
 
 // Config configures a Receiver.
@@ -83,7 +81,11 @@ type Config struct {
 	Log      *slog.Logger
 	// Observe, when set, is told the event and result of every request.
 	Observe func(event, result string)
-	Now     func() time.Time
+	// Acked, when set, is told how long each acknowledged delivery (stored
+	// or duplicate) took from the handler's start to its 202: the ack time
+	// the receiver itself adds, apart from the network and any balancer.
+	Acked func(time.Duration)
+	Now   func() time.Time
 }
 
 // Receiver is the http.Handler of POST /webhooks/gitlab.
@@ -131,6 +133,7 @@ type reply struct {
 }
 
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	start := time.Now() // the wall clock, not cfg.Now: tests fake that one
 	event := req.Header.Get("X-Gitlab-Event")
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -169,17 +172,20 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	key := DeliveryKey(req.Header, event, body)
-	stored, err := r.cfg.Store.Accept(req.Context(), ledger.Delivery{Key: key, Event: event, Body: body, Received: r.cfg.Now()})
+	stored, err := r.cfg.Store.Accept(req.Context(), Delivery{Key: key, Event: event, Body: body, Received: r.cfg.Now()})
 	if err != nil {
 		r.cfg.Log.Error("store webhook delivery", "event", event, "key", key, "err", err)
 		r.respond(w, event, http.StatusServiceUnavailable, ResultError, reply{Status: "error", Key: key, Error: "could not store delivery; retry"})
 		return
 	}
+	result, status := ResultAccepted, "accepted"
 	if !stored {
-		r.respond(w, event, http.StatusAccepted, ResultDuplicate, reply{Status: "duplicate", Key: key})
-		return
+		result, status = ResultDuplicate, "duplicate"
 	}
-	r.respond(w, event, http.StatusAccepted, ResultAccepted, reply{Status: "accepted", Key: key})
+	r.respond(w, event, http.StatusAccepted, result, reply{Status: status, Key: key})
+	if r.cfg.Acked != nil {
+		r.cfg.Acked(time.Since(start))
+	}
 }
 
 func (r *Receiver) respond(w http.ResponseWriter, event string, code int, result string, body reply) {
