@@ -1,0 +1,141 @@
+package readout
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/gob"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"gitlab.com/vigil-vm/vigil/internal/findings"
+)
+
+// checkpointVersion names the format of the counter's saved state and the
+// way events fold into it. Change it with any change to what counter.add
+// keeps or how: a checkpoint of another version is never read, so a
+// changed counter never resumes from a state the old one made
+// (TestCheckpointStateGolden fails until it is changed).
+const checkpointVersion = 1
+
+// savedState is the part of a counter's state that does not depend on the
+// read-out's options: what every event before a time adds up to, as long
+// as that time is at or before Since (the period's tallies are still
+// empty then).
+type savedState struct {
+	Issues   []savedIssue
+	Findings []savedFinding
+	Projects []savedProject
+	MRs      []savedMR
+}
+
+type savedIssue struct {
+	Group, Project, Tier, Exception, By string
+	ProjectID, Due, Expires             int64
+}
+
+type savedFinding struct {
+	Fingerprint   string
+	Issue         int // index in Issues: the issue of the finding's group
+	Severity      int
+	Detected, Due int64
+	Open          bool
+}
+
+type savedProject struct {
+	ID   int64
+	Path string
+}
+
+type savedMR struct {
+	Project, IID, Opened int64
+	Auto                 bool
+}
+
+// unixNano and fromUnixNano keep a time in a checkpoint; the zero time is
+// 0 (no event of a vulnerability ledger is at the Unix epoch).
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// save encodes the counter's state, in key order so the same history
+// always gives the same bytes.
+func (c *counter) save() ([]byte, error) {
+	var s savedState
+	index := make(map[*issueState]int, len(c.issues))
+	for _, g := range slices.Sorted(maps.Keys(c.issues)) {
+		is := c.issues[g]
+		index[is] = len(s.Issues)
+		s.Issues = append(s.Issues, savedIssue{Group: g, Project: is.project, Tier: is.tier, Exception: string(is.exception),
+			By: is.by, ProjectID: is.projectID, Due: unixNano(is.due), Expires: unixNano(is.expires)})
+	}
+	for _, fp := range slices.Sorted(maps.Keys(c.findings)) {
+		f := c.findings[fp]
+		s.Findings = append(s.Findings, savedFinding{Fingerprint: fp, Issue: index[f.issue], Severity: int(f.severity),
+			Detected: unixNano(f.detected), Due: unixNano(f.due), Open: f.open})
+	}
+	for id, p := range c.projects {
+		s.Projects = append(s.Projects, savedProject{ID: id, Path: p})
+	}
+	slices.SortFunc(s.Projects, func(a, b savedProject) int { return cmp.Compare(a.ID, b.ID) })
+	for k, m := range c.mrs {
+		s.MRs = append(s.MRs, savedMR{Project: k.project, IID: k.iid, Opened: unixNano(m.opened), Auto: m.auto})
+	}
+	slices.SortFunc(s.MRs, func(a, b savedMR) int { return cmp.Or(cmp.Compare(a.Project, b.Project), cmp.Compare(a.IID, b.IID)) })
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&s); err != nil {
+		return nil, fmt.Errorf("encode read-out checkpoint: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeState reads a saved state, checking that every finding names one
+// of its issues.
+func decodeState(state []byte) (*savedState, error) {
+	var s savedState
+	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&s); err != nil {
+		return nil, fmt.Errorf("decode read-out checkpoint: %w", err)
+	}
+	for _, sf := range s.Findings {
+		if sf.Issue < 0 || sf.Issue >= len(s.Issues) {
+			return nil, fmt.Errorf("decode read-out checkpoint: finding %s names issue %d of %d", sf.Fingerprint, sf.Issue, len(s.Issues))
+		}
+	}
+	return &s, nil
+}
+
+// restore makes a fresh counter's state the saved one.
+func (c *counter) restore(s *savedState) {
+	issues := make([]*issueState, len(s.Issues))
+	c.issues = make(map[string]*issueState, len(s.Issues))
+	for i, si := range s.Issues {
+		is := c.newIssue()
+		*is = issueState{projectID: si.ProjectID, project: si.Project, tier: si.Tier, due: fromUnixNano(si.Due),
+			exception: findings.ExceptionKind(si.Exception), expires: fromUnixNano(si.Expires), by: si.By}
+		c.issues[si.Group], issues[i] = is, is
+	}
+	c.findings = make(map[string]*findingState, len(s.Findings))
+	for _, sf := range s.Findings {
+		f := c.newFinding()
+		*f = findingState{issue: issues[sf.Issue], group: s.Issues[sf.Issue].Group, severity: findings.Severity(sf.Severity),
+			detected: fromUnixNano(sf.Detected), due: fromUnixNano(sf.Due), open: sf.Open}
+		c.findings[sf.Fingerprint] = f
+	}
+	for _, p := range s.Projects {
+		c.projects[p.ID] = p.Path
+	}
+	for _, m := range s.MRs {
+		c.mrs[mrKey{m.Project, m.IID}] = &mrState{opened: fromUnixNano(m.Opened), auto: m.Auto}
+	}
+}

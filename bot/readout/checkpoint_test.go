@@ -1,0 +1,210 @@
+package readout
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/internal/findings"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// withoutCheckpoints is the read-out as it was computed before checkpoints:
+// every event from the first, every column.
+func withoutCheckpoints(t *testing.T, l *ledger.Ledger, o Options) *Readout {
+	t.Helper()
+	r, err := Compute(l.Events(context.Background(), o.Until), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func sameReadout(t *testing.T, what string, got, want *Readout) {
+	t.Helper()
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if string(g) != string(w) {
+		t.Errorf("%s: with checkpoints\n %s\nwithout\n %s", what, g, w)
+	}
+}
+
+// resumesAt is where a read-out of o would start reading the history.
+func resumesAt(t *testing.T, l *ledger.Ledger, o Options) time.Time {
+	t.Helper()
+	from, _, err := newCounter(o.withDefaults()).resume(context.Background(), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return from
+}
+
+// checkPeriods computes every period in every scope twice (the first pass
+// saves the checkpoints, the second resumes from them) and compares each
+// read-out with the one computed without checkpoints.
+func checkPeriods(t *testing.T, l *ledger.Ledger, periods []Options, scopes []Scope) {
+	ctx := context.Background()
+	want := map[int]*Readout{}
+	for pass := range 2 {
+		for i, p := range periods {
+			for j, s := range scopes {
+				o := p
+				o.Scope = s
+				got, err := FromLedger(ctx, l, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				k := i*len(scopes) + j
+				if want[k] == nil {
+					want[k] = withoutCheckpoints(t, l, o)
+				}
+				sameReadout(t, o.Since.Format(time.DateOnly)+"–"+o.Until.Format(time.DateOnly)+" "+s.Group+s.Project+s.Tier, got, want[k])
+			}
+			if n, _ := l.EventsBefore(ctx, monthStart(p.Since)); n > 0 && pass == 1 {
+				if from := resumesAt(t, l, p); !from.Equal(monthStart(p.Since)) {
+					t.Errorf("a read-out from %s resumes at %s, want the checkpoint of its month start", p.Since, from)
+				}
+			}
+		}
+	}
+}
+
+func TestCheckpointsKeepTheScriptedReadouts(t *testing.T) {
+	periods := []Options{
+		february,
+		{Since: ts("2026-01-15T00:00:00Z"), Until: date("2026-03-01")},
+		{Since: ts("2025-12-10T12:00:00Z"), Until: date("2026-02-20"), GroupDepth: 1},
+		{Since: date("2026-03-01"), Until: date("2026-04-01")},
+		{Since: date("2025-11-01"), Until: date("2025-12-01")},
+	}
+	scopes := []Scope{{}, {Group: "acme"}, {Tier: "production"}, {Severities: []findings.Severity{findings.High}},
+		{Project: "beta/tools/cli"}, {Group: "acme/api", Severities: []findings.Severity{findings.Medium}}}
+	checkPeriods(t, scriptedLedger(t), periods, scopes)
+}
+
+func TestCheckpointsKeepGeneratedReadouts(t *testing.T) {
+	ctx := context.Background()
+	l := testLedger(t)
+	if err := l.RecordEvents(ctx, history(8_000)...); err != nil {
+		t.Fatal(err)
+	}
+	periods := []Options{
+		benchOptions,
+		{Since: date("2025-03-15"), Until: date("2025-04-15")},
+		{Since: date("2025-09-01"), Until: date("2025-10-01"), GroupDepth: 1},
+		{Since: date("2025-01-01"), Until: date("2025-02-01")},
+		{Since: date("2025-07-10"), Until: ts("2025-07-20T06:00:00Z")},
+	}
+	scopes := []Scope{{}, {Group: "org07"}, {Tier: "staging", Severities: []findings.Severity{findings.Critical, findings.High}},
+		{Project: "org03/team3/svc003"}}
+	checkPeriods(t, l, periods, scopes)
+}
+
+// An event written after a checkpoint with a time before it (a merge
+// request's merge time from GitLab, a hook after an outage, a replica's
+// slow clock) makes the checkpoint stale: the read-out is computed without
+// it, gives the numbers of the history as it now is, and saves a fresh one.
+func TestLateEventsMakeACheckpointStale(t *testing.T) {
+	ctx := context.Background()
+	l := scriptedLedger(t)
+	before, err := FromLedger(ctx, l, february)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from := resumesAt(t, l, february); !from.Equal(date("2026-02-01")) {
+		t.Fatalf("no checkpoint at February 1 (resumes at %s)", from)
+	}
+	late := []ledger.Event{
+		{At: ts("2026-01-20T00:00:00Z"), Kind: ledger.EventResolved, Fingerprint: "F4", Group: "G4", ProjectID: 2,
+			ProjectPath: "acme/api/core", Severity: findings.Medium, Actor: "scan"},
+		{At: ts("2026-01-25T00:00:00Z"), Kind: ledger.EventPatchOpened, ProjectID: 1, ProjectPath: "acme/web/shop", MR: 9, Severity: findings.High},
+		{At: ts("2026-02-08T00:00:00Z"), Kind: ledger.EventPatchMerged, ProjectID: 1, ProjectPath: "acme/web/shop", MR: 9, Severity: findings.High},
+	}
+	if err := l.RecordEvents(ctx, late...); err != nil {
+		t.Fatal(err)
+	}
+	got, err := FromLedger(ctx, l, february)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := withoutCheckpoints(t, l, february)
+	sameReadout(t, "after late events", got, want)
+	if want.Headline.Open == before.Headline.Open || want.Patches.MedianDaysToMerge == before.Patches.MedianDaysToMerge {
+		t.Errorf("the late events changed nothing (open %d, median days to merge %v): the test tests nothing", want.Headline.Open, want.Patches.MedianDaysToMerge)
+	}
+	if from := resumesAt(t, l, february); !from.Equal(date("2026-02-01")) {
+		t.Errorf("no fresh checkpoint at February 1 after the late events (resumes at %s)", from)
+	}
+}
+
+// A checkpoint that does not decode (a damaged row) is passed over.
+func TestUnreadableCheckpointIsPassedOver(t *testing.T) {
+	ctx := context.Background()
+	l := scriptedLedger(t)
+	n, err := l.EventsBefore(ctx, date("2026-02-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Checkpoints().Save(ctx, ledger.Checkpoint{Version: checkpointVersion, At: date("2026-02-01"), Events: n,
+		State: []byte("not a state"), SavedAt: time.Now()}, checkpointsKept); err != nil {
+		t.Fatal(err)
+	}
+	got, err := FromLedger(ctx, l, february)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameReadout(t, "over a damaged checkpoint", got, withoutCheckpoints(t, l, february))
+}
+
+// The state a checkpoint keeps of the scripted history at February 1, as
+// a golden file: a change to the counter that changes what it keeps fails
+// here, and must come with a new checkpointVersion (so ledgers' saved
+// checkpoints of the old counter are not read) and `-update`.
+func TestCheckpointStateGolden(t *testing.T) {
+	c := newCounter(february.withDefaults())
+	for _, e := range script() {
+		if e.At.Before(february.Since) {
+			c.add(e)
+		}
+	}
+	state, err := c.save()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := decodeState(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.MarshalIndent(s, "", "  ")
+	golden := filepath.Join("testdata", "checkpoint-state-v"+strconv.Itoa(checkpointVersion)+".json")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (a new checkpointVersion needs its golden file: go test -run CheckpointStateGolden -update)", err)
+	}
+	if string(append(got, '\n')) != string(want) {
+		t.Errorf("the counter keeps another state than checkpoint version %d did: raise checkpointVersion, then -update\n got %s", checkpointVersion, got)
+	}
+	// And the saved state restores to a counter that saves it again.
+	r := newCounter(february.withDefaults())
+	r.restore(s)
+	again, _ := r.save()
+	if !slices.Equal(again, state) {
+		t.Error("a restored state saves differently")
+	}
+}
