@@ -20,9 +20,11 @@ const historySep = "\x1f"
 // packedColumns are the history's columns but the id, joined into one
 // text: the pure-Go SQLite driver's work is per column (on 200,000 rows the
 // fourteen columns of Events cost 0.72 CPU-seconds to read, one packed
-// column 0.41), and the read-outs read a million rows.
-var packedColumns = strings.Join([]string{"at", "kind", "fingerprint", "group_key", "project_id", "project_path", "tier",
-	"severity", "due_date", "actor", "detail", "expires", "mr_iid"}, " || ? || ")
+// column 0.41), and the read-outs read a million rows. concat_ws is in
+// SQLite (3.44) and PostgreSQL alike; no column is ever NULL, which it
+// would leave out.
+var packedColumns = "concat_ws(?, " + strings.Join([]string{"at", "kind", "fingerprint", "group_key", "project_id",
+	"project_path", "tier", "severity", "due_date", "actor", "detail", "expires", "mr_iid"}, ", ") + ")"
 
 const packedFields = 13
 
@@ -31,11 +33,7 @@ const packedFields = 13
 // their ids, read the cheapest way the driver allows: for counting.
 func (l *Ledger) History(ctx context.Context, from, until time.Time) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
-		q, args := `SELECT `+packedColumns+` FROM vigil_events WHERE at >= ?`, []any{}
-		for range packedFields - 1 {
-			args = append(args, historySep)
-		}
-		args = append(args, formatEventTime(from))
+		q, args := `SELECT `+packedColumns+` FROM vigil_events WHERE at >= ?`, []any{historySep, formatEventTime(from)}
 		if !until.IsZero() {
 			q, args = q+` AND at < ?`, append(args, formatEventTime(until))
 		}

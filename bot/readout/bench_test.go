@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"syscall"
@@ -68,7 +69,8 @@ func history(n int) []ledger.Event {
 
 // report prints events per second of wall time, and the CPU seconds the
 // process spent per read-out: on a shared machine the wall time says as
-// much about the neighbours as about the code.
+// much about the neighbours as about the code. events is the history's
+// size before Until, read or not.
 func report(b *testing.B, events int, cpu time.Duration) {
 	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
@@ -111,34 +113,91 @@ func BenchmarkCompute(b *testing.B) {
 	report(b, len(evs), cpuTime()-cpu)
 }
 
-// BenchmarkFromLedger is the read-out of a 1,000,000-event history
-// streamed from a SQLite ledger: what `vigil report` does.
+// BenchmarkFromLedger is the read-out of a 1,000,000-event history from a
+// SQLite ledger, as `vigil report` computes it: "checkpoint" with the
+// checkpoint of June 1 in the ledger (what every read-out after the first
+// of a month finds), "first" without one (it reads the history from its
+// first event and saves the checkpoint, as the first read-out of a month
+// does), "all-columns" the way read-outs read the history before
+// checkpoints (every event, every column, through ledger.Events).
+// "checkpoint-month" is the one-month read-out `vigil report` gives by
+// default (November).
 func BenchmarkFromLedger(b *testing.B) {
 	ctx := context.Background()
-	db, err := sqlite.Open(filepath.Join(b.TempDir(), "vigil.db"), sqlite.Service())
+	l := benchLedger(b)
+	read := func(b *testing.B, o Options, run func(Options) (*Readout, error), before func()) {
+		n, err := l.EventsBefore(ctx, o.Until)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var cpu time.Duration
+		for b.Loop() {
+			if before != nil {
+				b.StopTimer()
+				before()
+				b.StartTimer()
+			}
+			start := cpuTime()
+			r, err := run(o)
+			cpu += cpuTime() - start
+			if err != nil {
+				b.Fatal(err)
+			}
+			if r.Headline.Fixed == 0 {
+				b.Fatal("nothing fixed in the benchmark's history")
+			}
+		}
+		report(b, int(n), cpu)
+	}
+	fromLedger := func(o Options) (*Readout, error) { return FromLedger(ctx, l, o) }
+	dropCheckpoints := func() {
+		if _, err := l.DB().ExecContext(ctx, `DELETE FROM vigil_readout_checkpoints`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("all-columns", func(b *testing.B) {
+		read(b, benchOptions, func(o Options) (*Readout, error) { return Compute(l.Events(ctx, o.Until), o) }, nil)
+	})
+	b.Run("first", func(b *testing.B) { read(b, benchOptions, fromLedger, dropCheckpoints) })
+	if _, err := FromLedger(ctx, l, benchOptions); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("checkpoint", func(b *testing.B) { read(b, benchOptions, fromLedger, nil) })
+	november := Options{Since: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Until: benchOptions.Until}
+	if _, err := FromLedger(ctx, l, november); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("checkpoint-month", func(b *testing.B) { read(b, november, fromLedger, nil) })
+}
+
+// benchLedger is a SQLite ledger holding the benchmark's history: in a
+// temporary directory, or at $VIGIL_BENCH_READOUT_LEDGER, written there
+// once and reused by the runs after (writing a million events takes a
+// minute or two).
+func benchLedger(b *testing.B) *ledger.Ledger {
+	ctx := context.Background()
+	path, reuse := os.LookupEnv("VIGIL_BENCH_READOUT_LEDGER")
+	if !reuse {
+		path = filepath.Join(b.TempDir(), "vigil.db")
+	}
+	_, err := os.Stat(path)
+	filled := reuse && err == nil
+	db, err := sqlite.Open(path, sqlite.Service())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	b.Cleanup(func() { db.Close() })
 	l, err := ledger.Open(ctx, db, ledger.SQLite)
 	if err != nil {
 		b.Fatal(err)
 	}
-	evs := history(benchEvents)
-	for chunk := range slices.Chunk(evs, 50_000) {
+	if filled {
+		return l
+	}
+	for chunk := range slices.Chunk(history(benchEvents), 50_000) {
 		if err := l.Tx(ctx, func(tx *sql.Tx) error { return l.AppendEvents(ctx, tx, chunk...) }); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu := cpuTime()
-	for b.Loop() {
-		r, err := FromLedger(ctx, l, benchOptions)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if r.Headline.Fixed == 0 {
-			b.Fatal("nothing fixed in the benchmark's history")
-		}
-	}
-	report(b, len(evs), cpuTime()-cpu)
+	return l
 }

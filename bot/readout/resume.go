@@ -38,7 +38,7 @@ func FromLedger(ctx context.Context, l *ledger.Ledger, opts Options) (*Readout, 
 	}
 	at := monthStart(opts.Since)
 	cp := checkpointer{at: at, events: before, want: from.Before(at) && at.Before(time.Now().Add(-settled))}
-	for e, err := range l.History(ctx, from, opts.Until) {
+	for e, err := range prefetch(ctx, l.History(ctx, from, opts.Until)) {
 		if err != nil {
 			return nil, err
 		}
