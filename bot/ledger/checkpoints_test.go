@@ -68,3 +68,47 @@ func TestEventsBeforeCountsLateEvents(t *testing.T) {
 		t.Errorf("%d events before February after a late one (%v), want 2", n, err)
 	}
 }
+
+// A state and a segment saved apart at one time make one checkpoint, as
+// long as both count the same events; Range lists segments without states.
+func TestCheckpointStateAndSegment(t *testing.T) {
+	ctx := context.Background()
+	l := open(t, filepath.Join(t.TempDir(), "vigil.db"))
+	cps := l.Checkpoints()
+	jan, feb, mar := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, cp := range []Checkpoint{
+		{Version: 1, At: jan, Events: 5, State: []byte("state Jan")},
+		{Version: 1, At: feb, Events: 9, Segment: []byte("segment Jan")},
+		{Version: 1, At: feb, Events: 9, State: []byte("state Feb")},
+		{Version: 1, At: mar, Events: 12, State: []byte("stale state Mar"), Segment: []byte("stale segment Feb")},
+		{Version: 1, At: mar, Events: 14, Segment: []byte("segment Feb")},
+	} {
+		if err := cps.Save(ctx, cp, 13); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := cps.Range(ctx, 1, jan, mar)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("%d checkpoints in [Jan, Mar] (%v), want 3", len(got), err)
+	}
+	for i, want := range []struct {
+		segment  string
+		hasState bool
+		events   int64
+	}{{"", true, 5}, {"segment Jan", true, 9}, {"segment Feb", false, 14}} {
+		if string(got[i].Segment) != want.segment || got[i].HasState != want.hasState || got[i].Events != want.events || got[i].State != nil {
+			t.Errorf("checkpoint %d: segment %q, has state %v, %d events; want %q, %v, %d", i, got[i].Segment, got[i].HasState, got[i].Events,
+				want.segment, want.hasState, want.events)
+		}
+	}
+	if cp, err := cps.Latest(ctx, 1, mar); err != nil || !cp.At.Equal(feb) || string(cp.State) != "state Feb" {
+		t.Errorf("latest state at or before March 1: %s %q (%v), want February's (March's was stale)", cp.At, cp.State, err)
+	}
+	if err := l.RecordEvents(ctx, Event{At: jan.Add(-time.Hour), Kind: EventDetected, Fingerprint: "a"},
+		Event{At: feb, Kind: EventDetected, Fingerprint: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.EventsBeforeEach(ctx, feb, jan, feb.Add(time.Nanosecond)); err != nil || n[0] != 1 || n[1] != 1 || n[2] != 2 {
+		t.Errorf("events before Feb 1, Jan 1 and just after Feb 1: %v (%v), want [1 1 2]", n, err)
+	}
+}

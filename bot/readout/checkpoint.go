@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
@@ -128,7 +129,7 @@ func (c *counter) restore(s *savedState) {
 	c.findings = make(map[string]*findingState, len(s.Findings))
 	for _, sf := range s.Findings {
 		f := c.newFinding()
-		*f = findingState{issue: issues[sf.Issue], group: s.Issues[sf.Issue].Group, severity: findings.Severity(sf.Severity),
+		*f = findingState{fingerprint: sf.Fingerprint, issue: issues[sf.Issue], group: s.Issues[sf.Issue].Group, severity: findings.Severity(sf.Severity),
 			detected: fromUnixNano(sf.Detected), due: fromUnixNano(sf.Due), open: sf.Open}
 		c.findings[sf.Fingerprint] = f
 	}
@@ -138,4 +139,69 @@ func (c *counter) restore(s *savedState) {
 	for _, m := range s.MRs {
 		c.mrs[mrKey{m.Project, m.IID}] = &mrState{opened: fromUnixNano(m.Opened), auto: m.Auto}
 	}
+}
+
+// savedSegment is what one month added to a read-out whose period
+// includes it: its detections and resolutions and its merge request
+// events, before any scope is applied.
+type savedSegment struct {
+	Changes []savedChange
+	Patches []savedPatch
+}
+
+type savedChange struct {
+	Fingerprint string
+	At, Due     int64
+	Severity    int
+	Fixed       bool
+	Days        float64
+}
+
+type savedPatch struct {
+	Project     string
+	Kind        string
+	Severity    int
+	Auto, Timed bool
+	Days        float64
+}
+
+// saveSegment encodes the changes and merge request events from the
+// given indexes on.
+func (c *counter) saveSegment(changes, patches int) ([]byte, error) {
+	var s savedSegment
+	for _, ch := range c.changes[changes:] {
+		s.Changes = append(s.Changes, savedChange{Fingerprint: ch.f.fingerprint, At: unixNano(ch.at), Due: unixNano(ch.due),
+			Severity: int(ch.severity), Fixed: ch.fixed, Days: ch.days})
+	}
+	for _, o := range c.patchLog[patches:] {
+		s.Patches = append(s.Patches, savedPatch{Project: o.project, Kind: string(o.kind), Severity: int(o.severity),
+			Auto: o.auto, Timed: o.timed, Days: o.days})
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&s); err != nil {
+		return nil, fmt.Errorf("encode read-out segment: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// addSegment appends a saved month to the counter's period; its findings
+// must be in the counter's state.
+func (c *counter) addSegment(segment []byte) error {
+	var s savedSegment
+	if err := gob.NewDecoder(bytes.NewReader(segment)).Decode(&s); err != nil {
+		return fmt.Errorf("decode read-out segment: %w", err)
+	}
+	for _, sc := range s.Changes {
+		f := c.findings[sc.Fingerprint]
+		if f == nil {
+			return fmt.Errorf("decode read-out segment: finding %s is not in the state", sc.Fingerprint)
+		}
+		c.changes = append(c.changes, change{f: f, at: fromUnixNano(sc.At), severity: findings.Severity(sc.Severity),
+			fixed: sc.Fixed, days: sc.Days, due: fromUnixNano(sc.Due)})
+	}
+	for _, sp := range s.Patches {
+		c.patchLog = append(c.patchLog, patchOutcome{project: sp.Project, severity: findings.Severity(sp.Severity),
+			kind: ledger.EventKind(sp.Kind), auto: sp.Auto, timed: sp.Timed, days: sp.Days})
+	}
+	return nil
 }

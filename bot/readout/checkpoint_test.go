@@ -37,14 +37,31 @@ func sameReadout(t *testing.T, what string, got, want *Readout) {
 	}
 }
 
-// resumesAt is where a read-out of o would start reading the history.
+// resumesAt is where a read-out of o reads the history from: after the
+// state it restored.
 func resumesAt(t *testing.T, l *ledger.Ledger, o Options) time.Time {
 	t.Helper()
-	from, _, err := newCounter(o.withDefaults()).resume(context.Background(), l)
+	ctx := context.Background()
+	known, err := l.Checkpoints().Range(ctx, checkpointVersion, monthStart(o.Since), o.Until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, _, err := newCounter(o.withDefaults()).plan(ctx, l, known)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return from
+}
+
+// wantResume is where a read-out of o should read from once the
+// checkpoints of an earlier one are saved: a period from a month start
+// takes its months' segments and the state at the last month start; any
+// other resumes at the month start of Since.
+func wantResume(o Options) time.Time {
+	if o.Since.Equal(monthStart(o.Since)) && monthStart(o.Until).After(o.Since) {
+		return monthStart(o.Until)
+	}
+	return monthStart(o.Since)
 }
 
 // checkPeriods computes every period in every scope twice (the first pass
@@ -68,9 +85,9 @@ func checkPeriods(t *testing.T, l *ledger.Ledger, periods []Options, scopes []Sc
 				}
 				sameReadout(t, o.Since.Format(time.DateOnly)+"–"+o.Until.Format(time.DateOnly)+" "+s.Group+s.Project+s.Tier, got, want[k])
 			}
-			if n, _ := l.EventsBefore(ctx, monthStart(p.Since)); n > 0 && pass == 1 {
-				if from := resumesAt(t, l, p); !from.Equal(monthStart(p.Since)) {
-					t.Errorf("a read-out from %s resumes at %s, want the checkpoint of its month start", p.Since, from)
+			if n, _ := l.EventsBefore(ctx, wantResume(p)); n > 0 && pass == 1 {
+				if from := resumesAt(t, l, p); !from.Equal(wantResume(p)) {
+					t.Errorf("a read-out of %s–%s reads from %s, want %s", p.Since, p.Until, from, wantResume(p))
 				}
 			}
 		}
@@ -84,6 +101,7 @@ func TestCheckpointsKeepTheScriptedReadouts(t *testing.T) {
 		{Since: ts("2025-12-10T12:00:00Z"), Until: date("2026-02-20"), GroupDepth: 1},
 		{Since: date("2026-03-01"), Until: date("2026-04-01")},
 		{Since: date("2025-11-01"), Until: date("2025-12-01")},
+		{Since: date("2026-01-01"), Until: date("2026-04-01")},
 	}
 	scopes := []Scope{{}, {Group: "acme"}, {Tier: "production"}, {Severities: []findings.Severity{findings.High}},
 		{Project: "beta/tools/cli"}, {Group: "acme/api", Severities: []findings.Severity{findings.Medium}}}
@@ -102,6 +120,7 @@ func TestCheckpointsKeepGeneratedReadouts(t *testing.T) {
 		{Since: date("2025-09-01"), Until: date("2025-10-01"), GroupDepth: 1},
 		{Since: date("2025-01-01"), Until: date("2025-02-01")},
 		{Since: date("2025-07-10"), Until: ts("2025-07-20T06:00:00Z")},
+		{Since: date("2025-06-01"), Until: date("2025-09-15")},
 	}
 	scopes := []Scope{{}, {Group: "org07"}, {Tier: "staging", Severities: []findings.Severity{findings.Critical, findings.High}},
 		{Project: "org03/team3/svc003"}}
@@ -119,8 +138,8 @@ func TestLateEventsMakeACheckpointStale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if from := resumesAt(t, l, february); !from.Equal(date("2026-02-01")) {
-		t.Fatalf("no checkpoint at February 1 (resumes at %s)", from)
+	if from := resumesAt(t, l, february); !from.Equal(date("2026-03-01")) {
+		t.Fatalf("no checkpoints of February (reads from %s)", from)
 	}
 	late := []ledger.Event{
 		{At: ts("2026-01-20T00:00:00Z"), Kind: ledger.EventResolved, Fingerprint: "F4", Group: "G4", ProjectID: 2,
@@ -140,28 +159,37 @@ func TestLateEventsMakeACheckpointStale(t *testing.T) {
 	if want.Headline.Open == before.Headline.Open || want.Patches.MedianDaysToMerge == before.Patches.MedianDaysToMerge {
 		t.Errorf("the late events changed nothing (open %d, median days to merge %v): the test tests nothing", want.Headline.Open, want.Patches.MedianDaysToMerge)
 	}
-	if from := resumesAt(t, l, february); !from.Equal(date("2026-02-01")) {
-		t.Errorf("no fresh checkpoint at February 1 after the late events (resumes at %s)", from)
+	if from := resumesAt(t, l, february); !from.Equal(date("2026-03-01")) {
+		t.Errorf("no fresh checkpoints of February after the late events (reads from %s)", from)
 	}
 }
 
-// A checkpoint that does not decode (a damaged row) is passed over.
+// A state or segment that does not decode (a damaged row) is passed over.
 func TestUnreadableCheckpointIsPassedOver(t *testing.T) {
 	ctx := context.Background()
 	l := scriptedLedger(t)
-	n, err := l.EventsBefore(ctx, date("2026-02-01"))
-	if err != nil {
-		t.Fatal(err)
+	damage := func(at time.Time, cp ledger.Checkpoint) {
+		n, err := l.EventsBefore(ctx, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp.Version, cp.At, cp.Events, cp.SavedAt = checkpointVersion, at, n, time.Now()
+		if err := l.Checkpoints().Save(ctx, cp, checkpointsKept); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := l.Checkpoints().Save(ctx, ledger.Checkpoint{Version: checkpointVersion, At: date("2026-02-01"), Events: n,
-		State: []byte("not a state"), SavedAt: time.Now()}, checkpointsKept); err != nil {
-		t.Fatal(err)
-	}
+	damage(date("2026-02-01"), ledger.Checkpoint{State: []byte("not a state")})
 	got, err := FromLedger(ctx, l, february)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameReadout(t, "over a damaged checkpoint", got, withoutCheckpoints(t, l, february))
+	sameReadout(t, "over a damaged state", got, withoutCheckpoints(t, l, february))
+	damage(date("2026-03-01"), ledger.Checkpoint{Segment: []byte("not a segment")})
+	got, err = FromLedger(ctx, l, february)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameReadout(t, "over a damaged segment", got, withoutCheckpoints(t, l, february))
 }
 
 // The state a checkpoint keeps of the scripted history at February 1, as

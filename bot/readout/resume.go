@@ -17,35 +17,38 @@ const checkpointsKept = 13
 // than others already there (a merge request's merge time comes from
 // GitLab, its hook may arrive after an outage; replicas' clocks differ):
 // most arrive within a day. One that comes later changes the count of
-// events before the checkpoint, which resume checks, so it costs a slower
-// read-out, never a wrong one.
+// events before the checkpoint, which is checked before any is used, so it
+// costs a slower read-out, never a wrong one.
 const settled = 24 * time.Hour
 
-// FromLedger computes the read-out from a ledger's history: from the
-// newest checkpoint at or before Since whose history is unchanged (else
-// from the first event) to Until. When no checkpoint is at the month start
-// of Since, it saves one there for the read-outs after it; failing to save
-// one does not fail the read-out.
+// FromLedger computes the read-out from a ledger's history, reading as
+// little of it as the saved checkpoints allow (see plan), and saves the
+// checkpoints it passes that later read-outs can use; failing to save one
+// does not fail the read-out.
 func FromLedger(ctx context.Context, l *ledger.Ledger, opts Options) (*Readout, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
 	opts = opts.withDefaults()
 	c := newCounter(opts)
-	from, before, err := c.resume(ctx, l)
+	known, err := l.Checkpoints().Range(ctx, checkpointVersion, monthStart(opts.Since), opts.Until)
 	if err != nil {
 		return nil, err
 	}
-	at := monthStart(opts.Since)
-	cp := checkpointer{at: at, events: before, want: from.Before(at) && at.Before(time.Now().Add(-settled))}
+	from, before, err := c.plan(ctx, l, known)
+	if err != nil {
+		return nil, err
+	}
+	s := newSaver(c, from, before, known, time.Now().Add(-settled))
 	for e, err := range prefetch(ctx, l.History(ctx, from, opts.Until)) {
 		if err != nil {
 			return nil, err
 		}
-		cp.see(c, e)
+		s.see(e)
 		c.add(e)
 	}
-	cp.save(ctx, l, c)
+	s.end()
+	s.save(ctx, l)
 	return c.finish(), nil
 }
 
@@ -54,10 +57,80 @@ func monthStart(t time.Time) time.Time {
 	return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
 }
 
-// resume restores the newest checkpoint at or before Since whose history
-// is still what it was, and returns where the history is to be read on
-// from and how many events are before that (zero and 0: none; read it
-// all). A stale or unreadable checkpoint is passed over.
+// plan restores what the checkpoints give and returns where the history is
+// to be read on from and how many events are before that (zero and 0:
+// none; read it all). A period from a month start takes the segments of
+// its months and the state at the last month start they reach; any other
+// resumes from the newest state at or before Since. Every checkpoint used
+// must count the events before it that the ledger now has.
+func (c *counter) plan(ctx context.Context, l *ledger.Ledger, known []ledger.Checkpoint) (time.Time, int64, error) {
+	from, before, ok, err := c.segments(ctx, l, known)
+	if err != nil || ok {
+		return from, before, err
+	}
+	return c.resume(ctx, l)
+}
+
+// segments restores, for a period from a month start, the months from
+// Since each with a saved segment, up to the last with a saved state.
+func (c *counter) segments(ctx context.Context, l *ledger.Ledger, known []ledger.Checkpoint) (time.Time, int64, bool, error) {
+	since := c.o.Since
+	if !since.Equal(monthStart(since)) {
+		return time.Time{}, 0, false, nil
+	}
+	var chain []ledger.Checkpoint
+	top := -1 // the last of chain with a state
+	next := since.AddDate(0, 1, 0)
+	for _, cp := range known {
+		if cp.At.Equal(since) {
+			continue
+		}
+		if !cp.At.Equal(next) || cp.Segment == nil {
+			break
+		}
+		if chain = append(chain, cp); cp.HasState {
+			top = len(chain) - 1
+		}
+		next = next.AddDate(0, 1, 0)
+	}
+	if top < 0 {
+		return time.Time{}, 0, false, nil
+	}
+	chain = chain[:top+1]
+	times := make([]time.Time, len(chain))
+	for i, cp := range chain {
+		times[i] = cp.At
+	}
+	counts, err := l.EventsBeforeEach(ctx, times...)
+	if err != nil {
+		return time.Time{}, 0, false, err
+	}
+	for i, cp := range chain {
+		if counts[i] != cp.Events {
+			return time.Time{}, 0, false, nil // an event before it was written after it
+		}
+	}
+	at := chain[top]
+	cp, err := l.Checkpoints().Latest(ctx, checkpointVersion, at.At)
+	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+		return time.Time{}, 0, false, err
+	}
+	s, decodeErr := decodeState(cp.State)
+	if err != nil || decodeErr != nil || !cp.At.Equal(at.At) || cp.Events != at.Events {
+		return time.Time{}, 0, false, nil // saved again since Range read it, or damaged
+	}
+	c.restore(s)
+	for _, cp := range chain {
+		if err := c.addSegment(cp.Segment); err != nil {
+			*c = *newCounter(c.o)
+			return time.Time{}, 0, false, nil
+		}
+	}
+	return at.At, at.Events, true, nil
+}
+
+// resume restores the newest state at or before Since whose history is
+// still what it was. A stale or unreadable one is passed over.
 func (c *counter) resume(ctx context.Context, l *ledger.Ledger) (time.Time, int64, error) {
 	cp, err := l.Checkpoints().Latest(ctx, checkpointVersion, c.o.Since)
 	if errors.Is(err, ledger.ErrNotFound) {
@@ -79,50 +152,4 @@ func (c *counter) resume(ctx context.Context, l *ledger.Ledger) (time.Time, int6
 	}
 	c.restore(s)
 	return cp.At, n, nil
-}
-
-// checkpointer takes the counter's state at a month start as the history
-// passes it, and counts the events before it.
-type checkpointer struct {
-	at     time.Time
-	want   bool
-	events int64
-	state  []byte
-	failed bool
-}
-
-// see is called with each event before the counter adds it.
-func (p *checkpointer) see(c *counter, e ledger.Event) {
-	if !p.want {
-		return
-	}
-	if e.At.Before(p.at) {
-		p.events++
-		return
-	}
-	p.take(c)
-}
-
-func (p *checkpointer) take(c *counter) {
-	if p.state != nil || p.failed {
-		return
-	}
-	state, err := c.save()
-	p.state, p.failed = state, err != nil
-}
-
-// save stores the state taken (at the end of the history when no event
-// came after the month start).
-func (p *checkpointer) save(ctx context.Context, l *ledger.Ledger, c *counter) {
-	if !p.want || p.events == 0 {
-		return
-	}
-	p.take(c)
-	if p.failed {
-		return
-	}
-	// A checkpoint is a saving of time; a read-out that could not store one
-	// (a busy or read-only ledger) is still right.
-	_ = l.Checkpoints().Save(ctx, ledger.Checkpoint{Version: checkpointVersion, At: p.at, Events: p.events, State: p.state,
-		SavedAt: time.Now().UTC()}, checkpointsKept)
 }
