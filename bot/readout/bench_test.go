@@ -114,14 +114,19 @@ func BenchmarkCompute(b *testing.B) {
 }
 
 // BenchmarkFromLedger is the read-out of a 1,000,000-event history from a
-// SQLite ledger, as `vigil report` computes it: "checkpoint" with the
-// checkpoint of June 1 in the ledger (what every read-out after the first
-// of a month finds), "first" without one (it reads the history from its
-// first event and saves the checkpoint, as the first read-out of a month
-// does), "all-columns" the way read-outs read the history before
-// checkpoints (every event, every column, through ledger.Events).
-// "checkpoint-month" is the one-month read-out `vigil report` gives by
-// default (November).
+// SQLite ledger, as `vigil report` computes it (Jun–Nov 2025 unless
+// named):
+//
+//   - all-columns: as read-outs were computed before checkpoints, every
+//     event through ledger.Events;
+//   - first: without checkpoints, as the first read-out of a ledger: the
+//     whole history read, the checkpoints saved;
+//   - checkpoint: with the checkpoints the first saved, as every read-out
+//     after it (the state at December 1 and the segments of the six
+//     months; no event read);
+//   - checkpoint-month: November alone, `vigil report`'s default period;
+//   - checkpoint-unaligned: Jun 15 – Nov 20, a period from no month start:
+//     from the state at June 1, reading the 480,000 events after it.
 func BenchmarkFromLedger(b *testing.B) {
 	ctx := context.Background()
 	l := benchLedger(b)
@@ -159,15 +164,16 @@ func BenchmarkFromLedger(b *testing.B) {
 		read(b, benchOptions, func(o Options) (*Readout, error) { return Compute(l.Events(ctx, o.Until), o) }, nil)
 	})
 	b.Run("first", func(b *testing.B) { read(b, benchOptions, fromLedger, dropCheckpoints) })
-	if _, err := FromLedger(ctx, l, benchOptions); err != nil {
-		b.Fatal(err)
+	november := Options{Since: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Until: benchOptions.Until}
+	unaligned := Options{Since: time.Date(2025, 6, 15, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 11, 20, 0, 0, 0, 0, time.UTC)}
+	for _, o := range []Options{benchOptions, november, unaligned} {
+		if _, err := FromLedger(ctx, l, o); err != nil { // the checkpoints a first read-out saves
+			b.Fatal(err)
+		}
 	}
 	b.Run("checkpoint", func(b *testing.B) { read(b, benchOptions, fromLedger, nil) })
-	november := Options{Since: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Until: benchOptions.Until}
-	if _, err := FromLedger(ctx, l, november); err != nil {
-		b.Fatal(err)
-	}
 	b.Run("checkpoint-month", func(b *testing.B) { read(b, november, fromLedger, nil) })
+	b.Run("checkpoint-unaligned", func(b *testing.B) { read(b, unaligned, fromLedger, nil) })
 }
 
 // benchLedger is a SQLite ledger holding the benchmark's history: in a

@@ -37,28 +37,44 @@ func sameReadout(t *testing.T, what string, got, want *Readout) {
 	}
 }
 
-// resumesAt is where a read-out of o reads the history from: after the
-// state it restored.
+// resumesAt is where a read-out of o reads the rest of the history from:
+// the state at or before Since it restored, or the later one it moved to.
 func resumesAt(t *testing.T, l *ledger.Ledger, o Options) time.Time {
 	t.Helper()
 	ctx := context.Background()
+	o = o.withDefaults()
 	known, err := l.Checkpoints().Range(ctx, checkpointVersion, monthStart(o.Since), o.Until)
 	if err != nil {
 		t.Fatal(err)
 	}
-	from, _, err := newCounter(o.withDefaults()).plan(ctx, l, known)
+	b := o.Since
+	if !b.Equal(monthStart(b)) {
+		b = monthStart(b).AddDate(0, 1, 0)
+	}
+	c := newCounter(o)
+	from, _, err := c.resume(ctx, l)
+	if err == nil && b.Before(o.Until) {
+		var p time.Time
+		if p, _, err = c.segments(ctx, l, known, b); !p.IsZero() {
+			from = p
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	return from
 }
 
-// wantResume is where a read-out of o should read from once the
-// checkpoints of an earlier one are saved: a period from a month start
-// takes its months' segments and the state at the last month start; any
-// other resumes at the month start of Since.
+// wantResume is where a read-out of o should read the rest from once the
+// checkpoints of an earlier one are saved: the state at the last month
+// start before Until, when whole months lie between it and Since; else
+// the state at the month start of Since.
 func wantResume(o Options) time.Time {
-	if o.Since.Equal(monthStart(o.Since)) && monthStart(o.Until).After(o.Since) {
+	b := o.Since
+	if !b.Equal(monthStart(b)) {
+		b = monthStart(b).AddDate(0, 1, 0)
+	}
+	if monthStart(o.Until).After(b) {
 		return monthStart(o.Until)
 	}
 	return monthStart(o.Since)

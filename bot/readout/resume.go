@@ -22,9 +22,20 @@ const checkpointsKept = 13
 const settled = 24 * time.Hour
 
 // FromLedger computes the read-out from a ledger's history, reading as
-// little of it as the saved checkpoints allow (see plan), and saves the
-// checkpoints it passes that later read-outs can use; failing to save one
-// does not fail the read-out.
+// little of it as the saved checkpoints allow, and saves the checkpoints
+// it passes that later read-outs can use; failing to save one does not
+// fail the read-out. The history is read:
+//
+//   - from the newest state at or before Since whose history is unchanged
+//     (else from the first event), to the first month start at or after
+//     Since;
+//   - then, when segments are saved of every month from there to a later
+//     month start with a saved state, from that state on instead (the
+//     period's changes so far are carried over to it);
+//   - to Until.
+//
+// Every checkpoint used must count the events before it that the ledger
+// now has.
 func FromLedger(ctx context.Context, l *ledger.Ledger, opts Options) (*Readout, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
@@ -35,21 +46,58 @@ func FromLedger(ctx context.Context, l *ledger.Ledger, opts Options) (*Readout, 
 	if err != nil {
 		return nil, err
 	}
-	from, before, err := c.plan(ctx, l, known)
-	if err != nil {
-		return nil, err
+	b := opts.Since // where segments can start
+	if !b.Equal(monthStart(b)) {
+		b = monthStart(b).AddDate(0, 1, 0)
 	}
-	s := newSaver(c, from, before, known, time.Now().Add(-settled))
-	for e, err := range prefetch(ctx, l.History(ctx, from, opts.Until)) {
-		if err != nil {
+	var from time.Time
+	var before int64
+	if b.Equal(opts.Since) {
+		if from, before, err = c.segments(ctx, l, known, b); err != nil {
 			return nil, err
 		}
-		s.see(e)
-		c.add(e)
+	}
+	if from.IsZero() {
+		if from, before, err = c.resume(ctx, l); err != nil {
+			return nil, err
+		}
+	}
+	s := newSaver(c, from, before, known, time.Now().Add(-settled))
+	if from.Before(b) && b.Before(opts.Until) {
+		if err := c.read(ctx, l, s, from, b); err != nil {
+			return nil, err
+		}
+		s.reach(b)
+		from = b
+		if !b.Equal(opts.Since) { // else tried above
+			p, n, err := c.segments(ctx, l, known, b)
+			if err != nil {
+				return nil, err
+			}
+			if !p.IsZero() {
+				s.jump(p, n)
+				from = p
+			}
+		}
+	}
+	if err := c.read(ctx, l, s, from, opts.Until); err != nil {
+		return nil, err
 	}
 	s.end()
 	s.save(ctx, l)
 	return c.finish(), nil
+}
+
+// read counts the history in [from, until), showing the saver each event.
+func (c *counter) read(ctx context.Context, l *ledger.Ledger, s *saver, from, until time.Time) error {
+	for e, err := range prefetch(ctx, l.History(ctx, from, until)) {
+		if err != nil {
+			return err
+		}
+		s.see(e)
+		c.add(e)
+	}
+	return nil
 }
 
 func monthStart(t time.Time) time.Time {
@@ -57,32 +105,18 @@ func monthStart(t time.Time) time.Time {
 	return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
 }
 
-// plan restores what the checkpoints give and returns where the history is
-// to be read on from and how many events are before that (zero and 0:
-// none; read it all). A period from a month start takes the segments of
-// its months and the state at the last month start they reach; any other
-// resumes from the newest state at or before Since. Every checkpoint used
-// must count the events before it that the ledger now has.
-func (c *counter) plan(ctx context.Context, l *ledger.Ledger, known []ledger.Checkpoint) (time.Time, int64, error) {
-	from, before, ok, err := c.segments(ctx, l, known)
-	if err != nil || ok {
-		return from, before, err
-	}
-	return c.resume(ctx, l)
-}
-
-// segments restores, for a period from a month start, the months from
-// Since each with a saved segment, up to the last with a saved state.
-func (c *counter) segments(ctx context.Context, l *ledger.Ledger, known []ledger.Checkpoint) (time.Time, int64, bool, error) {
-	since := c.o.Since
-	if !since.Equal(monthStart(since)) {
-		return time.Time{}, 0, false, nil
-	}
+// segments moves the counter, when it can, from b (a month start: Since,
+// or the first after it, with the period's changes before b counted) to
+// a later month start: the last with a saved state that saved segments
+// of every month from b reach. It returns that month start and the
+// events before it, or zero when there is none to move to; the counter
+// is then as it was.
+func (c *counter) segments(ctx context.Context, l *ledger.Ledger, known []ledger.Checkpoint, b time.Time) (time.Time, int64, error) {
 	var chain []ledger.Checkpoint
 	top := -1 // the last of chain with a state
-	next := since.AddDate(0, 1, 0)
+	next := b.AddDate(0, 1, 0)
 	for _, cp := range known {
-		if cp.At.Equal(since) {
+		if !cp.At.After(b) {
 			continue
 		}
 		if !cp.At.Equal(next) || cp.Segment == nil {
@@ -94,7 +128,7 @@ func (c *counter) segments(ctx context.Context, l *ledger.Ledger, known []ledger
 		next = next.AddDate(0, 1, 0)
 	}
 	if top < 0 {
-		return time.Time{}, 0, false, nil
+		return time.Time{}, 0, nil
 	}
 	chain = chain[:top+1]
 	times := make([]time.Time, len(chain))
@@ -103,30 +137,54 @@ func (c *counter) segments(ctx context.Context, l *ledger.Ledger, known []ledger
 	}
 	counts, err := l.EventsBeforeEach(ctx, times...)
 	if err != nil {
-		return time.Time{}, 0, false, err
+		return time.Time{}, 0, err
 	}
 	for i, cp := range chain {
 		if counts[i] != cp.Events {
-			return time.Time{}, 0, false, nil // an event before it was written after it
+			return time.Time{}, 0, nil // an event before it was written after it
 		}
 	}
 	at := chain[top]
 	cp, err := l.Checkpoints().Latest(ctx, checkpointVersion, at.At)
 	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
-		return time.Time{}, 0, false, err
+		return time.Time{}, 0, err
 	}
-	s, decodeErr := decodeState(cp.State)
-	if err != nil || decodeErr != nil || !cp.At.Equal(at.At) || cp.Events != at.Events {
-		return time.Time{}, 0, false, nil // saved again since Range read it, or damaged
+	if err != nil || !cp.At.Equal(at.At) || cp.Events != at.Events {
+		return time.Time{}, 0, nil // saved again since Range read it
 	}
-	c.restore(s)
-	for _, cp := range chain {
-		if err := c.addSegment(cp.Segment); err != nil {
-			*c = *newCounter(c.o)
-			return time.Time{}, 0, false, nil
+	if !c.moveTo(cp.State, chain) {
+		return time.Time{}, 0, nil
+	}
+	return at.At, at.Events, nil
+}
+
+// moveTo replaces the counter's state with a saved one, keeping the
+// period's changes counted so far and adding the segments after them. A
+// state or segment that does not decode, or names a finding the state
+// lacks, leaves the counter as it was.
+func (c *counter) moveTo(state []byte, segments []ledger.Checkpoint) bool {
+	s, err := decodeState(state)
+	if err != nil {
+		return false
+	}
+	next := newCounter(c.o)
+	next.restore(s)
+	for _, ch := range c.changes {
+		f := next.findings[ch.f.fingerprint]
+		if f == nil {
+			return false
+		}
+		ch.f = f
+		next.changes = append(next.changes, ch)
+	}
+	next.patchLog = append(next.patchLog, c.patchLog...)
+	for _, cp := range segments {
+		if err := next.addSegment(cp.Segment); err != nil {
+			return false
 		}
 	}
-	return at.At, at.Events, true, nil
+	*c = *next
+	return true
 }
 
 // resume restores the newest state at or before Since whose history is

@@ -56,10 +56,20 @@ func (s *saver) see(e ledger.Event) {
 }
 
 // end passes the month starts up to Until that no event came after.
-func (s *saver) end() {
-	for !s.next.After(s.c.o.Until) {
+func (s *saver) end() { s.reach(s.c.o.Until) }
+
+// reach passes the month starts up to t that no event came after.
+func (s *saver) reach(t time.Time) {
+	for !s.next.After(t) {
 		s.pass()
 	}
+}
+
+// jump follows the counter to the saved state at a month start, with
+// events before it.
+func (s *saver) jump(at time.Time, events int64) {
+	s.next, s.events = at.AddDate(0, 1, 0), events
+	s.changes, s.patches = len(s.c.changes), len(s.c.patchLog)
 }
 
 func (s *saver) pass() {
