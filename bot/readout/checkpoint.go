@@ -2,11 +2,8 @@ package readout
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/gob"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
@@ -70,30 +67,25 @@ func fromUnixNano(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-// save encodes the counter's state, in key order so the same history
-// always gives the same bytes.
+// save encodes the counter's state.
 func (c *counter) save() ([]byte, error) {
-	var s savedState
+	s := savedState{Issues: make([]savedIssue, 0, len(c.issues)), Findings: make([]savedFinding, 0, len(c.findings))}
 	index := make(map[*issueState]int, len(c.issues))
-	for _, g := range slices.Sorted(maps.Keys(c.issues)) {
-		is := c.issues[g]
+	for g, is := range c.issues {
 		index[is] = len(s.Issues)
 		s.Issues = append(s.Issues, savedIssue{Group: g, Project: is.project, Tier: is.tier, Exception: string(is.exception),
 			By: is.by, ProjectID: is.projectID, Due: unixNano(is.due), Expires: unixNano(is.expires)})
 	}
-	for _, fp := range slices.Sorted(maps.Keys(c.findings)) {
-		f := c.findings[fp]
+	for fp, f := range c.findings {
 		s.Findings = append(s.Findings, savedFinding{Fingerprint: fp, Issue: index[f.issue], Severity: int(f.severity),
 			Detected: unixNano(f.detected), Due: unixNano(f.due), Open: f.open})
 	}
 	for id, p := range c.projects {
 		s.Projects = append(s.Projects, savedProject{ID: id, Path: p})
 	}
-	slices.SortFunc(s.Projects, func(a, b savedProject) int { return cmp.Compare(a.ID, b.ID) })
 	for k, m := range c.mrs {
 		s.MRs = append(s.MRs, savedMR{Project: k.project, IID: k.iid, Opened: unixNano(m.opened), Auto: m.auto})
 	}
-	slices.SortFunc(s.MRs, func(a, b savedMR) int { return cmp.Or(cmp.Compare(a.Project, b.Project), cmp.Compare(a.IID, b.IID)) })
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&s); err != nil {
 		return nil, fmt.Errorf("encode read-out checkpoint: %w", err)
