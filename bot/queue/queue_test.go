@@ -247,6 +247,13 @@ func TestJobsOfADeadReplicaAreRecoveredAtOnce(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1`, postgres.NamespaceAlive); err != nil {
 		t.Fatal(err)
 	}
+	// pg_terminate_backend only signals the backend; the lock goes when it
+	// has exited, as it would go with a killed replica's connection.
+	waitFor(t, "A's liveness lock to go with its session", func() bool {
+		var n int
+		err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1`, postgres.NamespaceAlive).Scan(&n)
+		return err == nil && n == 0
+	})
 	rb := &recorder{attempts: map[string]int{}, at: map[string][]time.Time{}}
 	b, _ := setupOn(t, db, ledger.Postgres, rb, Options{})
 	t0 := time.Now()
