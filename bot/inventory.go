@@ -37,6 +37,9 @@ func (s *Service) inventoryJob(cfg config.Config) func(ctx context.Context) erro
 		if err := s.trackCoverage(ctx, results, report, cfg.Rules, scanned); err != nil { // bot/gaps.go
 			return err
 		}
+		if err := s.planCatalog(ctx, report); err != nil { // bot/catalog.go
+			return err
+		}
 		failed := 0
 		for _, r := range results {
 			if r.Err != nil {

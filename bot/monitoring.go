@@ -34,7 +34,11 @@ func (s *Service) monitorJobs(o options) *queue.MonitorJobs {
 		return nil
 	}
 	s.monitor = o.monitor
-	return &queue.MonitorJobs{Interval: o.monitorEvery, Check: s.monitorCheck, Batch: s.monitorBatch}
+	jobs := &queue.MonitorJobs{Interval: o.monitorEvery, Check: s.monitorCheck, Batch: s.monitorBatch}
+	if o.cataloger != nil { // catalog.go
+		s.cataloger, jobs.Catalog = o.cataloger, s.catalogImage
+	}
+	return jobs
 }
 
 // MonitorNow asks for a check for a new DB build now, besides the periodic one.

@@ -45,6 +45,7 @@ type options struct {
 	// continuous monitoring (monitoring.go)
 	monitor      monitor.Matcher
 	monitorEvery time.Duration
+	cataloger    monitor.Cataloger
 }
 
 // WithVerifier scans candidate base images before a Dockerfile bump is
@@ -92,7 +93,8 @@ type Service struct {
 	locks            projectLocks
 	ready            atomic.Bool
 	close            sync.Once
-	monitor          monitor.Matcher // nil unless WithMonitor
+	monitor          monitor.Matcher   // nil unless WithMonitor
+	cataloger        monitor.Cataloger // nil unless WithCataloger
 }
 
 // New opens the data file, migrates it and wires the service; nothing is

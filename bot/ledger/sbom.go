@@ -55,11 +55,12 @@ func (s SBOMs) Put(ctx context.Context, b SBOM) error {
 	return nil
 }
 
-// Has reports whether a digest's SBOM is stored, made by these versions.
+// Has reports whether a digest's SBOM is stored, made by these versions
+// (by any vigil when vigilVersion is empty).
 func (s SBOMs) Has(ctx context.Context, digest, syftVersion, vigilVersion string) (bool, error) {
 	var n int
-	err := s.l.db.QueryRowContext(ctx, s.l.rebind(`SELECT COUNT(*) FROM vigil_sboms WHERE digest = ? AND syft_version = ? AND vigil_version = ?`),
-		digest, syftVersion, vigilVersion).Scan(&n)
+	err := s.l.db.QueryRowContext(ctx, s.l.rebind(`SELECT COUNT(*) FROM vigil_sboms WHERE digest = ? AND syft_version = ?
+		AND (? = '' OR vigil_version = ?)`), digest, syftVersion, vigilVersion, vigilVersion).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("read SBOM of %s: %w", digest, err)
 	}

@@ -63,6 +63,18 @@ type Matcher interface {
 	Match(ctx context.Context, b Build, document []byte, projectPath string, asset findings.Asset) (Result, error)
 }
 
+// Cataloger makes the SBOM of an inventoried image that no scan job left
+// one for, as a scan job writes it (CycloneDX naming syft and vigil). Like
+// the Matcher it comes from cmd/vigil (ci/scan, pulling through the layer
+// cache `vigil scan` uses).
+type Cataloger interface {
+	// Tools are the syft and vigil versions its SBOMs name. A stored SBOM
+	// another syft made is made again: the catalogers changed.
+	Tools() (syft, vigil string)
+	// Catalog pulls repository@digest and returns its SBOM document.
+	Catalog(ctx context.Context, repository, digest string) ([]byte, error)
+}
+
 // Needs reports whether a stored SBOM last matched against build with these
 // keys must be matched against the build ch leads to: always when the diff
 // is Full or the SBOM was never matched, else when it asked a changed key.

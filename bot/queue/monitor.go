@@ -35,6 +35,9 @@ type MonitorJobs struct {
 	Interval time.Duration
 	Check    func(ctx context.Context) error
 	Batch    func(ctx context.Context, args MonitorBatchArgs) error
+	// Catalog, when set, makes the SBOM of an inventoried image no scan
+	// job left one for (see CatalogArgs).
+	Catalog func(ctx context.Context, args CatalogArgs) error
 }
 
 // addMonitor registers the monitoring workers and the periodic check.
@@ -48,6 +51,11 @@ func addMonitor(workers *river.Workers, cfg *river.Config, m *MonitorJobs) {
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[MonitorBatchArgs]) error {
 		return retryAfter(m.Batch(ctx, job.Args))
 	}))
+	if m.Catalog != nil {
+		river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[CatalogArgs]) error {
+			return retryAfter(m.Catalog(ctx, job.Args))
+		}))
+	}
 	cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(m.Interval),
 		func() (river.JobArgs, *river.InsertOpts) { return MonitorCheckArgs{}, nil },
 		&river.PeriodicJobOpts{RunOnStart: true}))

@@ -110,9 +110,11 @@ func (t *Tracker) renderGaps(projectID int64, gaps []inventory.Gap, unlisted []s
 		noun = "image"
 	}
 	var b strings.Builder
-	b.WriteString("vigil's inventory found images of this project that no scan covers: their vulnerabilities are unknown, " +
-		"so no issue is opened and no SLA runs for them. Scan each one (for example with vigil's scan component in the " +
-		"pipeline that builds it) or retire it. This issue is updated after every inventory and closed when nothing is left.\n\n")
+	b.WriteString("vigil's inventory found images of this project that no scan covers. Unless continuous monitoring " +
+		"catalogs them (the bot with --monitor-interval), their vulnerabilities are unknown, so no issue is opened and " +
+		"no SLA runs for them; either way no pipeline checks them before they ship. Scan each one (for example with vigil's " +
+		"scan component in the pipeline that builds it) or retire it. This issue is updated after every inventory and " +
+		"closed when nothing is left.\n\n")
 	b.WriteString("| Image | Digest | Where | Gap |\n|---|---|---|---|\n")
 	for i, g := range gaps {
 		if i == maxGapRows {

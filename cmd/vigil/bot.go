@@ -47,7 +47,7 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
 			if mon.Interval > 0 { // continuous monitoring: the matcher is ci/monitor, injected as the verifier is
 				m := newDBMatcher(db.OpenOptions(), cmp.Or(mon.Builds, filepath.Join(filepath.Dir(cfg.Data), "monitor-builds")))
 				defer m.Close()
-				opts = append(opts, bot.WithMonitor(m, mon.Interval))
+				opts = append(opts, bot.WithMonitor(m, mon.Interval), bot.WithCataloger(imageCataloger{image: v.Image}))
 			}
 			svc, err := bot.New(cmd.Context(), cfg, log, opts...)
 			if err != nil {

@@ -115,40 +115,8 @@ func TestMonitorEndToEnd(t *testing.T) {
 
 	// The bot, with monitoring on the watched directory.
 	gl := gitlabdouble.NewTest(t)
-	_, token := gl.AddUser("vigil-bot", gitlabdouble.Maintainer)
 	p := gl.AddProject(gitlabdouble.ProjectSpec{Path: "group/app"})
-	cfg := bot.DefaultConfig()
-	cfg.Listen, cfg.GitLabURL, cfg.GitLabToken = "", gl.URL(), token
-	cfg.WebhookSecrets, cfg.MarkerKey, cfg.APIToken = []string{"hook-secret"}, "marker-key-for-tests", "api-token-for-tests"
-	cfg.Data = filepath.Join(t.TempDir(), "vigil.db")
-	cfg.PollInterval, cfg.SweepInterval, cfg.ShutdownTimeout = 20*time.Millisecond, 0, 5*time.Second
-	cfg.Patch, cfg.InventoryFile = false, inv
-	m := newDBMatcher(vulndb.OpenOptions{Dir: watched}, filepath.Join(t.TempDir(), "builds"))
-	defer m.Close()
-	svc, err := bot.New(ctx, cfg, slog.New(slog.DiscardHandler), bot.WithMonitor(m, time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	front := httptest.NewServer(svc.Handler())
-	defer front.Close()
-	gl.AddHook(p.ID, gitlabdouble.HookSpec{URL: front.URL + "/webhooks/gitlab", Token: "hook-secret", Events: []string{
-		"job_events", "pipeline_events", "issues_events", "confidential_issues_events", "note_events", "confidential_note_events"}})
-	settle := func() {
-		t.Helper()
-		wctx, stop := context.WithTimeout(ctx, 60*time.Second)
-		defer stop()
-		for range 3 {
-			if err := gl.WaitDeliveries(wctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := svc.WaitIdle(wctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	svc, front, settle := startMonitoringBot(t, ctx, gl, p, inv, watched)
 	settle() // the inventory and the first check (no SBOM stored yet) run at start
 	waitInventoried(t, front.URL, d.String(), "app-1")
 	gl.FinishPipeline(p.ID, gitlabdouble.PipelineSpec{Jobs: []gitlabdouble.JobSpec{
@@ -202,6 +170,46 @@ func TestMonitorEndToEnd(t *testing.T) {
 	if all := strings.Join(notes, "\n"); !strings.Contains(all, "withdrawn") || !strings.Contains(all, "continuous monitoring") {
 		t.Errorf("closing notes do not say the advisory was withdrawn by a DB build:\n%s", all)
 	}
+}
+
+// startMonitoringBot runs a bot with monitoring on the watched DB
+// directory and the inventory file inv, a webhook of project p pointing at
+// it; settle waits until GitLab's deliveries and the bot's queue are done.
+func startMonitoringBot(t *testing.T, ctx context.Context, gl *gitlabdouble.Server, p gitlabdouble.Project, inv, watched string, opts ...bot.Option) (*bot.Service, *httptest.Server, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	_, token := gl.AddUser("vigil-bot", gitlabdouble.Maintainer)
+	cfg := bot.DefaultConfig()
+	cfg.Listen, cfg.GitLabURL, cfg.GitLabToken = "", gl.URL(), token
+	cfg.WebhookSecrets, cfg.MarkerKey, cfg.APIToken = []string{"hook-secret"}, "marker-key-for-tests", "api-token-for-tests"
+	cfg.Data = filepath.Join(t.TempDir(), "vigil.db")
+	cfg.PollInterval, cfg.SweepInterval, cfg.ShutdownTimeout = 20*time.Millisecond, 0, 5*time.Second
+	cfg.Patch, cfg.InventoryFile = false, inv
+	m := newDBMatcher(vulndb.OpenOptions{Dir: watched}, filepath.Join(t.TempDir(), "builds"))
+	svc, err := bot.New(ctx, cfg, slog.New(slog.DiscardHandler), append([]bot.Option{bot.WithMonitor(m, time.Hour)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	front := httptest.NewServer(svc.Handler())
+	t.Cleanup(func() { front.Close(); cancel(); <-done; m.Close() })
+	gl.AddHook(p.ID, gitlabdouble.HookSpec{URL: front.URL + "/webhooks/gitlab", Token: "hook-secret", Events: []string{
+		"job_events", "pipeline_events", "issues_events", "confidential_issues_events", "note_events", "confidential_note_events"}})
+	settle := func() {
+		t.Helper()
+		wctx, stop := context.WithTimeout(ctx, 60*time.Second)
+		defer stop()
+		for range 3 {
+			if err := gl.WaitDeliveries(wctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := svc.WaitIdle(wctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return svc, front, settle
 }
 
 func expatIssue(gl *gitlabdouble.Server, projectID int) *gitlabdouble.Issue {
