@@ -2,22 +2,14 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"gitlab.com/vigil-vm/vigil/bot"
 	"gitlab.com/vigil-vm/vigil/ci/image"
-	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 	"gitlab.com/vigil-vm/vigil/internal/gitlabdouble"
-	"gitlab.com/vigil-vm/vigil/internal/kubetest"
-	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
 
 // An image runs that no pipeline ever scanned: the inventory finds it, the
@@ -28,30 +20,10 @@ import (
 func TestMonitorCatalogsAnImageNoScanCovers(t *testing.T) {
 	clearCIEnv(t)
 	ctx := context.Background()
-	root, _ := filepath.Abs("../..")
 	watched := filepath.Join(t.TempDir(), "db")
 	t0 := time.Now().UTC().Truncate(time.Second)
 	buildWatched(t, watched, false, t0)
-
-	reg := registrytest.New(t)
-	img, err := demoimage.Image(ctx, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg.Push(t, "group/app:1.0", img)
-	d, _ := img.Digest()
-	kube := kubetest.New(t, kubetest.Cluster{Pods: []corev1.Pod{{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "web", Name: "app-1"},
-		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: reg.Host + "/group/app:1.0"}}},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{
-			{Name: "app", ImageID: reg.Host + "/group/app@" + d.String()}}},
-	}}})
-	inv := filepath.Join(t.TempDir(), "inventory.yml")
-	yml := fmt.Sprintf("sources:\n  - {name: prod, type: kubernetes, kubeconfig: %q, context: prod}\nowners:\n  - {namespace: web, project: group/app}\n",
-		kube.Kubeconfig(t, "prod"))
-	if err := os.WriteFile(inv, []byte(yml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	_, d, inv := runningDemoImage(t, ctx, "owners:\n  - {namespace: web, project: group/app}\n")
 
 	gl := gitlabdouble.NewTest(t)
 	p := gl.AddProject(gitlabdouble.ProjectSpec{Path: "group/app"})

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -67,30 +68,12 @@ func TestMonitorEndToEnd(t *testing.T) {
 	clearCIEnv(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	root, _ := filepath.Abs("../..")
 	watched := filepath.Join(t.TempDir(), "db")
 	t0 := time.Now().UTC().Truncate(time.Second)
 	buildWatched(t, watched, false, t0)
 
 	// The image: in a registry, running in a cluster, scanned by CI.
-	reg := registrytest.New(t)
-	img, err := demoimage.Image(ctx, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg.Push(t, "group/app:1.0", img)
-	d, _ := img.Digest()
-	kube := kubetest.New(t, kubetest.Cluster{Pods: []corev1.Pod{{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "web", Name: "app-1"},
-		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: reg.Host + "/group/app:1.0"}}},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{
-			{Name: "app", ImageID: reg.Host + "/group/app@" + d.String()}}},
-	}}})
-	inv := filepath.Join(t.TempDir(), "inventory.yml")
-	yml := fmt.Sprintf("sources:\n  - {name: prod, type: kubernetes, kubeconfig: %q, context: prod}\n", kube.Kubeconfig(t, "prod"))
-	if err := os.WriteFile(inv, []byte(yml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	reg, d, inv := runningDemoImage(t, ctx, "")
 	out := t.TempDir()
 	if code, _ := vigil(t, "scan", "--image", reg.Host+"/group/app:1.0", "--insecure-registry", "--db", watched,
 		"--output-dir", out, "--fail-on", "none", "-q"); code != 0 {
@@ -170,6 +153,33 @@ func TestMonitorEndToEnd(t *testing.T) {
 	if all := strings.Join(notes, "\n"); !strings.Contains(all, "withdrawn") || !strings.Contains(all, "continuous monitoring") {
 		t.Errorf("closing notes do not say the advisory was withdrawn by a DB build:\n%s", all)
 	}
+}
+
+// runningDemoImage pushes the demo image to a registry as group/app:1.0 and
+// runs it in pod web/app-1 of a cluster; inv is an inventory file listing
+// that cluster, with rules (YAML) appended.
+func runningDemoImage(t *testing.T, ctx context.Context, rules string) (*registrytest.Registry, v1.Hash, string) {
+	t.Helper()
+	root, _ := filepath.Abs("../..")
+	reg := registrytest.New(t)
+	img, err := demoimage.Image(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.Push(t, "group/app:1.0", img)
+	d, _ := img.Digest()
+	kube := kubetest.New(t, kubetest.Cluster{Pods: []corev1.Pod{{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "web", Name: "app-1"},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: reg.Host + "/group/app:1.0"}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{
+			{Name: "app", ImageID: reg.Host + "/group/app@" + d.String()}}},
+	}}})
+	inv := filepath.Join(t.TempDir(), "inventory.yml")
+	yml := fmt.Sprintf("sources:\n  - {name: prod, type: kubernetes, kubeconfig: %q, context: prod}\n", kube.Kubeconfig(t, "prod")) + rules
+	if err := os.WriteFile(inv, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return reg, d, inv
 }
 
 // startMonitoringBot runs a bot with monitoring on the watched DB
