@@ -118,10 +118,19 @@ func BenchmarkIngest(b *testing.B) {
 				server := c.scrape(b).since(server0)
 				b.ReportMetric(server.lockWait, "lock-wait-s")
 				b.ReportMetric(server.lockWait/(float64(n*ingestWorkers)*time.Since(t0).Seconds()), "lock-wait-share")
-				b.Logf("load average %s before, %s after", load0, loadavg())
+				b.Logf("load average %s before, %s after; calls by route: %v", load0, loadavg(), routes(c.gl.Calls()[calls0:]))
 			}
 		})
 	}
+}
+
+// routes counts calls by route.
+func routes(calls []gitlabdouble.Call) map[string]int {
+	out := map[string]int{}
+	for _, c := range calls {
+		out[c.Route]++
+	}
+	return out
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
