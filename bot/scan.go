@@ -41,6 +41,13 @@ func (s *Service) handleJobHook(ctx context.Context, body []byte) error {
 		s.log.Debug("job of an untracked ref; its pipeline's hook decides", "project_id", h.ProjectID, "job_id", h.BuildID, "ref", h.Ref)
 		return nil
 	}
+	// A job already carried through stays so: no need to read it again.
+	if err := s.checkIngested(ctx, j, false); err != nil {
+		if errors.As(err, new(*alreadyIngested)) {
+			return nil
+		}
+		return err
+	}
 	// The job is read before the project's lock is taken: GitLab's record of
 	// a finished job does not change, and most jobs of a pipeline are no
 	// scan, so their deliveries need not wait for the lock, nor hold it and
@@ -140,7 +147,8 @@ func (e *alreadyIngested) Error() string { return "job already ingested" }
 
 // checkIngested keeps a job's Job Hook and its Pipeline Hook, which both
 // name the job, from downloading its artifacts twice. It runs under the
-// project's lock, so whichever of the two comes second sees what the first
+// project's lock (a Job Hook also asks before it, to spare the job's read:
+// a job carried through stays so), so whichever of the two comes second sees what the first
 // recorded. The Pipeline Hook defers to any record of the job (a skip or a
 // rejection included). A Job Hook defers only to a complete one that this
 // process carried through reconciliation and patching: the queue retries a
