@@ -73,7 +73,9 @@ func (p *projectLocks) local(projectID int64) func() {
 // reconciles, up to the job's ceiling). The budget starts once the lock is
 // held: waiting behind another delivery of the project does not spend it.
 func (s *Service) lockWork(ctx context.Context, projectID int64) (context.Context, func()) {
+	t0 := time.Now()
 	unlock := s.locks.lock(projectID)
+	s.metrics.lockWait.Observe(time.Since(t0).Seconds())
 	ctx, cancel := budget.With(ctx, s.cfg.JobBudget)
 	return ctx, func() {
 		cancel()

@@ -31,6 +31,10 @@ type metrics struct {
 	// ack is the receiver's time to acknowledge a delivery; one series,
 	// so a stranger's request adds none.
 	ack prometheus.Histogram
+	// lockWait is how long delivery work waited for its project's lock,
+	// holding a worker: a large sum means workers queue behind a few
+	// projects while other projects' jobs wait.
+	lockWait prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -56,6 +60,11 @@ func newMetrics() *metrics {
 		Name: "vigil_bot_webhook_ack_seconds", Help: "Time from a webhook request's start to its 202, for stored and duplicate deliveries.",
 		Buckets: []float64{.0005, .001, .002, .003, .005, .0075, .01, .015, .02, .05, .1, .25, .5, 1},
 	})
+	m.lockWait = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "vigil_bot_project_lock_wait_seconds", Help: "Time delivery work waited for its project's lock (in this process and, on PostgreSQL, across replicas).",
+		Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	})
+	m.reg.MustRegister(m.lockWait)
 	// The Go runtime's series (GC pauses, goroutines, heap) explain an ack
 	// tail that the database's do not.
 	m.reg.MustRegister(m.deliveries, m.apiCalls, m.jobs, m.patches, m.ingestSkips, m.ack, collectors.NewGoCollector())

@@ -94,7 +94,10 @@ func (s *Service) ingestJobs(ctx context.Context, base scanJob, jobs []*gitlab.J
 		}
 		j := base
 		j.JobID, j.JobName, j.Failed = job.ID, job.Name, job.Status == "failed"
-		err := s.ingestJob(ctx, j, job)
+		if s.ordinaryJob(j, job) {
+			continue // nothing to ingest: no need for the project's lock
+		}
+		err := s.ingestJob(ctx, j, job, true)
 		var done *alreadyIngested
 		switch {
 		case errors.As(err, &done):

@@ -41,10 +41,35 @@ func (s *Service) handleJobHook(ctx context.Context, body []byte) error {
 		s.log.Debug("job of an untracked ref; its pipeline's hook decides", "project_id", h.ProjectID, "job_id", h.BuildID, "ref", h.Ref)
 		return nil
 	}
-	if err := s.ingestJob(ctx, j, nil); !errors.As(err, new(*alreadyIngested)) {
+	// A job already carried through stays so: no need to read it again.
+	if err := s.checkIngested(ctx, j, false); err != nil {
+		if errors.As(err, new(*alreadyIngested)) {
+			return nil
+		}
+		return err
+	}
+	// The job is read before the project's lock is taken: GitLab's record of
+	// a finished job does not change, and most jobs of a pipeline are no
+	// scan, so their deliveries need not wait for the lock, nor hold it and
+	// a worker while GitLab answers. A job that cannot be read here is read
+	// again under the lock, where its error is recorded.
+	job, err := s.getJob(ctx, j)
+	if err != nil {
+		job = nil
+	} else if s.ordinaryJob(j, job) {
+		return nil
+	}
+	if err := s.ingestJob(ctx, j, job, false); !errors.As(err, new(*alreadyIngested)) {
 		return err
 	}
 	return nil
+}
+
+// ordinaryJob reports whether job is a build or test job with nothing to
+// ingest and no scan promised by its name (readJob's errNotAScan).
+func (s *Service) ordinaryJob(j scanJob, job *gitlab.Job) bool {
+	_, err := ingest.PlanJob(job, s.now())
+	return ingest.ReasonOf(err) == ingest.NotScanJob && !s.namedScanner(j.JobName)
 }
 
 // unconfirmed handles a delivery whose project the bot could not confirm.
@@ -73,12 +98,13 @@ func (s *Service) unconfirmed(ctx context.Context, d webhook.Delivery, err error
 }
 
 // ingestJob reads a finished job's reports and reconciles the project; job
-// is read from the API when nil (a Job Hook), given by a Pipeline Hook. A job
-// another delivery already ingested is an *alreadyIngested.
-func (s *Service) ingestJob(ctx context.Context, j scanJob, job *gitlab.Job) error {
+// is read from the API when nil. fromPipeline tells a Pipeline Hook's ingest
+// from a Job Hook's (checkIngested). A job another delivery already
+// ingested is an *alreadyIngested.
+func (s *Service) ingestJob(ctx context.Context, j scanJob, job *gitlab.Job, fromPipeline bool) error {
 	ctx, unlock := s.lockWork(ctx, j.ProjectID)
 	defer unlock()
-	if err := s.checkIngested(ctx, j, job != nil); err != nil {
+	if err := s.checkIngested(ctx, j, fromPipeline); err != nil {
 		return err
 	}
 	path, err := s.projectPath(ctx, j.ProjectID, j.ProjectPath)
@@ -121,7 +147,8 @@ func (e *alreadyIngested) Error() string { return "job already ingested" }
 
 // checkIngested keeps a job's Job Hook and its Pipeline Hook, which both
 // name the job, from downloading its artifacts twice. It runs under the
-// project's lock, so whichever of the two comes second sees what the first
+// project's lock (a Job Hook also asks before it, to spare the job's read:
+// a job carried through stays so), so whichever of the two comes second sees what the first
 // recorded. The Pipeline Hook defers to any record of the job (a skip or a
 // rejection included). A Job Hook defers only to a complete one that this
 // process carried through reconciliation and patching: the queue retries a

@@ -74,6 +74,9 @@ func benchmarkAck(b *testing.B, paused, direct bool) {
 // microseconds, which would measure only the CPU of one shared machine.
 const apiLatency = 30 * time.Millisecond
 
+// ingestWorkers is each replica's --workers in BenchmarkIngest.
+const ingestWorkers = 4
+
 // BenchmarkIngest finishes 150 pipelines (a build and a scan job each, 450
 // deliveries) over ten projects, against the GitLab double answering every
 // API call after apiLatency, and reports how many scans a second one and
@@ -82,7 +85,7 @@ func BenchmarkIngest(b *testing.B) {
 	for _, n := range []int{1, 3} {
 		b.Run(fmt.Sprintf("replicas=%d/api=%v", n, apiLatency), func(b *testing.B) {
 			const pipelines, projects = 150, 10
-			c := newCluster(b, n, "--workers", "4", "--poll-interval", "50ms", "--sweep-interval", "0", "--patch=false")
+			c := newCluster(b, n, "--workers", fmt.Sprint(ingestWorkers), "--poll-interval", "50ms", "--sweep-interval", "0", "--patch=false")
 			c.gl.SetFault("*", gitlabdouble.Fault{Latency: apiLatency})
 			var ps []gitlabdouble.Project
 			for i := range projects {
@@ -95,7 +98,7 @@ func BenchmarkIngest(b *testing.B) {
 			}
 			defer db.Close()
 			for b.Loop() {
-				load0, calls0, rs0 := loadavg(), len(c.gl.Calls()), c.replicaSched()
+				load0, calls0, rs0, server0 := loadavg(), len(c.gl.Calls()), c.replicaSched(), c.scrape(b)
 				t0 := time.Now()
 				for i := range pipelines {
 					p := ps[i%projects]
@@ -110,10 +113,24 @@ func BenchmarkIngest(b *testing.B) {
 				rs := c.replicaSched().since(rs0)
 				b.ReportMetric(rs.cpu, "replica-cpu-s")
 				b.ReportMetric(rs.runq, "replica-runq-s")
-				b.Logf("load average %s before, %s after", load0, loadavg())
+				// Worker time waiting for a project's lock, of all the
+				// workers' time (replicas × --workers × the wall).
+				server := c.scrape(b).since(server0)
+				b.ReportMetric(server.lockWait, "lock-wait-s")
+				b.ReportMetric(server.lockWait/(float64(n*ingestWorkers)*time.Since(t0).Seconds()), "lock-wait-share")
+				b.Logf("load average %s before, %s after; calls by route: %v", load0, loadavg(), routes(c.gl.Calls()[calls0:]))
 			}
 		})
 	}
+}
+
+// routes counts calls by route.
+func routes(calls []gitlabdouble.Call) map[string]int {
+	out := map[string]int{}
+	for _, c := range calls {
+		out[c.Route]++
+	}
+	return out
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

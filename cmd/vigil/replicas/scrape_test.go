@@ -19,6 +19,8 @@ type serverSide struct {
 	pools   map[string]pool // by db_name: "ledger", "inbox"
 	gcMax   float64         // seconds
 	gcs     uint64          // GC cycles
+	// lockWait is the seconds delivery work waited for project locks.
+	lockWait float64
 }
 
 // pool is one connection pool's counters, summed over the replicas.
@@ -58,6 +60,9 @@ func (s *serverSide) add(fams map[string]*dto.MetricFamily) {
 		for _, b := range m.GetHistogram().GetBucket() {
 			s.buckets[b.GetUpperBound()] += b.GetCumulativeCount()
 		}
+	}
+	for _, m := range metrics(fams, "vigil_bot_project_lock_wait_seconds") {
+		s.lockWait += m.GetHistogram().GetSampleSum()
 	}
 	s.addPools(fams, "go_sql_wait_count_total", func(p *pool, v float64) { p.waits += v })
 	s.addPools(fams, "go_sql_wait_duration_seconds_total", func(p *pool, v float64) { p.wait += v })
@@ -122,7 +127,7 @@ func (s serverSide) report(b *testing.B) {
 
 // since is s less what before counted: the figures of one run.
 func (s serverSide) since(before serverSide) serverSide {
-	out := serverSide{buckets: map[float64]uint64{}, pools: map[string]pool{}, acks: s.acks - before.acks, gcMax: s.gcMax, gcs: s.gcs - before.gcs}
+	out := serverSide{buckets: map[float64]uint64{}, pools: map[string]pool{}, acks: s.acks - before.acks, gcMax: s.gcMax, gcs: s.gcs - before.gcs, lockWait: s.lockWait - before.lockWait}
 	for b, n := range s.buckets {
 		out.buckets[b] = n - before.buckets[b]
 	}
