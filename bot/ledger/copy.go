@@ -19,7 +19,7 @@ func (l *Ledger) Tables(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("list ledger tables: only a SQLite ledger is copied from")
 	}
 	return column[string](ctx, l.db, "list ledger tables", `SELECT name FROM sqlite_master WHERE type = 'table'
-		AND name LIKE 'vigil\_%' ESCAPE '\' AND name <> 'vigil_migrations' ORDER BY name`)
+		AND name LIKE 'vigil\_%' ESCAPE '\' AND name <> ? ORDER BY name`, versionTable)
 }
 
 // CopyTo copies every table of l (SQLite) into dst's tx, a transaction of

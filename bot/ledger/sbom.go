@@ -172,11 +172,13 @@ var (
 	sbomDecoder, _ = zstd.NewReader(nil)
 )
 
-func pack(doc []byte) (string, error) {
+func pack(doc []byte) (string, error) { return packWith(sbomEncoder, doc) }
+
+func packWith(enc *zstd.Encoder, doc []byte) (string, error) {
 	if len(doc) == 0 {
 		return "", errors.New("empty document")
 	}
-	return base64.StdEncoding.EncodeToString(sbomEncoder.EncodeAll(doc, nil)), nil
+	return base64.StdEncoding.EncodeToString(enc.EncodeAll(doc, nil)), nil
 }
 
 func unpack(s string) ([]byte, error) {

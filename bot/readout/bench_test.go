@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"syscall"
@@ -68,7 +69,8 @@ func history(n int) []ledger.Event {
 
 // report prints events per second of wall time, and the CPU seconds the
 // process spent per read-out: on a shared machine the wall time says as
-// much about the neighbours as about the code.
+// much about the neighbours as about the code. events is the history's
+// size before Until, read or not.
 func report(b *testing.B, events int, cpu time.Duration) {
 	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
@@ -111,34 +113,97 @@ func BenchmarkCompute(b *testing.B) {
 	report(b, len(evs), cpuTime()-cpu)
 }
 
-// BenchmarkFromLedger is the read-out of a 1,000,000-event history
-// streamed from a SQLite ledger: what `vigil report` does.
+// BenchmarkFromLedger is the read-out of a 1,000,000-event history from a
+// SQLite ledger, as `vigil report` computes it (Jun–Nov 2025 unless
+// named):
+//
+//   - all-columns: as read-outs were computed before checkpoints, every
+//     event through ledger.Events;
+//   - first: without checkpoints, as the first read-out of a ledger: the
+//     whole history read, the checkpoints saved;
+//   - checkpoint: with the checkpoints the first saved, as every read-out
+//     after it (the state at December 1 and the segments of the six
+//     months; no event read);
+//   - checkpoint-month: November alone, `vigil report`'s default period;
+//   - checkpoint-unaligned: Jun 15 – Nov 20, a period from no month start:
+//     from the state at June 1, reading the 480,000 events after it.
 func BenchmarkFromLedger(b *testing.B) {
 	ctx := context.Background()
-	db, err := sqlite.Open(filepath.Join(b.TempDir(), "vigil.db"), sqlite.Service())
+	l := benchLedger(b)
+	read := func(b *testing.B, o Options, run func(Options) (*Readout, error), before func()) {
+		n, err := l.EventsBefore(ctx, o.Until)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var cpu time.Duration
+		for b.Loop() {
+			if before != nil {
+				b.StopTimer()
+				before()
+				b.StartTimer()
+			}
+			start := cpuTime()
+			r, err := run(o)
+			cpu += cpuTime() - start
+			if err != nil {
+				b.Fatal(err)
+			}
+			if r.Headline.Fixed == 0 {
+				b.Fatal("nothing fixed in the benchmark's history")
+			}
+		}
+		report(b, int(n), cpu)
+	}
+	fromLedger := func(o Options) (*Readout, error) { return FromLedger(ctx, l, o) }
+	dropCheckpoints := func() {
+		if _, err := l.DB().ExecContext(ctx, `DELETE FROM vigil_readout_checkpoints`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("all-columns", func(b *testing.B) {
+		read(b, benchOptions, func(o Options) (*Readout, error) { return Compute(l.Events(ctx, o.Until), o) }, nil)
+	})
+	b.Run("first", func(b *testing.B) { read(b, benchOptions, fromLedger, dropCheckpoints) })
+	november := Options{Since: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Until: benchOptions.Until}
+	unaligned := Options{Since: time.Date(2025, 6, 15, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 11, 20, 0, 0, 0, 0, time.UTC)}
+	for _, o := range []Options{benchOptions, november, unaligned} {
+		if _, err := FromLedger(ctx, l, o); err != nil { // the checkpoints a first read-out saves
+			b.Fatal(err)
+		}
+	}
+	b.Run("checkpoint", func(b *testing.B) { read(b, benchOptions, fromLedger, nil) })
+	b.Run("checkpoint-month", func(b *testing.B) { read(b, november, fromLedger, nil) })
+	b.Run("checkpoint-unaligned", func(b *testing.B) { read(b, unaligned, fromLedger, nil) })
+}
+
+// benchLedger is a SQLite ledger holding the benchmark's history: in a
+// temporary directory, or at $VIGIL_BENCH_READOUT_LEDGER, written there
+// once and reused by the runs after (writing a million events takes a
+// minute or two).
+func benchLedger(b *testing.B) *ledger.Ledger {
+	ctx := context.Background()
+	path, reuse := os.LookupEnv("VIGIL_BENCH_READOUT_LEDGER")
+	if !reuse {
+		path = filepath.Join(b.TempDir(), "vigil.db")
+	}
+	_, err := os.Stat(path)
+	filled := reuse && err == nil
+	db, err := sqlite.Open(path, sqlite.Service())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	b.Cleanup(func() { db.Close() })
 	l, err := ledger.Open(ctx, db, ledger.SQLite)
 	if err != nil {
 		b.Fatal(err)
 	}
-	evs := history(benchEvents)
-	for chunk := range slices.Chunk(evs, 50_000) {
+	if filled {
+		return l
+	}
+	for chunk := range slices.Chunk(history(benchEvents), 50_000) {
 		if err := l.Tx(ctx, func(tx *sql.Tx) error { return l.AppendEvents(ctx, tx, chunk...) }); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu := cpuTime()
-	for b.Loop() {
-		r, err := FromLedger(ctx, l, benchOptions)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if r.Headline.Fixed == 0 {
-			b.Fatal("nothing fixed in the benchmark's history")
-		}
-	}
-	report(b, len(evs), cpuTime()-cpu)
+	return l
 }

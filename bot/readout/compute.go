@@ -1,7 +1,6 @@
 package readout
 
 import (
-	"context"
 	"fmt"
 	"iter"
 	"time"
@@ -9,12 +8,6 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
-
-// FromLedger computes the read-out from a ledger's history, streamed from
-// its first event to Until (the state at Since needs what came before).
-func FromLedger(ctx context.Context, l *ledger.Ledger, opts Options) (*Readout, error) {
-	return Compute(l.Events(ctx, opts.Until), opts)
-}
 
 // Compute reads a history, oldest event first, and returns the numbers of
 // the period and scope. Events at or after Until are ignored, so the state

@@ -30,12 +30,13 @@ type issueState struct {
 
 // findingState is what the history has said of one finding so far.
 type findingState struct {
-	issue    *issueState
-	group    string
-	severity findings.Severity
-	detected time.Time
-	due      time.Time
-	open     bool
+	fingerprint string
+	issue       *issueState
+	group       string
+	severity    findings.Severity
+	detected    time.Time
+	due         time.Time
+	open        bool
 }
 
 // tally is what happened in the period in one slice of the scope.
@@ -83,6 +84,17 @@ type mrState struct {
 	auto   bool
 }
 
+// patchOutcome is a merge request event of the period, counted when the
+// scope is applied.
+type patchOutcome struct {
+	project  string
+	severity findings.Severity
+	kind     ledger.EventKind
+	auto     bool // merged with auto-merge set
+	timed    bool // merged, and its opening is in the history
+	days     float64
+}
+
 // counter folds events into the read-out's numbers in one pass.
 type counter struct {
 	o        Options
@@ -103,8 +115,7 @@ type counter struct {
 	issueSlab   []issueState
 	findingSlab []findingState
 	mrs         map[mrKey]*mrState
-	patches     Patches
-	merge       []float64
+	patchLog    []patchOutcome
 }
 
 func newCounter(o Options) *counter {
@@ -201,7 +212,7 @@ func (c *counter) finding(e ledger.Event) {
 	f := c.findings[e.Fingerprint]
 	if f == nil {
 		f = c.newFinding()
-		f.issue, f.group = c.issueOf(e), e.Group
+		f.fingerprint, f.issue, f.group = e.Fingerprint, c.issueOf(e), e.Group
 		c.findings[e.Fingerprint] = f
 	} else if f.group != e.Group || (e.ProjectPath != "" && e.ProjectPath != f.issue.project) {
 		f.issue, f.group = c.issueOf(e), e.Group
@@ -359,21 +370,39 @@ func (c *counter) patch(e ledger.Event) {
 	if e.Kind == ledger.EventPatchOpened {
 		m.opened, m.auto = e.At, e.Detail == "auto-merge"
 	}
-	if !c.counts(e.At) || !c.projectScoped(project) || (c.filtersSeverity() && !c.sevs[e.Severity]) {
+	if !c.counts(e.At) {
 		return
 	}
-	switch e.Kind {
-	case ledger.EventPatchOpened:
-		c.patches.Opened++
-	case ledger.EventPatchMerged:
-		c.patches.Merged++
-		if m.auto {
-			c.patches.AutoMerged++
-		}
-		if !m.opened.IsZero() {
-			c.merge = append(c.merge, e.At.Sub(m.opened).Hours()/24)
-		}
-	case ledger.EventPatchClosed:
-		c.patches.Closed++
+	o := patchOutcome{project: project, severity: e.Severity, kind: e.Kind, auto: m.auto}
+	if e.Kind == ledger.EventPatchMerged && !m.opened.IsZero() {
+		o.timed, o.days = true, e.At.Sub(m.opened).Hours()/24
 	}
+	c.patchLog = append(c.patchLog, o)
+}
+
+// patches is the period's merge request funnel in scope.
+func (c *counter) patches() Patches {
+	var p Patches
+	var merge []float64
+	for _, o := range c.patchLog {
+		if !c.projectScoped(o.project) || (c.filtersSeverity() && !c.sevs[o.severity]) {
+			continue
+		}
+		switch o.kind {
+		case ledger.EventPatchOpened:
+			p.Opened++
+		case ledger.EventPatchMerged:
+			p.Merged++
+			if o.auto {
+				p.AutoMerged++
+			}
+			if o.timed {
+				merge = append(merge, o.days)
+			}
+		case ledger.EventPatchClosed:
+			p.Closed++
+		}
+	}
+	p.MedianDaysToMerge = stats(merge).MedianDays
+	return p
 }

@@ -58,8 +58,7 @@ func (c *counter) finish() *Readout {
 	r.Headline.New, r.Headline.Fixed = c.all.new, c.all.fixed
 	r.Headline.Compliance, r.Headline.MTTR = c.all.compliance(), stats(c.all.days)
 	r.Exceptions = c.exceptions()
-	r.Patches = c.patches
-	r.Patches.MedianDaysToMerge = stats(c.merge).MedianDays
+	r.Patches = c.patches()
 	r.Groups, r.TopGroups = c.groupRows()
 	r.TopProjects = top(projects, c.o.Top)
 	for _, tr := range tiers {

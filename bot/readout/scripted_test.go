@@ -3,14 +3,12 @@ package readout
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
-	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
 
 // The scripted history: three projects in three groups, a clock moved from
@@ -122,19 +120,12 @@ func date(s string) time.Time {
 	return ts(s + "T00:00:00Z")
 }
 
-// scriptedLedger is a real SQLite ledger holding the script, written as
-// the bot writes its history.
+// scriptedLedger is a real ledger (SQLite, or PostgreSQL under
+// VIGIL_TEST_DATABASE=postgres) holding the script, written as the bot
+// writes its history.
 func scriptedLedger(t testing.TB) *ledger.Ledger {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "vigil.db"), sqlite.Service())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	l, err := ledger.Open(context.Background(), db, ledger.SQLite)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := testLedger(t)
 	if err := l.RecordEvents(context.Background(), script()...); err != nil {
 		t.Fatal(err)
 	}
