@@ -8,6 +8,7 @@ import (
 )
 
 func TestChangesAreOneEditAndDueDatesOnlyMoveEarlier(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	low := medium

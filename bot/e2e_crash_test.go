@@ -83,6 +83,7 @@ func story(w *world) {
 }
 
 func TestCrashMidIngestConvergesAfterRestart(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	ref := newWorld(t)
 	ref.start(nil)
 	ref.scan(report("sha256:aaaa", xText, xNet, zlib))
@@ -94,6 +95,7 @@ func TestCrashMidIngestConvergesAfterRestart(t *testing.T) {
 	// the first ingest (labels, issues, reminder note).
 	for _, n := range []int{1, firstWrites / 2, firstWrites - 3, firstWrites - 1, firstWrites} {
 		t.Run(fmt.Sprintf("die at write %d", n), func(t *testing.T) {
+			t.Parallel() // each death has its own world
 			w := newWorld(t)
 			d := &dying{n: n}
 			w.start(nil, WithGitLabTransport(d))
@@ -130,6 +132,7 @@ func TestCrashMidIngestConvergesAfterRestart(t *testing.T) {
 }
 
 func TestLostLedgerAdoptsIssuesByMarker(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	w.scan(report("sha256:aaaa", xText, xNet, zlib))

@@ -26,6 +26,7 @@ import (
 // stays so, closed once a scan covers it, reopened when a new image comes
 // without a scan, and found again by its marker when the ledger lost it.
 func TestCoverageGapIssuePerOwner(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	billing := w.gl.AddProject(gitlabdouble.ProjectSpec{Path: "group/billing"})
 	reg := registrytest.New(t)

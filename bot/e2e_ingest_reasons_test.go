@@ -83,6 +83,7 @@ func TestSkippedIngestsAreLoggedCountedAndListed(t *testing.T) {
 // vigil's gate fails the scan job after writing complete reports: those
 // findings are exactly the ones that must become issues.
 func TestFailedGateJobIsIngested(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	w.gl.FinishPipeline(w.project.ID, gitlabdouble.PipelineSpec{Jobs: []gitlabdouble.JobSpec{
@@ -117,6 +118,7 @@ func hasWarn(logs, reason string) bool {
 // settings: what makes a scan is the report, and the names are the ones
 // users have in their pipelines.
 func TestTemplateScannerJobNamesAreIngested(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	cs := realGitLabReport(t, "gcs-14-trivy-with-language.json")
@@ -143,6 +145,7 @@ func TestTemplateScannerJobNamesAreIngested(t *testing.T) {
 // A dependency report whose set of manifests changes keeps one finding per
 // package and vulnerability, and closes the ones fixed.
 func TestDependencyManifestsChangingMakeNoDuplicates(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	ds := realGitLabReport(t, "sonatype-15-maven.json")

@@ -29,6 +29,7 @@ func deliveryStates(t *testing.T, w *world) map[string]string {
 }
 
 func TestBadReportsAreRejectedWithAReasonAndNothingWritten(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	good := mustJSON(t, report("sha256:aaaa", xText, zlib))
 	tests := []struct {
 		name    string

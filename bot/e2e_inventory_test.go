@@ -27,6 +27,7 @@ import (
 // ledger on start: the image and where it runs are there without anyone
 // running vigil inventory.
 func TestPeriodicInventoryFillsTheLedger(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	reg := registrytest.New(t)
 	img, _ := random.Image(64, 1)
@@ -130,6 +131,7 @@ func checkAssetsAPI(t *testing.T, h http.Handler, digest, repo string) {
 // An issue lists where its image runs, from the inventory in the ledger;
 // a rescan with the same places writes nothing, and a new place is one edit.
 func TestIssueSaysWhereTheImageRuns(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	ctx := context.Background()
@@ -168,6 +170,7 @@ func TestIssueSaysWhereTheImageRuns(t *testing.T) {
 // The SLA policy's tier axis: a finding in an image the inventory puts in
 // production is due within production's days, not the project's.
 func TestProductionTierShortensTheSLA(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	policy := filepath.Join(t.TempDir(), "sla.yml")
 	if err := os.WriteFile(policy, []byte("tiers:\n  - tier: production\n    days: {critical: 7, high: 7}\n"), 0o600); err != nil {
@@ -194,6 +197,7 @@ func TestProductionTierShortensTheSLA(t *testing.T) {
 // is a retired asset: its findings are resolved and the issue closes with
 // a note saying why. While a registry still lists it, nothing closes.
 func TestRetiredAssetClosesItsIssues(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	ctx := context.Background()

@@ -102,6 +102,7 @@ func TestClosedWhileDetectedIsReopenedUnlessRiskAccepted(t *testing.T) {
 }
 
 func TestSLASweepLabelsAndRemindsOncePerStage(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	cfg := w.config()
 	w.start(cfg)
@@ -152,6 +153,7 @@ func TestSLASweepLabelsAndRemindsOncePerStage(t *testing.T) {
 }
 
 func TestPeriodicSweepRunsWithoutBeingAsked(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	cfg := w.config()
 	cfg.SweepInterval = 100 * time.Millisecond

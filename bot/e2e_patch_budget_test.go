@@ -64,6 +64,7 @@ func beyondIngest(calls []gitlabdouble.Call) []gitlabdouble.Call {
 // OS-package finding in a repository without a Dockerfile is nobody's
 // to act on, so it gets no note.
 func TestPatchUnchangedRescanBudget(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	if testing.Short() {
 		t.Skip("runs go get")
 	}
@@ -104,6 +105,7 @@ func TestPatchUnchangedRescanBudget(t *testing.T) {
 // A disabled ecosystem, wired as in production (the bot's configuration),
 // gets no note and keeps its merge request open.
 func TestPatchDisabledEcosystem(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	if testing.Short() {
 		t.Skip("runs go get")
 	}
@@ -189,6 +191,7 @@ func TestPatchFailureRetriesTheDelivery(t *testing.T) {
 // rescan nor a restarted bot says it again, nor reads the notes
 // to find out (the ledger remembers).
 func TestPatchReplaceNotedOnce(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorldRepo(t, map[string][]byte{
 		"go.mod":  []byte("module example.com/app\n\ngo 1.22\n\nrequire golang.org/x/text v0.3.5\n\nreplace golang.org/x/text => ./third_party/text\n"),
 		"main.go": goApp["main.go"],

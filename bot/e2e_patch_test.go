@@ -10,6 +10,7 @@ import (
 // the real go command, which closes the tracking issue when merged; an
 // unchanged rescan writes nothing.
 func TestScanOpensPatchMergeRequest(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	if testing.Short() {
 		t.Skip("runs go get")
 	}

@@ -54,6 +54,7 @@ func (w *world) ingests(query string) []ingestView {
 }
 
 func TestFeatureBranchChangesNoIssueAndMergeRequestGetsOneEditedNote(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	dotnet := realGitLabReport(t, "gcs-14-grype-dotnet.json")
 	w := newWorld(t)
 	w.start(nil)

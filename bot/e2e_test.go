@@ -13,6 +13,7 @@ import (
 )
 
 func TestScanOpensIssuesThenStaysQuietThenClosesTheFixed(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 

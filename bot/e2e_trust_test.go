@@ -272,6 +272,7 @@ func TestSecretOfProjectAIsRefusedForProjectB(t *testing.T) {
 
 // Where the policy allows public issues, a person may make one public.
 func TestPublicAllowedByPolicyStaysPublic(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	cfg := w.config()
 	cfg.PolicyFile = filepath.Join(t.TempDir(), "sla.yml")

@@ -17,6 +17,7 @@ import (
 // asking again, restarting, or losing the ledger's record after a crash
 // never posts a period twice.
 func TestReadoutIssueMonthly(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	vm := w.gl.AddProject(gitlabdouble.ProjectSpec{Path: "vm/readouts"})
 	cfg := w.config()

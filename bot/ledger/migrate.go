@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 
@@ -72,20 +71,8 @@ func (l *Ledger) adoptLegacy(ctx context.Context, store database.Store) error {
 	if exists, err := l.tableExists(ctx, legacyTable); err != nil || !exists {
 		return err // a new ledger, or one already taken over
 	}
-	var versions []int64
-	rows, err := l.db.QueryContext(ctx, `SELECT version FROM `+legacyTable+` ORDER BY version`)
+	versions, err := column[int64](ctx, l.db, "read "+legacyTable, `SELECT version FROM `+legacyTable+` ORDER BY version`)
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return err
-		}
-		versions = append(versions, v)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
 	return l.Tx(ctx, func(tx *sql.Tx) error {

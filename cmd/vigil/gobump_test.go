@@ -60,7 +60,7 @@ func TestVerifyGoModuleBump(t *testing.T) {
 	fix := patch.Fix{Ecosystem: "gomod", Package: "golang.org/x/net", From: "v0.0.0-20200822124328-c89045814202", To: "0.38.0"}
 	r, err := patch.Apply(ctx, gomod.New(gomod.Options{}), service, fix)
 	if err != nil || r.Status != patch.Proposed {
-		t.Fatalf("Update = %v %q, %v", r.Status, r.Reason, err)
+		t.Fatalf("Apply = %v %q, %v", r.Status, r.Reason, err)
 	}
 	clean := copyDir(t, "../../bot/patch/gomod/testdata/gin")
 	for p, b := range r.Change.Files {

@@ -21,15 +21,12 @@ func TestDemoMonth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the whole Go vulnerability database")
 	}
+	t.Parallel()
 	root, _ := filepath.Abs("../..")
 	var out bytes.Buffer
 	o := Options{Root: root, WorkDir: t.TempDir(), Out: &out, Version: "test", Log: slog.New(slog.DiscardHandler), Month: true}
 	progress := scan.NewProgress(&out, false, false)
-	res, err := Scan(context.Background(), o, progress)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Loop(context.Background(), o, res, progress); err != nil {
+	if err := Loop(context.Background(), o, scanned(t), progress); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	since, until := MonthPeriod(time.Now())

@@ -81,14 +81,8 @@ func (s *Server) getFile(r *request) {
 		r.missing("ref")
 		return
 	}
-	c := p.repo.resolve(ref)
-	fp := r.r.PathValue("file_path")
-	body, ok := []byte(nil), false
-	if c != nil {
-		body, ok = c.files[fp]
-	}
+	c, fp, body, ok := fileAt(r, p, ref)
 	if !ok {
-		r.notFound("File")
 		return
 	}
 	sum := sha256.Sum256(body)
@@ -110,6 +104,20 @@ func (s *Server) getFile(r *request) {
 	})
 }
 
+// fileAt is the commit ref names and the request's file in it; false
+// means the answer (404 File) is written.
+func fileAt(r *request, p *projectState, ref string) (c *commit, fp string, body []byte, ok bool) {
+	c = p.repo.resolve(ref)
+	fp = r.r.PathValue("file_path")
+	if c != nil {
+		body, ok = c.files[fp]
+	}
+	if !ok {
+		r.notFound("File")
+	}
+	return c, fp, body, ok
+}
+
 func (s *Server) getRawFile(r *request) {
 	p, ok := r.codeProject()
 	if !ok {
@@ -119,14 +127,8 @@ func (s *Server) getRawFile(r *request) {
 	if ref == "" {
 		ref = p.DefaultBranch
 	}
-	c := p.repo.resolve(ref)
-	fp := r.r.PathValue("file_path")
-	body, ok := []byte(nil), false
-	if c != nil {
-		body, ok = c.files[fp]
-	}
+	c, fp, body, ok := fileAt(r, p, ref)
 	if !ok {
-		r.notFound("File")
 		return
 	}
 	h := r.w.Header()

@@ -160,6 +160,21 @@ func (s *Server) labelRoutes() {
 	s.route("DELETE /projects/:id/labels/:label_id", s.deleteLabel)
 }
 
+// label is the project's label named or numbered key, for a caller of
+// at least role; false means the answer (an error) is written.
+func (r *request) label(role AccessLevel, key string) (*projectState, *Label, bool) {
+	p, ok := r.project(role)
+	if !ok {
+		return nil, nil, false
+	}
+	l := p.labelByIDOrName(key)
+	if l == nil {
+		r.notFound("Label")
+		return nil, nil, false
+	}
+	return p, l, true
+}
+
 func (s *Server) listLabels(r *request) {
 	p, ok := r.project(Guest)
 	if !ok {
@@ -177,13 +192,8 @@ func (s *Server) listLabels(r *request) {
 }
 
 func (s *Server) getLabel(r *request) {
-	p, ok := r.project(Guest)
+	p, l, ok := r.label(Guest, r.r.PathValue("label_id"))
 	if !ok {
-		return
-	}
-	l := p.labelByIDOrName(r.r.PathValue("label_id"))
-	if l == nil {
-		r.notFound("Label")
 		return
 	}
 	r.json(http.StatusOK, s.labelView(p, l, true))
@@ -215,13 +225,8 @@ func (s *Server) createLabel(r *request) {
 }
 
 func (s *Server) updateLabel(r *request, key string) {
-	p, ok := r.project(Reporter)
+	p, l, ok := r.label(Reporter, key)
 	if !ok {
-		return
-	}
-	l := p.labelByIDOrName(key)
-	if l == nil {
-		r.notFound("Label")
 		return
 	}
 	if !r.params.has("new_name") && !r.params.has("color") && !r.params.has("description") && !r.params.has("priority") {
@@ -261,13 +266,8 @@ func (s *Server) updateLabel(r *request, key string) {
 }
 
 func (s *Server) deleteLabel(r *request) {
-	p, ok := r.project(Reporter)
+	p, l, ok := r.label(Reporter, r.r.PathValue("label_id"))
 	if !ok {
-		return
-	}
-	l := p.labelByIDOrName(r.r.PathValue("label_id"))
-	if l == nil {
-		r.notFound("Label")
 		return
 	}
 	p.labels = slices.DeleteFunc(p.labels, func(x *Label) bool { return x == l })
