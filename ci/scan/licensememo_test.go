@@ -75,7 +75,9 @@ func TestRebuiltImageSBOMEqualsColdScan(t *testing.T) {
 			t.Errorf("%s scanned after 1.0: packages\n%s\nwant (cold scan)\n%s", tag, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 		tarLicense := map[string]string{"1.1": "|ISC|", "1.2": "|MIT|"}[tag]
-		if !slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, "pkg:deb/debian/tar@") && strings.Contains(p, tarLicense) }) {
+		if !slices.ContainsFunc(got, func(p string) bool {
+			return strings.Contains(p, "pkg:deb/debian/tar@") && strings.Contains(p, tarLicense)
+		}) {
 			t.Errorf("%s: no %s license on tar in\n%s", tag, tarLicense, strings.Join(got, "\n"))
 		}
 	}
@@ -164,8 +166,8 @@ type recordingHandler struct {
 }
 
 func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler        { return h }
-func (h *recordingHandler) WithGroup(string) slog.Handler             { return h }
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler            { return h }
 func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
