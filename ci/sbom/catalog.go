@@ -43,24 +43,9 @@ func config(tool, version string) *syft.CreateSBOMConfig {
 	return cfg
 }
 
-// Option changes how FromImage catalogs.
-type Option func(*options)
-
-type options struct{ licenses *LicenseMemo }
-
-// WithLicenseMemo has license texts looked up in m before licensecheck
-// matches them, and records in m what it matched.
-func WithLicenseMemo(m *LicenseMemo) Option {
-	return func(o *options) { o.licenses = m }
-}
-
 // FromImage catalogs an image already acquired with package image. Layers
 // are read through the v1.Image: nothing is pulled a second time.
-func FromImage(ctx context.Context, img *image.Image, tool, version string, opts ...Option) (*Result, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
+func FromImage(ctx context.Context, img *image.Image, tool, version string) (*Result, error) {
 	tmp := stereofile.NewTempDirGenerator("vigil")
 	defer tmp.Cleanup()
 	contentDir, err := tmp.NewDirectory("content")
@@ -92,9 +77,6 @@ func FromImage(ctx context.Context, img *image.Image, tool, version string, opts
 	scanner := make(chan struct{})
 	go func() {
 		scanCtx, scanErr = syft.SetContextLicenseScanner(ctx, cfg.Licenses)
-		if scanErr == nil && o.licenses != nil {
-			o.licenses.install(scanCtx) // without it every text is matched, as before
-		}
 		close(scanner)
 	}()
 	// Squashed-scope cataloging reads the image's squash (the top layer's);

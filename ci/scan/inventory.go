@@ -98,14 +98,9 @@ func inventory(ctx context.Context, o Options) (*inventoryResult, error) {
 func catalogImage(ctx context.Context, o Options, img *image.Image, inv *inventoryResult) error {
 	o.Progress.Start("catalog")
 	catalog := func() (*sbom.Result, error) {
-		memo := inv.cache.licenseMemo()
-		res, err := sbom.FromImage(ctx, img, "vigil", o.Version, sbom.WithLicenseMemo(memo))
+		res, err := sbom.FromImage(ctx, img, "vigil", o.Version)
 		if err != nil {
 			return nil, err
-		}
-		o.Log.Debug("license texts matched", "matched", memo.Misses())
-		if err := inv.cache.storeLicenseMemo(memo); err != nil {
-			o.Log.Warn("license matches not cached; the next scan matches them again", "err", err)
 		}
 		if inv.cache != nil {
 			// Stored before matching, not beside it: encoding the SBOM while

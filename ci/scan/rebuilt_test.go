@@ -3,12 +3,10 @@ package scan
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/anchore/syft/syft/pkg"
@@ -25,15 +23,15 @@ import (
 // carry copyright files, then two rebuilds of it on the same base layers
 // with the same cache: one whose new top layer holds only the program, and
 // one whose top layer also replaces a package's copyright file with
-// another license. Each
-// rebuild's packages (purls, licenses, locations) equal those of a cold
-// scan of it; the first matched no license text again, the second only
-// the text it changed.
+// another license. Each rebuild's packages (purls, licenses, locations)
+// equal those of a cold scan of it: whatever a scan takes from the cache
+// (the base layers' content today) must step aside for a file the new top
+// layer replaces.
 func TestRebuiltImageSBOMEqualsColdScan(t *testing.T) {
 	ctx := context.Background()
 	texts := map[string][]byte{}
 	for _, name := range []string{"MIT", "ISC"} {
-		b, err := os.ReadFile(filepath.Join(root, "ci", "sbom", "testdata", name+".txt"))
+		b, err := os.ReadFile(filepath.Join("testdata", "licenses", name+".txt"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +48,6 @@ func TestRebuiltImageSBOMEqualsColdScan(t *testing.T) {
 		"usr/share/doc/openssl/copyright":   texts["MIT"],
 	})
 	base := []v1.Layer{demoLayers[0], docs}
-	// A new text (never matched before) under another license.
 	newMIT := strings.Replace(string(texts["MIT"]), "2024 Example Authors", "2026 Other Authors", 1)
 	images := map[string]v1.Image{
 		"1.0": imageOf(t, append(base, demoLayers[1])...),
@@ -62,15 +59,13 @@ func TestRebuiltImageSBOMEqualsColdScan(t *testing.T) {
 		reg.Push(t, "group/app:"+tag, img)
 	}
 	cache := t.TempDir()
-	matched := map[string]int{}
 	for _, tag := range []string{"1.0", "1.1", "1.2"} {
 		ref := reg.Host + "/group/app:" + tag
-		got, n := sbomPackages(ctx, t, ref, cache)
-		matched[tag] = n
+		got := sbomPackages(ctx, t, ref, cache)
 		if tag == "1.0" {
 			continue
 		}
-		want, _ := sbomPackages(ctx, t, ref, t.TempDir())
+		want := sbomPackages(ctx, t, ref, t.TempDir())
 		if !slices.Equal(got, want) {
 			t.Errorf("%s scanned after 1.0: packages\n%s\nwant (cold scan)\n%s", tag, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
@@ -81,21 +76,14 @@ func TestRebuiltImageSBOMEqualsColdScan(t *testing.T) {
 			t.Errorf("%s: no %s license on tar in\n%s", tag, tarLicense, strings.Join(got, "\n"))
 		}
 	}
-	t.Logf("license texts matched: %v", matched)
-	if matched["1.0"] == 0 || matched["1.1"] != 0 || matched["1.2"] != 1 {
-		t.Errorf("license texts matched by licensecheck: %v, want some for 1.0, none for 1.1, the changed one for 1.2", matched)
-	}
 }
 
 // sbomPackages catalogs ref with cache and describes each package by
-// purl, licenses and locations; it also returns how many license texts
-// licensecheck matched (read from the scan's debug log).
-func sbomPackages(ctx context.Context, t *testing.T, ref, cache string) ([]string, int) {
+// purl, licenses and locations.
+func sbomPackages(ctx context.Context, t *testing.T, ref, cache string) []string {
 	t.Helper()
-	logs := &recordingHandler{}
 	o := options(t, ref)
 	o.Image.CacheDir = cache
-	o.Log = slog.New(logs)
 	inv, err := inventory(ctx, withDefaults(o))
 	if err != nil {
 		t.Fatal(err)
@@ -109,11 +97,7 @@ func sbomPackages(ctx context.Context, t *testing.T, ref, cache string) ([]strin
 		out = append(out, describe(p))
 	}
 	slices.Sort(out)
-	n, ok := logs.attr("license texts matched", "matched")
-	if !ok {
-		t.Fatal("the scan logged no count of license texts matched")
-	}
-	return out, int(n.Int64())
+	return out
 }
 
 func describe(p pkg.Package) string {
@@ -157,40 +141,4 @@ func imageOf(t *testing.T, layers ...v1.Layer) v1.Image {
 		t.Fatal(err)
 	}
 	return img
-}
-
-// recordingHandler keeps every log record, at every level.
-type recordingHandler struct {
-	mu      sync.Mutex
-	records []slog.Record
-}
-
-func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
-func (h *recordingHandler) WithGroup(string) slog.Handler            { return h }
-func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.records = append(h.records, r.Clone())
-	return nil
-}
-
-// attr is attribute key of the last record whose message is msg.
-func (h *recordingHandler) attr(msg, key string) (slog.Value, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var v slog.Value
-	found := false
-	for _, r := range h.records {
-		if r.Message != msg {
-			continue
-		}
-		r.Attrs(func(a slog.Attr) bool {
-			if a.Key == key {
-				v, found = a.Value, true
-			}
-			return true
-		})
-	}
-	return v, found
 }
