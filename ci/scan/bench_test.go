@@ -14,10 +14,8 @@ import (
 	"github.com/anchore/grype/grype/vulnerability"
 	"github.com/anchore/syft/syft/pkg"
 	syftsbom "github.com/anchore/syft/syft/sbom"
-	"github.com/google/go-containerregistry/pkg/crane"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
@@ -250,10 +248,7 @@ func rebuild(b *testing.B, img v1.Image, ref string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	top, err := crane.Layer(map[string][]byte{"usr/local/bin/vulnapp": app, "etc/build": []byte("rebuilt\n")})
-	if err != nil {
-		b.Fatal(err)
-	}
+	top := layer(b, map[string][]byte{"usr/local/bin/vulnapp": app, "etc/build": []byte("rebuilt\n")})
 	ls, err := img.Layers()
 	if err != nil {
 		b.Fatal(err)
@@ -262,13 +257,7 @@ func rebuild(b *testing.B, img v1.Image, ref string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	out, err := mutate.AppendLayers(empty.Image, append(ls[:len(ls)-1:len(ls)-1], top)...)
-	if err == nil {
-		cfg, _ := out.ConfigFile()
-		cfg = cfg.DeepCopy()
-		cfg.OS, cfg.Architecture, cfg.Config = cf.OS, cf.Architecture, cf.Config
-		out, err = mutate.ConfigFile(out, cfg)
-	}
+	out, err := mutate.Config(imageOf(b, append(ls[:len(ls)-1:len(ls)-1], top)...), cf.Config)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -115,7 +115,7 @@ func describe(p pkg.Package) string {
 	return fmt.Sprintf("%s licenses %v locations %v", p.PURL, ls, locs)
 }
 
-func layer(t *testing.T, files map[string][]byte) v1.Layer {
+func layer(t testing.TB, files map[string][]byte) v1.Layer {
 	t.Helper()
 	l, err := crane.Layer(files)
 	if err != nil {
@@ -124,7 +124,8 @@ func layer(t *testing.T, files map[string][]byte) v1.Layer {
 	return l
 }
 
-func imageOf(t *testing.T, layers ...v1.Layer) v1.Image {
+// imageOf is a linux/amd64 image of layers.
+func imageOf(t testing.TB, layers ...v1.Layer) v1.Image {
 	t.Helper()
 	img, err := mutate.AppendLayers(empty.Image, layers...)
 	if err != nil {
