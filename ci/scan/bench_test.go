@@ -3,7 +3,9 @@ package scan
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,12 +15,15 @@ import (
 	"github.com/anchore/syft/syft/pkg"
 	syftsbom "github.com/anchore/syft/syft/sbom"
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"gitlab.com/vigil-vm/vigil/ci/image"
 	"gitlab.com/vigil-vm/vigil/ci/match"
 	"gitlab.com/vigil-vm/vigil/ci/sbom"
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
+	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 )
 
 // rematchChunk is the size of the stored SBOMs re-matched: issue 7's target
@@ -186,6 +191,85 @@ func BenchmarkColdScan(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkRebuiltScan scans a rebuild of the image BenchmarkColdScan
+// scans (all its layers but the top one, then a new top layer with the
+// demo program) from a copy of the cache that a scan of the image left:
+// what CI pays for each rebuild of an application on the same base. The
+// scan of the image itself runs once, before the loop: read a -cpuprofile
+// with -tagfocus scan=rebuilt.
+func BenchmarkRebuiltScan(b *testing.B) {
+	ctx := context.Background()
+	target, img := demoRef, demoImg
+	if dir := os.Getenv("VIGIL_BENCH_IMAGE"); dir != "" {
+		target = strings.Replace(demoRef, "group/demo", "bench/large", 1)
+		if err := pushLayout(dir, target); err != nil {
+			b.Fatal(err)
+		}
+		acq, err := image.Acquire(ctx, image.Input{Kind: image.KindOCILayout, Ref: dir}, image.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		img = acq.Image
+	}
+	rebuiltRef := rebuild(b, img, target)
+	scanOpts := func(target, cache string) Options {
+		return Options{
+			Target: target, OutputDir: b.TempDir(), Version: "bench", Project: "bench",
+			Image: image.Options{CacheDir: cache, Insecure: true, Env: func(string) string { return "" }},
+			DB:    vulndb.OpenOptions{Dir: dbDir},
+		}
+	}
+	base := b.TempDir()
+	if _, err := Run(ctx, scanOpts(target, base)); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		cache := filepath.Join(b.TempDir(), "cache")
+		if out, err := exec.Command("cp", "-al", base, cache).CombinedOutput(); err != nil {
+			b.Fatalf("copy the cache: %v\n%s", err, out)
+		}
+		b.StartTimer()
+		// Labelled, so that -tagfocus scan=rebuilt shows these scans alone.
+		pprof.Do(ctx, pprof.Labels("scan", "rebuilt"), func(ctx context.Context) {
+			if _, err := Run(ctx, scanOpts(rebuiltRef, cache)); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+// rebuild pushes img with its top layer replaced by a new one holding the
+// demo program, beside ref, and returns the rebuild's reference.
+func rebuild(b *testing.B, img v1.Image, ref string) string {
+	app, err := demoimage.BuildApp(context.Background(), root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	top := layer(b, map[string][]byte{"usr/local/bin/vulnapp": app, "etc/build": []byte("rebuilt\n")})
+	ls, err := img.Layers()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := mutate.Config(imageOf(b, append(ls[:len(ls)-1:len(ls)-1], top)...), cf.Config)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rebuiltRef := ref[:strings.LastIndex(ref, ":")] + ":rebuilt"
+	r, err := name.ParseReference(rebuiltRef)
+	if err == nil {
+		err = remote.Write(r, out)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rebuiltRef
 }
 
 // pushLayout pushes the image of an OCI layout to ref.
