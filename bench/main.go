@@ -91,43 +91,9 @@ func run(ctx context.Context, o config, log *slog.Logger) error {
 	}
 	res := &results{machine: machine(), reps: o.reps, started: time.Now().UTC(), label: o.label, command: shellWords(os.Args[1:])}
 	for _, which := range splitList(o.images) {
-		var img v1.Image
-		keep := 0 // layers a rebuild keeps; 0: no rebuilt scenario
-		switch which {
-		case "large":
-			log.Info("building the large image")
-			img, err = largeImage(ctx, root, o.work, bins, log)
-			if err == nil {
-				err = writeLayout(filepath.Join(o.work, "large-oci"), img)
-			}
-			keep = 3 // all: the rebuild adds its Go program on top
-		case "mixed":
-			log.Info("building the mixed image")
-			img, err = mixedImage(ctx, root, o.work, log)
-			if err == nil {
-				err = writeLayout(filepath.Join(o.work, "mixed-oci"), img)
-			}
-			keep = 3 // all but the Go program, which the rebuild replaces
-		case "small":
-			img, err = smallImage(ctx, root)
-		default:
-			err = fmt.Errorf("unknown image %q", which)
-		}
+		t, err := prepareTarget(ctx, root, o, bins, host, which, log)
 		if err != nil {
 			return err
-		}
-		t := target{which: which, img: img}
-		if t.ref, err = push(ctx, host, "bench/"+which+":1.0", img); err != nil {
-			return err
-		}
-		if keep > 0 && o.scenarios["rebuilt"] {
-			rebuilt, err := rebuiltImage(ctx, root, o.work, img, keep)
-			if err != nil {
-				return fmt.Errorf("rebuild %s image: %w", which, err)
-			}
-			if t.rebuiltRef, err = push(ctx, host, "bench/"+which+":1.1", rebuilt); err != nil {
-				return err
-			}
 		}
 		log.Info("measuring", "image", t.ref)
 		ir, err := measureImage(ctx, o, bins, db, t, log)
@@ -154,6 +120,51 @@ func run(ctx context.Context, o config, log *slog.Logger) error {
 		return os.WriteFile(o.out, []byte(md), 0o644)
 	}
 	return nil
+}
+
+// prepareTarget builds the image named which, pushes it to the bench's
+// registry, and with the rebuilt scenario pushes its rebuild too.
+func prepareTarget(ctx context.Context, root string, o config, bins map[string]string, host, which string, log *slog.Logger) (target, error) {
+	var img v1.Image
+	var err error
+	keep := 0 // layers a rebuild keeps; 0: no rebuilt scenario
+	switch which {
+	case "large":
+		log.Info("building the large image")
+		img, err = largeImage(ctx, root, o.work, bins, log)
+		if err == nil {
+			err = writeLayout(filepath.Join(o.work, "large-oci"), img)
+		}
+		keep = 3 // all: the rebuild adds its Go program on top
+	case "mixed":
+		log.Info("building the mixed image")
+		img, err = mixedImage(ctx, root, o.work, log)
+		if err == nil {
+			err = writeLayout(filepath.Join(o.work, "mixed-oci"), img)
+		}
+		keep = 3 // all but the Go program, which the rebuild replaces
+	case "small":
+		img, err = smallImage(ctx, root)
+	default:
+		err = fmt.Errorf("unknown image %q", which)
+	}
+	if err != nil {
+		return target{}, err
+	}
+	t := target{which: which, img: img}
+	if t.ref, err = push(ctx, host, "bench/"+which+":1.0", img); err != nil {
+		return target{}, err
+	}
+	if keep > 0 && o.scenarios["rebuilt"] {
+		rebuilt, err := rebuiltImage(ctx, root, o.work, img, keep)
+		if err != nil {
+			return target{}, fmt.Errorf("rebuild %s image: %w", which, err)
+		}
+		if t.rebuiltRef, err = push(ctx, host, "bench/"+which+":1.1", rebuilt); err != nil {
+			return target{}, err
+		}
+	}
+	return t, nil
 }
 
 // tools builds vigil from this tree, the grype CLI from the module graph and

@@ -47,23 +47,9 @@ func (r *results) markdown() string {
 			fmt.Fprintf(&b, "| %s | %s | %.2f s | %.2f s | **%.3f** | %d MB | %d MB | **%.2f** | %.2f s | %.2f s | %s |\n",
 				s.name, s.peer, v.wall.Seconds(), p.wall.Seconds(), wr, v.rssKB/1024, p.rssKB/1024, rr, v.cpu.Seconds(), p.cpu.Seconds(), verdict(s.name, wr, rr))
 		}
-		onlyV, onlyG := diff(im.vigilF, im.grypeF)
-		fmt.Fprintf(&b, "\nFindings (vulnerability, package, version): vigil %d, grype %d, only vigil %d, only grype %d.", len(im.vigilF), len(im.grypeF), len(onlyV), len(onlyG))
-		if len(onlyV)+len(onlyG) == 0 {
-			b.WriteString(" **Identical sets.**")
-		}
-		b.WriteString("\n")
-		writeList(&b, "only vigil", onlyV)
-		writeList(&b, "only grype", onlyG)
+		writeFindingsDiff(&b, "Findings (vulnerability, package, version)", im.vigilF, im.grypeF)
 		if im.rebuiltF != nil {
-			onlyV, onlyG := diff(im.rebuiltF, im.grypeRebuiltF)
-			fmt.Fprintf(&b, "\nRebuilt image findings (vigil after the original, same as its cold scan; grype): vigil %d, grype %d, only vigil %d, only grype %d.", len(im.rebuiltF), len(im.grypeRebuiltF), len(onlyV), len(onlyG))
-			if len(onlyV)+len(onlyG) == 0 {
-				b.WriteString(" **Identical sets.**")
-			}
-			b.WriteString("\n")
-			writeList(&b, "only vigil", onlyV)
-			writeList(&b, "only grype", onlyG)
+			writeFindingsDiff(&b, "Rebuilt image findings (vigil after the original, same as its cold scan; grype)", im.rebuiltF, im.grypeRebuiltF)
 		}
 		onlyV, onlyS := diff(im.vigilC, im.syftC)
 		fmt.Fprintf(&b, "\nSBOM packages (CycloneDX components with a purl): vigil %d, syft %d, only vigil %d, only syft %d.\n", len(im.vigilC), len(im.syftC), len(onlyV), len(onlyS))
@@ -137,6 +123,18 @@ func verdict(name string, wall, rss float64) string {
 		mark("RSS", rss, t[1])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// writeFindingsDiff compares vigil's findings with grype's on one image.
+func writeFindingsDiff(b *strings.Builder, title string, vigil, grype []string) {
+	onlyV, onlyG := diff(vigil, grype)
+	fmt.Fprintf(b, "\n%s: vigil %d, grype %d, only vigil %d, only grype %d.", title, len(vigil), len(grype), len(onlyV), len(onlyG))
+	if len(onlyV)+len(onlyG) == 0 {
+		b.WriteString(" **Identical sets.**")
+	}
+	b.WriteString("\n")
+	writeList(b, "only vigil", onlyV)
+	writeList(b, "only grype", onlyG)
 }
 
 func writeList(b *strings.Builder, title string, items []string) {

@@ -42,57 +42,18 @@ type target struct {
 func measureImage(ctx context.Context, o config, bins map[string]string, db string, t target, log *slog.Logger) (*imageResult, error) {
 	w := filepath.Join(o.work, "run", t.which)
 	os.RemoveAll(w)
-	dirs := map[string]string{}
-	for _, d := range []string{"cold-cache", "warm-cache", "vigil-out", "vigil-repeat-out", "vigil-sbom", "peer-out",
-		"rebuilt-base", "rebuilt-cache", "rebuilt-cold-cache", "vigil-rebuilt-out", "vigil-rebuilt-cold-out"} {
-		dirs[d] = filepath.Join(w, d)
-		if err := os.MkdirAll(dirs[d], 0o755); err != nil {
+	dirs, err := workDirs(w)
+	if err != nil {
+		return nil, err
+	}
+	pl := plan{bins: bins, db: db, dirs: dirs}
+	all := pl.scenarios(t.ref)
+	if t.rebuiltRef != "" {
+		s, err := pl.rebuilt(ctx, w, t)
+		if err != nil {
 			return nil, err
 		}
-	}
-	grypeEnv := []string{"GRYPE_DB_CACHE_DIR=" + db, "GRYPE_DB_AUTO_UPDATE=false", "GRYPE_DB_VALIDATE_AGE=false",
-		"GRYPE_CHECK_FOR_APP_UPDATE=false", "GRYPE_REGISTRY_INSECURE_USE_HTTP=true"}
-	syftEnv := []string{"SYFT_CHECK_FOR_APP_UPDATE=false", "SYFT_REGISTRY_INSECURE_USE_HTTP=true"}
-	clearCold := func() error {
-		os.RemoveAll(dirs["cold-cache"])
-		return nil
-	}
-	vigilScan := func(ref, cache, out string) []string {
-		return []string{bins["vigil-measured"], "scan", "--image", ref, "--insecure-registry", "--db", db, "--db-allow-stale",
-			"--cache-dir", cache, "--output-dir", out, "-q"}
-	}
-	ref := t.ref
-	grype := command{args: []string{bins["grype"], "registry:" + ref, "-o", "json", "-q"}, env: grypeEnv, stdout: filepath.Join(dirs["peer-out"], "grype.json")}
-	syftOut := filepath.Join(dirs["peer-out"], "syft.cdx.json")
-	all := []scenario{
-		{key: "cold", name: "cold scan", peer: "grype", vigil: command{args: vigilScan(ref, dirs["cold-cache"], dirs["vigil-out"]), before: clearCold}, other: grype},
-		{key: "repeat", name: "repeat scan, same digest", peer: "grype", vigil: command{args: vigilScan(ref, dirs["warm-cache"], dirs["vigil-repeat-out"])}, other: grype},
-		{key: "sbom", name: "SBOM only", peer: "syft", vigil: command{
-			args:   []string{bins["vigil-measured"], "sbom", "--image", ref, "--insecure-registry", "--cache-dir", dirs["cold-cache"], "--output-dir", dirs["vigil-sbom"], "-q"},
-			before: clearCold,
-		}, other: command{args: []string{bins["syft"], "registry:" + ref, "-o", "cyclonedx-json=" + syftOut, "-q"}, env: syftEnv}},
-	}
-	if t.rebuiltRef != "" {
-		// Each run starts from the cache as the scan of the original left
-		// it (a copy of links: the files are never written in place).
-		fromBase := func() error {
-			os.RemoveAll(dirs["rebuilt-cache"])
-			return linkTree(dirs["rebuilt-base"], dirs["rebuilt-cache"])
-		}
-		all = append(all, scenario{key: "rebuilt", name: "rebuilt image", peer: "grype",
-			vigil: command{args: vigilScan(t.rebuiltRef, dirs["rebuilt-cache"], dirs["vigil-rebuilt-out"]), before: fromBase},
-			other: command{args: []string{bins["grype"], "registry:" + t.rebuiltRef, "-o", "json", "-q"}, env: grypeEnv,
-				stdout: filepath.Join(dirs["peer-out"], "grype-rebuilt.json")}})
-		// Unmeasured: the original scanned once, and a cold scan of the
-		// rebuild that the rebuilt scenario's findings must equal.
-		for _, c := range []command{
-			{args: vigilScan(ref, dirs["rebuilt-base"], filepath.Join(w, "vigil-base-out"))},
-			{args: vigilScan(t.rebuiltRef, dirs["rebuilt-cold-cache"], dirs["vigil-rebuilt-cold-out"])},
-		} {
-			if _, err := measure(ctx, c); err != nil {
-				return nil, fmt.Errorf("rebuilt image setup: %w", err)
-			}
-		}
+		all = append(all, s)
 	}
 	var scenarios []scenario
 	for _, s := range all {
@@ -108,7 +69,98 @@ func measureImage(ctx context.Context, o config, bins map[string]string, db stri
 			}
 		}
 	}
-	res := &imageResult{name: t.which, ref: ref}
+	res := newImageResult(t, scenarios)
+	for i := 0; i < o.reps; i++ {
+		for j, s := range scenarios {
+			if err := res.measureOnce(ctx, i, j, s, t.which, log); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return res, res.readFindings(o, dirs, pl.grypeOut(), pl.syftOut())
+}
+
+// workDirs makes the directories one image's runs write to, by name.
+func workDirs(w string) (map[string]string, error) {
+	dirs := map[string]string{}
+	for _, d := range []string{"cold-cache", "warm-cache", "vigil-out", "vigil-repeat-out", "vigil-sbom", "peer-out",
+		"rebuilt-base", "rebuilt-cache", "rebuilt-cold-cache", "vigil-rebuilt-out", "vigil-rebuilt-cold-out"} {
+		dirs[d] = filepath.Join(w, d)
+		if err := os.MkdirAll(dirs[d], 0o755); err != nil {
+			return nil, err
+		}
+	}
+	return dirs, nil
+}
+
+// plan is what the scenarios of one image are made of: the binaries, the
+// vulnerability DB and the work directories.
+type plan struct {
+	bins map[string]string
+	db   string
+	dirs map[string]string
+}
+
+func (pl plan) grypeEnv() []string {
+	return []string{"GRYPE_DB_CACHE_DIR=" + pl.db, "GRYPE_DB_AUTO_UPDATE=false", "GRYPE_DB_VALIDATE_AGE=false",
+		"GRYPE_CHECK_FOR_APP_UPDATE=false", "GRYPE_REGISTRY_INSECURE_USE_HTTP=true"}
+}
+
+func (pl plan) grypeOut() string { return filepath.Join(pl.dirs["peer-out"], "grype.json") }
+func (pl plan) syftOut() string  { return filepath.Join(pl.dirs["peer-out"], "syft.cdx.json") }
+
+func (pl plan) vigilScan(ref, cache, out string) []string {
+	return []string{pl.bins["vigil-measured"], "scan", "--image", ref, "--insecure-registry", "--db", pl.db, "--db-allow-stale",
+		"--cache-dir", cache, "--output-dir", out, "-q"}
+}
+
+// scenarios are the cold, repeat and SBOM-only runs of ref.
+func (pl plan) scenarios(ref string) []scenario {
+	dirs := pl.dirs
+	clearCold := func() error {
+		os.RemoveAll(dirs["cold-cache"])
+		return nil
+	}
+	grype := command{args: []string{pl.bins["grype"], "registry:" + ref, "-o", "json", "-q"}, env: pl.grypeEnv(), stdout: pl.grypeOut()}
+	syftEnv := []string{"SYFT_CHECK_FOR_APP_UPDATE=false", "SYFT_REGISTRY_INSECURE_USE_HTTP=true"}
+	return []scenario{
+		{key: "cold", name: "cold scan", peer: "grype", vigil: command{args: pl.vigilScan(ref, dirs["cold-cache"], dirs["vigil-out"]), before: clearCold}, other: grype},
+		{key: "repeat", name: "repeat scan, same digest", peer: "grype", vigil: command{args: pl.vigilScan(ref, dirs["warm-cache"], dirs["vigil-repeat-out"])}, other: grype},
+		{key: "sbom", name: "SBOM only", peer: "syft", vigil: command{
+			args:   []string{pl.bins["vigil-measured"], "sbom", "--image", ref, "--insecure-registry", "--cache-dir", dirs["cold-cache"], "--output-dir", dirs["vigil-sbom"], "-q"},
+			before: clearCold,
+		}, other: command{args: []string{pl.bins["syft"], "registry:" + ref, "-o", "cyclonedx-json=" + pl.syftOut(), "-q"}, env: syftEnv}},
+	}
+}
+
+// rebuilt is the rebuilt-image scenario, after its unmeasured setup runs.
+func (pl plan) rebuilt(ctx context.Context, w string, t target) (scenario, error) {
+	dirs := pl.dirs
+	// Each run starts from the cache as the scan of the original left
+	// it (a copy of links: the files are never written in place).
+	fromBase := func() error {
+		os.RemoveAll(dirs["rebuilt-cache"])
+		return linkTree(dirs["rebuilt-base"], dirs["rebuilt-cache"])
+	}
+	s := scenario{key: "rebuilt", name: "rebuilt image", peer: "grype",
+		vigil: command{args: pl.vigilScan(t.rebuiltRef, dirs["rebuilt-cache"], dirs["vigil-rebuilt-out"]), before: fromBase},
+		other: command{args: []string{pl.bins["grype"], "registry:" + t.rebuiltRef, "-o", "json", "-q"}, env: pl.grypeEnv(),
+			stdout: filepath.Join(dirs["peer-out"], "grype-rebuilt.json")}}
+	// Unmeasured: the original scanned once, and a cold scan of the
+	// rebuild that the rebuilt scenario's findings must equal.
+	for _, c := range []command{
+		{args: pl.vigilScan(t.ref, dirs["rebuilt-base"], filepath.Join(w, "vigil-base-out"))},
+		{args: pl.vigilScan(t.rebuiltRef, dirs["rebuilt-cold-cache"], dirs["vigil-rebuilt-cold-out"])},
+	} {
+		if _, err := measure(ctx, c); err != nil {
+			return scenario{}, fmt.Errorf("rebuilt image setup: %w", err)
+		}
+	}
+	return s, nil
+}
+
+func newImageResult(t target, scenarios []scenario) *imageResult {
+	res := &imageResult{name: t.which, ref: t.ref}
 	if d, err := t.img.Digest(); err == nil {
 		res.digest = d.String()
 	}
@@ -122,32 +174,34 @@ func measureImage(ctx context.Context, o config, bins map[string]string, db stri
 	for _, s := range scenarios {
 		res.scenarios = append(res.scenarios, scenarioResult{name: s.name, peer: s.peer})
 	}
-	for i := 0; i < o.reps; i++ {
-		for j, s := range scenarios {
-			order := []bool{true, false} // vigil first on even repetitions, the peer first on odd ones
-			if i%2 == 1 {
-				order = []bool{false, true}
-			}
-			for _, isVigil := range order {
-				c := s.other
-				if isVigil {
-					c = s.vigil
-				}
-				smp, err := measure(ctx, c)
-				if err != nil {
-					return nil, fmt.Errorf("%s: %w", s.name, err)
-				}
-				if isVigil {
-					res.scenarios[j].vigil = append(res.scenarios[j].vigil, smp)
-				} else {
-					res.scenarios[j].other = append(res.scenarios[j].other, smp)
-				}
-				log.Info("run", "image", t.which, "scenario", s.name, "tool", map[bool]string{true: "vigil", false: s.peer}[isVigil],
-					"wall", smp.wall.Round(1e6), "rss_mb", smp.rssKB/1024)
-			}
-		}
+	return res
+}
+
+// measureOnce runs scenario j (s) once for each tool, in repetition i:
+// vigil first on even repetitions, the peer first on odd ones.
+func (res *imageResult) measureOnce(ctx context.Context, i, j int, s scenario, which string, log *slog.Logger) error {
+	order := []bool{true, false}
+	if i%2 == 1 {
+		order = []bool{false, true}
 	}
-	return res, res.readFindings(o, dirs, grype.stdout, syftOut)
+	for _, isVigil := range order {
+		c := s.other
+		if isVigil {
+			c = s.vigil
+		}
+		smp, err := measure(ctx, c)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		if isVigil {
+			res.scenarios[j].vigil = append(res.scenarios[j].vigil, smp)
+		} else {
+			res.scenarios[j].other = append(res.scenarios[j].other, smp)
+		}
+		log.Info("run", "image", which, "scenario", s.name, "tool", map[bool]string{true: "vigil", false: s.peer}[isVigil],
+			"wall", smp.wall.Round(1e6), "rss_mb", smp.rssKB/1024)
+	}
+	return nil
 }
 
 // readFindings reads what the measured runs wrote and fails the bench when

@@ -12,8 +12,9 @@ import (
 )
 
 // openData opens where the bot keeps its state: the PostgreSQL database
-// cfg.Database names (ledger, queue and inbox in one, shared by replicas),
-// or else the SQLite file cfg.Data with the inbox in a file beside it.
+// cfg.Database names (ledger, queue and inbox in one, shared by replicas;
+// the inbox with a pool of its own for the receiver), or else the SQLite
+// file cfg.Data with the inbox in a file beside it.
 func openData(ctx context.Context, cfg *Config) (*sql.DB, *inbox.Inbox, ledger.Dialect, error) {
 	if cfg.Database != "" {
 		db, err := postgres.Open(ctx, cfg.Database)
@@ -23,7 +24,7 @@ func openData(ctx context.Context, cfg *Config) (*sql.DB, *inbox.Inbox, ledger.D
 		// A worker holds a session for its project's lock and needs another
 		// for its work: the pool must outgrow the workers or they starve.
 		db.SetMaxOpenConns(max(postgres.MaxOpenConns, 2*cfg.Workers+16))
-		in, err := inbox.OpenPostgres(ctx, db)
+		in, err := inbox.OpenPostgresPool(ctx, cfg.Database, inbox.ReceiverConns)
 		if err != nil {
 			db.Close()
 			return nil, nil, 0, err

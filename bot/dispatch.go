@@ -6,14 +6,17 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/inbox"
-	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 )
 
 // dispatchBatch bounds the deliveries moved in one transaction.
 const dispatchBatch = 500
 
 // dispatch moves the deliveries waiting in the inbox into the ledger and the
-// queue, a batch per transaction, until none waits. A crash between the
+// queue, a batch per transaction, until a batch is not full: then none
+// waited that this replica could claim (a delivery stored meanwhile wakes
+// the dispatcher again), and no empty transaction is spent to learn it,
+// one per wake at webhook rates. A crash between the
 // ledger's commit and the inbox's is harmless: the ledger records a key once
 // and only a newly recorded delivery gets a job. A shared inbox (PostgreSQL)
 // is emptied in the ledger's transaction itself, each replica claiming rows
@@ -21,7 +24,7 @@ const dispatchBatch = 500
 func (s *Service) dispatch(ctx context.Context) error {
 	for {
 		n, err := s.dispatchBatch(ctx)
-		if err != nil || n == 0 {
+		if err != nil || n < dispatchBatch {
 			return err
 		}
 	}
@@ -29,7 +32,7 @@ func (s *Service) dispatch(ctx context.Context) error {
 
 // dispatchBatch moves one batch and returns its size.
 func (s *Service) dispatchBatch(ctx context.Context) (int, error) {
-	var ds []ledger.Delivery
+	var ds []webhook.Delivery
 	var err error
 	if !s.inbox.Shared() {
 		if ds, err = s.inbox.Pending(ctx, nil, dispatchBatch); err != nil || len(ds) == 0 {
@@ -71,14 +74,22 @@ func (s *Service) dispatchBatch(ctx context.Context) (int, error) {
 	return len(keys), s.inbox.Moved(ctx, nil, keys, time.Now())
 }
 
-// runDispatcher dispatches whenever the receiver stores a delivery, retries
-// every second after an error, and prunes the inbox and old delivery bodies
-// hourly, until ctx ends.
+// dispatchGap is the least time between two dispatches. At webhook rates
+// deliveries arrive milliseconds apart, and a transaction each costs the
+// replica and the database several round trips per delivery; gathered for
+// a moment they share one. A delivery waits at most this long more for its
+// job, far less than the queue's poll interval.
+const dispatchGap = 20 * time.Millisecond
+
+// runDispatcher dispatches whenever the receiver stores a delivery (at most
+// once per dispatchGap), retries every second after an error, and prunes
+// the inbox and old delivery bodies hourly, until ctx ends.
 func (s *Service) runDispatcher(ctx context.Context) {
 	retry := time.NewTicker(time.Second)
 	defer retry.Stop()
 	var pruned time.Time
 	for {
+		started := time.Now()
 		if err := s.dispatch(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("move webhook deliveries to the queue; will retry", "err", err)
 		}
@@ -99,5 +110,23 @@ func (s *Service) runDispatcher(ctx context.Context) {
 		case <-s.inbox.Wake():
 		case <-retry.C:
 		}
+		if !sleep(ctx, dispatchGap-time.Since(started)) {
+			return
+		}
+	}
+}
+
+// sleep waits for d, or until ctx ends; it reports whether ctx is still live.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"gitlab.com/vigil-vm/vigil/bot/inbox"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
@@ -26,6 +28,9 @@ type metrics struct {
 	patches    *prometheus.CounterVec
 	// ingestSkips counts scan jobs not recorded, by reason (ingest.Reasons).
 	ingestSkips *prometheus.CounterVec
+	// ack is the receiver's time to acknowledge a delivery; one series,
+	// so a stranger's request adds none.
+	ack prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -47,9 +52,25 @@ func newMetrics() *metrics {
 	m.ingestSkips = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "vigil_bot_ingests_skipped_total", Help: "Scan jobs whose reports were not recorded, by reason.",
 	}, []string{"reason"})
-	m.reg.MustRegister(m.deliveries, m.apiCalls, m.jobs, m.patches, m.ingestSkips)
+	m.ack = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "vigil_bot_webhook_ack_seconds", Help: "Time from a webhook request's start to its 202, for stored and duplicate deliveries.",
+		Buckets: []float64{.0005, .001, .002, .003, .005, .0075, .01, .015, .02, .05, .1, .25, .5, 1},
+	})
+	// The Go runtime's series (GC pauses, goroutines, heap) explain an ack
+	// tail that the database's do not.
+	m.reg.MustRegister(m.deliveries, m.apiCalls, m.jobs, m.patches, m.ingestSkips, m.ack, collectors.NewGoCollector())
 	return m
 }
+
+// watchPool exports db's pool statistics under db_name=name: waits for a
+// connection (go_sql_wait_count_total, go_sql_wait_duration_seconds_total)
+// show work queueing behind a full pool.
+func (m *metrics) watchPool(name string, db *sql.DB) {
+	m.reg.MustRegister(collectors.NewDBStatsCollector(db, name))
+}
+
+// acked records one acknowledged delivery's ack time.
+func (m *metrics) acked(d time.Duration) { m.ack.Observe(d.Seconds()) }
 
 // observe counts one webhook delivery.
 func (m *metrics) observe(event, result string) {

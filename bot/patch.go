@@ -11,7 +11,6 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/patch/ecosystems"
 	"gitlab.com/vigil-vm/vigil/bot/patch/mr"
 	"gitlab.com/vigil-vm/vigil/bot/tracker"
-	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
 // newPatchEngine is the production wiring: every ecosystem's patcher,
@@ -42,22 +41,9 @@ func (s *Service) patch(ctx context.Context, projectID int64, path string, scan 
 	if last, ok := s.patched.Load(projectID); ok && last == scan.JobID {
 		return nil
 	}
-	var active []findings.Finding
-	issues := map[string][]int64{}
-	for _, r := range scan.Reports {
-		for _, f := range r.Report.Active() {
-			f.Fingerprint = findings.FingerprintFor(path, r.Report.Asset, f)
-			lf, err := s.ledger.Finding(ctx, s.ledger.DB(), f.Fingerprint)
-			if err != nil {
-				continue // not tracked (below the policy's threshold, say)
-			}
-			is, err := s.ledger.Issue(ctx, lf.Group)
-			if err != nil || is.IID == 0 || is.Exception == findings.FalsePositive {
-				continue
-			}
-			issues[f.Fingerprint] = append(issues[f.Fingerprint], is.IID)
-			active = append(active, f)
-		}
+	active, issues, err := s.tracker.Patchable(ctx, scan)
+	if err != nil {
+		return err
 	}
 	res, err := s.patcher.Reconcile(ctx, mr.Request{Project: mr.Project{ID: projectID, Path: path}, Findings: active, Issues: issues})
 	if err != nil {

@@ -60,7 +60,7 @@ func (s *Service) recordPatchOutcomes(ctx context.Context, projectID int64, path
 // says vigil opened, and GitLab must confirm its state.
 func (s *Service) handleMergeRequestHook(ctx context.Context, body []byte) error {
 	var h mergeRequestHook
-	if err := decode("Merge Request Hook", body, &h); err != nil {
+	if err := decode(string(gitlab.EventTypeMergeRequest), body, &h); err != nil {
 		return fmt.Errorf("%w: %v", errBadPayload, err)
 	}
 	a := h.ObjectAttributes

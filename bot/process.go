@@ -14,6 +14,7 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/tracker"
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 )
 
 // worker is the queue's view of the service.
@@ -64,7 +65,7 @@ const recordTimeout = 10 * time.Second
 
 var errBadPayload = errors.New("unusable webhook payload")
 
-func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
+func (s *Service) process(ctx context.Context, d webhook.Delivery) error {
 	if err := s.confirmProject(ctx, d); err != nil {
 		return s.unconfirmed(ctx, d, err)
 	}
@@ -73,7 +74,7 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 		return s.handleJobHook(ctx, d.Body)
 	case string(gitlab.EventTypePipeline):
 		return s.handlePipelineHook(ctx, d.Body)
-	case "Issue Hook", "Confidential Issue Hook":
+	case string(gitlab.EventTypeIssue), string(gitlab.EventConfidentialIssue):
 		var h issueHook
 		if err := decode(d.Event, d.Body, &h); err != nil {
 			return fmt.Errorf("%w: %v", errBadPayload, err)
@@ -89,7 +90,7 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 			ProjectID: h.Project.ID, ProjectPath: path, IID: h.ObjectAttributes.IID,
 			Action: h.ObjectAttributes.Action, State: h.ObjectAttributes.State, Public: conf != nil && !*conf,
 		})
-	case "Note Hook", "Confidential Note Hook":
+	case string(gitlab.EventTypeNote), string(gitlab.EventConfidentialNote):
 		var h noteHook
 		if err := decode(d.Event, d.Body, &h); err != nil {
 			return fmt.Errorf("%w: %v", errBadPayload, err)
@@ -111,7 +112,7 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 			ProjectID: pid, ProjectPath: path, IID: h.Issue.IID,
 			NoteID: h.ObjectAttributes.ID, NoteableType: h.ObjectAttributes.NoteableType,
 		})
-	case "Merge Request Hook":
+	case string(gitlab.EventTypeMergeRequest):
 		return s.handleMergeRequestHook(ctx, d.Body)
 	}
 	return nil // the rest: the patch engine's business
@@ -121,7 +122,7 @@ func (s *Service) process(ctx context.Context, d ledger.Delivery) error {
 // is one project in GitLab: the receiver let a scoped secret in for the
 // path, the bot acts on the id. The answer is kept in the ledger, so this
 // costs one API call per project.
-func (s *Service) confirmProject(ctx context.Context, d ledger.Delivery) error {
+func (s *Service) confirmProject(ctx context.Context, d webhook.Delivery) error {
 	var ref struct {
 		ProjectID int64       `json:"project_id"`
 		Project   hookProject `json:"project"`

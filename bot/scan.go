@@ -9,8 +9,8 @@ import (
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
-	"gitlab.com/vigil-vm/vigil/bot/ledger"
 	"gitlab.com/vigil-vm/vigil/bot/tracker"
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 )
 
 // handleJobHook ingests a finished job of a tracked ref. Jobs of other refs
@@ -50,7 +50,7 @@ func (s *Service) handleJobHook(ctx context.Context, body []byte) error {
 // unconfirmed handles a delivery whose project the bot could not confirm.
 // A project the bot cannot see is an outcome of the scan jobs the payload
 // names, recorded like any other; for other events it is a payload to drop.
-func (s *Service) unconfirmed(ctx context.Context, d ledger.Delivery, err error) error {
+func (s *Service) unconfirmed(ctx context.Context, d webhook.Delivery, err error) error {
 	if ingest.ReasonOf(err) != ingest.ProjectNotVisible {
 		return err
 	}

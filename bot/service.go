@@ -168,12 +168,14 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 	}
 	s.receiver, err = webhook.New(webhook.Config{
 		Secrets: s.cfg.WebhookSecrets, Scoped: scoped, MaxBytes: s.cfg.MaxBodyBytes, Store: s.inbox,
-		Log: s.log, Observe: s.metrics.observe, Now: s.now,
+		Log: s.log, Observe: s.metrics.observe, Acked: s.metrics.acked, Now: s.now,
 	})
 	if err != nil {
 		return err
 	}
 	s.metrics.reg.MustRegister(newStateCollector(s.ledger, s.queue, s.inbox))
+	s.metrics.watchPool("ledger", s.db)
+	s.metrics.watchPool("inbox", s.inbox.Pool())
 	s.readoutCollector = newReadoutCollector(s.ledger, s.now, s.cfg.ReadoutMetrics)
 	s.metrics.reg.MustRegister(s.readoutCollector)
 	return nil

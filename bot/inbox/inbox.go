@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/postgres"
 	"gitlab.com/vigil-vm/vigil/internal/sqlite"
 )
@@ -51,7 +52,8 @@ const stamp = "2006-01-02T15:04:05.000000000Z"
 type Inbox struct {
 	db      *sql.DB
 	dialect ledger.Dialect
-	shared  bool // db is the ledger's, not the inbox's own file
+	shared  bool // the ledger's database (its own pool or the ledger's), not a file of its own
+	own     bool // Close closes db
 	wake    chan struct{}
 }
 
@@ -71,11 +73,38 @@ func Open(ctx context.Context, path string) (*Inbox, error) {
 		db.Close()
 		return nil, fmt.Errorf("create webhook inbox in %s: %w", path, err)
 	}
-	return &Inbox{db: db, dialect: ledger.SQLite, wake: make(chan struct{}, 1)}, nil
+	return &Inbox{db: db, dialect: ledger.SQLite, own: true, wake: make(chan struct{}, 1)}, nil
+}
+
+// ReceiverConns is the pool OpenPostgresPool keeps for the receiver. An
+// ack is one INSERT of about a millisecond, so a few connections ack
+// thousands a second; every one stays open, so no ack pays for a new
+// session (a backend process to fork and authenticate).
+const ReceiverConns = 8
+
+// OpenPostgresPool opens the inbox in the ledger's PostgreSQL database at
+// url with a pool of its own of conns connections, so that an ack never
+// waits for a connection behind the workers and the dispatcher, which hold
+// the ledger's pool. Pending and Moved still run in the ledger's
+// transaction. Close closes the pool.
+func OpenPostgresPool(ctx context.Context, url string, conns int) (*Inbox, error) {
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	b, err := OpenPostgres(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	b.own = true
+	return b, nil
 }
 
 // OpenPostgres creates the inbox table in db, the ledger's PostgreSQL
-// database, unless it exists. Close leaves db open.
+// database, unless it exists, and uses db's pool. Close leaves db open.
 func OpenPostgres(ctx context.Context, db *sql.DB) (*Inbox, error) {
 	unlock, err := postgres.Lock(ctx, db, postgres.NamespaceMigrate, migrateLockKey)
 	if err != nil {
@@ -94,17 +123,20 @@ func OpenPostgres(ctx context.Context, db *sql.DB) (*Inbox, error) {
 // Pending and Moved can run in the ledger's transaction.
 func (b *Inbox) Shared() bool { return b.shared }
 
-// Close closes the inbox's own file; a shared database stays open.
+// Close closes the inbox's own file or pool; a pool it was given stays open.
 func (b *Inbox) Close() error {
-	if b.shared {
+	if !b.own {
 		return nil
 	}
 	return b.db.Close()
 }
 
+// Pool is the handle the receiver stores with, for its pool statistics.
+func (b *Inbox) Pool() *sql.DB { return b.db }
+
 // Accept stores a delivery. It returns false, and stores nothing, when a
 // delivery with the same key is still here.
-func (b *Inbox) Accept(ctx context.Context, d ledger.Delivery) (bool, error) {
+func (b *Inbox) Accept(ctx context.Context, d webhook.Delivery) (bool, error) {
 	res, err := b.db.ExecContext(ctx, b.dialect.Rebind(`INSERT INTO vigil_inbox (dedup_key, event, body, received_at)
 		VALUES (?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`),
 		d.Key, d.Event, d.Body, d.Received.UTC().Format(stamp))
@@ -130,7 +162,7 @@ func (b *Inbox) Wake() <-chan struct{} { return b.wake }
 // Pending returns up to limit deliveries not moved on yet, oldest first.
 // tx, when the inbox is Shared, is the ledger's transaction: the rows it
 // returns are locked until it ends and skipped by other replicas'.
-func (b *Inbox) Pending(ctx context.Context, tx *sql.Tx, limit int) ([]ledger.Delivery, error) {
+func (b *Inbox) Pending(ctx context.Context, tx *sql.Tx, limit int) ([]webhook.Delivery, error) {
 	q := `SELECT dedup_key, event, body, received_at FROM vigil_inbox
 		WHERE moved_at = '' ORDER BY rowid LIMIT ?`
 	if b.dialect == ledger.Postgres {
@@ -142,9 +174,9 @@ func (b *Inbox) Pending(ctx context.Context, tx *sql.Tx, limit int) ([]ledger.De
 		return nil, fmt.Errorf("read webhook inbox: %w", err)
 	}
 	defer rows.Close()
-	var out []ledger.Delivery
+	var out []webhook.Delivery
 	for rows.Next() {
-		var d ledger.Delivery
+		var d webhook.Delivery
 		var received string
 		if err := rows.Scan(&d.Key, &d.Event, &d.Body, &received); err != nil {
 			return nil, fmt.Errorf("read webhook inbox: %w", err)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
 )
 
@@ -55,7 +55,7 @@ func testInbox(t *testing.T, open opener) {
 	}
 	at := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
 	for i, key := range []string{"a", "b", "a", "c"} {
-		stored, err := b.Accept(ctx, ledger.Delivery{Key: key, Event: "Job Hook", Body: []byte(`{"n":` + key + `}`), Received: at.Add(time.Duration(i) * time.Second)})
+		stored, err := b.Accept(ctx, webhook.Delivery{Key: key, Event: "Job Hook", Body: []byte(`{"n":` + key + `}`), Received: at.Add(time.Duration(i) * time.Second)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +90,7 @@ func testInbox(t *testing.T, open opener) {
 	if n, _ := b.Count(ctx); n != 1 {
 		t.Errorf("count after moving 2 of 3 = %d", n)
 	}
-	if stored, _ := b.Accept(ctx, ledger.Delivery{Key: "a", Event: "Job Hook", Body: []byte(`{}`), Received: moved}); stored {
+	if stored, _ := b.Accept(ctx, webhook.Delivery{Key: "a", Event: "Job Hook", Body: []byte(`{}`), Received: moved}); stored {
 		t.Error("a moved delivery, redelivered, was stored again")
 	}
 
@@ -101,7 +101,7 @@ func testInbox(t *testing.T, open opener) {
 	if rest, _ := b.Pending(ctx, nil, 10); len(rest) != 1 || rest[0].Key != "c" {
 		t.Errorf("pending after prune = %+v", rest)
 	}
-	if stored, _ := b.Accept(ctx, ledger.Delivery{Key: "a", Event: "Job Hook", Body: []byte(`{}`), Received: moved}); !stored {
+	if stored, _ := b.Accept(ctx, webhook.Delivery{Key: "a", Event: "Job Hook", Body: []byte(`{}`), Received: moved}); !stored {
 		t.Error("a pruned key was refused")
 	}
 }
@@ -117,7 +117,7 @@ func TestSharedInboxHandsEachDeliveryToOneTransaction(t *testing.T) {
 	}
 	at := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
 	for i := range 10 {
-		if _, err := b.Accept(ctx, ledger.Delivery{Key: fmt.Sprint("k", i), Event: "Job Hook", Body: []byte(`{}`), Received: at}); err != nil {
+		if _, err := b.Accept(ctx, webhook.Delivery{Key: fmt.Sprint("k", i), Event: "Job Hook", Body: []byte(`{}`), Received: at}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -139,5 +139,34 @@ func TestSharedInboxHandsEachDeliveryToOneTransaction(t *testing.T) {
 	}
 	if len(first) != 6 || len(second) != 4 || len(seen) != 10 {
 		t.Errorf("claimed %d and %d rows, %d distinct; want 6, 4, 10", len(first), len(second), len(seen))
+	}
+}
+
+func TestOwnPoolAcksWhileTheLedgersPoolIsTaken(t *testing.T) {
+	// Workers holding every connection of the ledger's pool must not hold
+	// up an ack: the receiver's inbox has a pool of its own.
+	ctx := context.Background()
+	ledgerDB, url := postgrestest.Open(t)
+	ledgerDB.SetMaxOpenConns(1)
+	held, err := ledgerDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	b, err := OpenPostgresPool(ctx, url, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	d := webhook.Delivery{Key: "k", Event: "Job Hook", Body: []byte(`{}`), Received: time.Now()}
+	if stored, err := b.Accept(actx, d); err != nil || !stored {
+		t.Fatalf("accept with the ledger's pool taken = %v, %v", stored, err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Accept(ctx, d); err == nil {
+		t.Error("the inbox still stores after Close: its pool was not closed")
 	}
 }

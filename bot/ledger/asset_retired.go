@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"fmt"
 )
 
 // RetiredBy is what a finding of a retired asset is resolved by: the
@@ -14,25 +13,12 @@ const RetiredBy = "the inventory: the image is gone from its registries and runs
 // them since, and running nowhere. A digest the inventory never saw (known
 // from CI only) is never retired: not seeing it says nothing.
 func (a Assets) RetiredFindings(ctx context.Context) ([]Finding, error) {
-	rows, err := a.l.db.QueryContext(ctx, a.l.rebind(`SELECT DISTINCT f.digest FROM vigil_findings f
+	candidates, err := column[string](ctx, a.l.db, "find retired assets", a.l.rebind(`SELECT DISTINCT f.digest FROM vigil_findings f
 		WHERE f.status = ? AND f.digest <> ''
 		AND EXISTS (SELECT 1 FROM vigil_asset_images i WHERE i.digest = f.digest)
 		AND NOT EXISTS (SELECT 1 FROM vigil_asset_running r WHERE r.digest = f.digest)`), FindingOpen)
 	if err != nil {
-		return nil, fmt.Errorf("find retired assets: %w", err)
-	}
-	var candidates []string
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("find retired assets: %w", err)
-		}
-		candidates = append(candidates, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find retired assets: %w", err)
+		return nil, err
 	}
 	var out []Finding
 	for _, d := range candidates {

@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -111,41 +110,33 @@ type runningRow struct {
 }
 
 func (a Assets) running(ctx context.Context, digest string) ([]runningRow, error) {
-	rows, err := a.l.db.QueryContext(ctx, a.l.rebind(`SELECT source, cluster, namespace, workload, pod, container, image, since,
-		first_seen, last_seen, digest, repository, owner, tier FROM vigil_asset_running
-		WHERE digest <> '' AND (? = '' OR digest = ?) ORDER BY cluster, namespace, pod, container`), digest, digest)
-	if err != nil {
-		return nil, fmt.Errorf("list running containers: %w", err)
-	}
-	defer rows.Close()
 	var out []runningRow
-	for rows.Next() {
+	err := eachRow(ctx, a.l.db, "list running containers", a.l.rebind(`SELECT source, cluster, namespace, workload, pod, container, image, since,
+		first_seen, last_seen, digest, repository, owner, tier FROM vigil_asset_running
+		WHERE digest <> '' AND (? = '' OR digest = ?) ORDER BY cluster, namespace, pod, container`), []any{digest, digest}, func(scan func(...any) error) error {
 		var r runningRow
 		var since, first, last string
-		if err := rows.Scan(&r.Source, &r.Cluster, &r.Namespace, &r.Workload, &r.Pod, &r.Container, &r.Image, &since,
+		if err := scan(&r.Source, &r.Cluster, &r.Namespace, &r.Workload, &r.Pod, &r.Container, &r.Image, &since,
 			&first, &last, &r.digest, &r.repository, &r.owner, &r.tier); err != nil {
-			return nil, fmt.Errorf("list running containers: %w", err)
+			return err
 		}
 		r.Since, r.FirstSeen, r.LastSeen = parseTime(since), parseTime(first), parseTime(last)
 		out = append(out, r)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 func (a Assets) openFindings(ctx context.Context) (map[string]int, error) {
-	rows, err := a.l.db.QueryContext(ctx, a.l.rebind(`SELECT digest, COUNT(*) FROM vigil_findings WHERE status = ? GROUP BY digest`), FindingOpen)
-	if err != nil {
-		return nil, fmt.Errorf("count open findings: %w", err)
-	}
-	defer rows.Close()
 	out := map[string]int{}
-	for rows.Next() {
+	err := eachRow(ctx, a.l.db, "count open findings", a.l.rebind(`SELECT digest, COUNT(*) FROM vigil_findings WHERE status = ? GROUP BY digest`), []any{FindingOpen}, func(scan func(...any) error) error {
 		var d string
 		var n int
-		if err := rows.Scan(&d, &n); err != nil {
-			return nil, fmt.Errorf("count open findings: %w", err)
+		if err := scan(&d, &n); err != nil {
+			return err
 		}
 		out[d] = n
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }

@@ -18,21 +18,8 @@ func (l *Ledger) Tables(ctx context.Context) ([]string, error) {
 	if l.dialect != SQLite {
 		return nil, fmt.Errorf("list ledger tables: only a SQLite ledger is copied from")
 	}
-	rows, err := l.db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'
-		AND name LIKE 'vigil\_%' ESCAPE '\' AND name <> 'vigil_migrations' ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("list ledger tables: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("list ledger tables: %w", err)
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return column[string](ctx, l.db, "list ledger tables", `SELECT name FROM sqlite_master WHERE type = 'table'
+		AND name LIKE 'vigil\_%' ESCAPE '\' AND name <> ? ORDER BY name`, versionTable)
 }
 
 // CopyTo copies every table of l (SQLite) into dst's tx, a transaction of
@@ -111,18 +98,5 @@ func CopyRows(ctx context.Context, src Querier, tx *sql.Tx, d Dialect, table, qu
 // QueuedDeliveries are the keys of deliveries recorded but not finished,
 // read through q: their jobs must exist wherever the ledger goes.
 func (l *Ledger) QueuedDeliveries(ctx context.Context, q Querier) ([]string, error) {
-	rows, err := q.QueryContext(ctx, l.rebind(`SELECT dedup_key FROM vigil_deliveries WHERE status = ? ORDER BY received_at, dedup_key`), DeliveryQueued)
-	if err != nil {
-		return nil, fmt.Errorf("list queued deliveries: %w", err)
-	}
-	defer rows.Close()
-	var keys []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("list queued deliveries: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	return keys, rows.Err()
+	return column[string](ctx, q, "list queued deliveries", l.rebind(`SELECT dedup_key FROM vigil_deliveries WHERE status = ? ORDER BY received_at, dedup_key`), DeliveryQueued)
 }

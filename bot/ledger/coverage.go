@@ -45,24 +45,20 @@ func (l *Ledger) PutCoverageIssue(ctx context.Context, c CoverageIssue) error {
 
 // CoverageIssues lists every coverage-gap issue record, by project.
 func (l *Ledger) CoverageIssues(ctx context.Context) ([]CoverageIssue, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT project_id, owner, issue_iid, state, content_hash, gaps, updated_at
-		FROM vigil_coverage_issues ORDER BY project_id`)
-	if err != nil {
-		return nil, fmt.Errorf("list coverage issues: %w", err)
-	}
-	defer rows.Close()
 	var out []CoverageIssue
-	for rows.Next() {
+	err := eachRow(ctx, l.db, "list coverage issues", `SELECT project_id, owner, issue_iid, state, content_hash, gaps, updated_at
+		FROM vigil_coverage_issues ORDER BY project_id`, nil, func(scan func(...any) error) error {
 		var c CoverageIssue
 		var gaps, updated string
-		if err := rows.Scan(&c.ProjectID, &c.Owner, &c.IID, &c.State, &c.Hash, &gaps, &updated); err != nil {
-			return nil, fmt.Errorf("list coverage issues: %w", err)
+		if err := scan(&c.ProjectID, &c.Owner, &c.IID, &c.State, &c.Hash, &gaps, &updated); err != nil {
+			return err
 		}
 		if err := json.Unmarshal([]byte(gaps), &c.Gaps); err != nil {
-			return nil, fmt.Errorf("coverage issue of %s: stored gaps: %w", c.Owner, err)
+			return fmt.Errorf("coverage issue of %s: stored gaps: %w", c.Owner, err)
 		}
 		c.UpdatedAt = parseTime(updated)
 		out = append(out, c)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }

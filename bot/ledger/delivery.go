@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 )
 
 // Delivery statuses.
@@ -15,20 +17,9 @@ const (
 	DeliveryFailed    = "failed"
 )
 
-// Delivery is one accepted webhook delivery.
-type Delivery struct {
-	Key         string
-	Event       string
-	Body        []byte
-	Received    time.Time
-	Status      string
-	Error       string
-	ProcessedAt time.Time
-}
-
 // InsertDelivery records a delivery inside q's transaction. It returns false,
 // and changes nothing, when a delivery with the same key was recorded before.
-func (l *Ledger) InsertDelivery(ctx context.Context, q Querier, d Delivery) (bool, error) {
+func (l *Ledger) InsertDelivery(ctx context.Context, q Querier, d webhook.Delivery) (bool, error) {
 	res, err := q.ExecContext(ctx, l.rebind(`INSERT INTO vigil_deliveries (dedup_key, event, body, received_at, status)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`),
 		d.Key, d.Event, l.text(string(d.Body)), formatTime(d.Received), DeliveryQueued)
@@ -43,8 +34,8 @@ func (l *Ledger) InsertDelivery(ctx context.Context, q Querier, d Delivery) (boo
 }
 
 // Delivery returns the delivery recorded under key.
-func (l *Ledger) Delivery(ctx context.Context, key string) (Delivery, error) {
-	var d Delivery
+func (l *Ledger) Delivery(ctx context.Context, key string) (webhook.Delivery, error) {
+	var d webhook.Delivery
 	var body, received, processed string
 	err := l.db.QueryRowContext(ctx, l.rebind(`SELECT dedup_key, event, body, received_at, status, error, processed_at
 		FROM vigil_deliveries WHERE dedup_key = ?`), key).

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 )
 
 func TestPruneDeliveriesKeepsKeys(t *testing.T) {
@@ -20,7 +22,7 @@ func TestPruneDeliveriesKeepsKeys(t *testing.T) {
 		{"recent", DeliveryProcessed, now.Add(-29 * 24 * time.Hour)},
 		{"old-queued", "", time.Time{}},
 	} {
-		if _, err := l.InsertDelivery(ctx, l.DB(), Delivery{Key: d.key, Event: "Job Hook", Body: []byte(`{"big":1}`), Received: now.Add(-50 * 24 * time.Hour)}); err != nil {
+		if _, err := l.InsertDelivery(ctx, l.DB(), webhook.Delivery{Key: d.key, Event: "Job Hook", Body: []byte(`{"big":1}`), Received: now.Add(-50 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if d.status != "" {
@@ -40,7 +42,7 @@ func TestPruneDeliveriesKeepsKeys(t *testing.T) {
 		}
 	}
 	// The key is kept: the same delivery again is still a duplicate.
-	if stored, err := l.InsertDelivery(ctx, l.DB(), Delivery{Key: "old-processed", Event: "Job Hook", Body: []byte(`{}`), Received: now}); err != nil || stored {
+	if stored, err := l.InsertDelivery(ctx, l.DB(), webhook.Delivery{Key: "old-processed", Event: "Job Hook", Body: []byte(`{}`), Received: now}); err != nil || stored {
 		t.Errorf("redelivery of a pruned delivery stored = %v, %v", stored, err)
 	}
 }

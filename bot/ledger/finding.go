@@ -106,43 +106,35 @@ func (l *Ledger) GroupFindings(ctx context.Context, group string) ([]Finding, er
 
 // OpenBySeverity counts open findings by severity.
 func (l *Ledger) OpenBySeverity(ctx context.Context) (map[findings.Severity]int, error) {
-	rows, err := l.db.QueryContext(ctx, l.rebind(`SELECT severity, COUNT(*) FROM vigil_findings WHERE status = ? GROUP BY severity`), FindingOpen)
-	if err != nil {
-		return nil, fmt.Errorf("count open findings: %w", err)
-	}
-	defer rows.Close()
 	out := map[findings.Severity]int{}
-	for rows.Next() {
+	err := eachRow(ctx, l.db, "count open findings", l.rebind(`SELECT severity, COUNT(*) FROM vigil_findings WHERE status = ? GROUP BY severity`), []any{FindingOpen}, func(scan func(...any) error) error {
 		var s, n int
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, fmt.Errorf("count open findings: %w", err)
+		if err := scan(&s, &n); err != nil {
+			return err
 		}
 		out[findings.Severity(s)] = n
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 func (l *Ledger) queryFindings(ctx context.Context, q Querier, where string, args ...any) ([]Finding, error) {
-	rows, err := q.QueryContext(ctx, l.rebind(`SELECT `+findingColumns+` FROM vigil_findings `+where), args...)
-	if err != nil {
-		return nil, fmt.Errorf("read findings: %w", err)
-	}
-	defer rows.Close()
 	var out []Finding
-	for rows.Next() {
+	err := eachRow(ctx, q, "read findings", l.rebind(`SELECT `+findingColumns+` FROM vigil_findings `+where), args, func(scan func(...any) error) error {
 		var f Finding
 		var sev int
 		var first, last, fixSince, data string
-		if err := rows.Scan(&f.Fingerprint, &f.ProjectID, &f.ProjectPath, &f.Asset, &f.Digest, &f.PackageType,
+		if err := scan(&f.Fingerprint, &f.ProjectID, &f.ProjectPath, &f.Asset, &f.Digest, &f.PackageType,
 			&f.PackageName, &f.PackageVersion, &f.Vulnerability, &sev, &first, &last, &f.FixState, &fixSince,
 			&f.Status, &f.ResolvedBy, &f.Group, &f.Scope, &data); err != nil {
-			return nil, fmt.Errorf("read findings: %w", err)
+			return err
 		}
 		f.Severity, f.FirstSeen, f.LastSeen, f.FixSince, f.Data = findings.Severity(sev), parseTime(first), parseTime(last), parseTime(fixSince), []byte(data)
 		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read findings: %w", err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -152,36 +144,11 @@ func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) || errors.I
 
 // ProjectGroups returns the issue groups that have findings in a project.
 func (l *Ledger) ProjectGroups(ctx context.Context, projectID int64) ([]string, error) {
-	rows, err := l.db.QueryContext(ctx, l.rebind(`SELECT DISTINCT group_key FROM vigil_findings WHERE project_id = ? ORDER BY group_key`), projectID)
-	if err != nil {
-		return nil, fmt.Errorf("read groups of project %d: %w", projectID, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var g string
-		if err := rows.Scan(&g); err != nil {
-			return nil, fmt.Errorf("read groups of project %d: %w", projectID, err)
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return column[string](ctx, l.db, fmt.Sprintf("read groups of project %d", projectID),
+		l.rebind(`SELECT DISTINCT group_key FROM vigil_findings WHERE project_id = ? ORDER BY group_key`), projectID)
 }
 
 // Projects returns the ids of every project with findings.
 func (l *Ledger) Projects(ctx context.Context) ([]int64, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT DISTINCT project_id FROM vigil_findings ORDER BY project_id`)
-	if err != nil {
-		return nil, fmt.Errorf("read projects: %w", err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("read projects: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return column[int64](ctx, l.db, "read projects", `SELECT DISTINCT project_id FROM vigil_findings ORDER BY project_id`)
 }

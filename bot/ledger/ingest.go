@@ -77,23 +77,19 @@ func (l *Ledger) Ingests(ctx context.Context, f IngestFilter) ([]Ingest, error) 
 		f.Limit = 100
 	}
 	query += fmt.Sprintf(" ORDER BY at DESC, ingest_key LIMIT %d", f.Limit)
-	rows, err := l.db.QueryContext(ctx, l.rebind(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("read ingests: %w", err)
-	}
-	defer rows.Close()
 	var out []Ingest
-	for rows.Next() {
+	err := eachRow(ctx, l.db, "read ingests", l.rebind(query), args, func(scan func(...any) error) error {
 		var in Ingest
 		var at string
-		if err := rows.Scan(&in.Key, &in.ProjectID, &in.PipelineID, &in.JobID, &in.JobName, &in.Ref, &in.Artifact,
+		if err := scan(&in.Key, &in.ProjectID, &in.PipelineID, &in.JobID, &in.JobName, &in.Ref, &in.Artifact,
 			&in.Asset, &in.Digest, &in.Findings, &in.Status, &in.Reason, &in.Error, &at); err != nil {
-			return nil, fmt.Errorf("read ingests: %w", err)
+			return err
 		}
 		in.At = parseTime(at)
 		out = append(out, in)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // IngestOutcome returns the status and reason recorded under key, empty
@@ -111,18 +107,11 @@ func (l *Ledger) IngestOutcome(ctx context.Context, key string) (status, reason 
 
 // IngestStatus returns the status of an ingest, "" when it never ran.
 func (l *Ledger) IngestStatus(ctx context.Context, key string) (string, error) {
-	rows, err := l.db.QueryContext(ctx, l.rebind(`SELECT status FROM vigil_ingests WHERE ingest_key = ?`), key)
-	if err != nil {
-		return "", fmt.Errorf("read ingest %s: %w", key, err)
+	s, err := column[string](ctx, l.db, "read ingest "+key, l.rebind(`SELECT status FROM vigil_ingests WHERE ingest_key = ?`), key)
+	if err != nil || len(s) == 0 {
+		return "", err
 	}
-	defer rows.Close()
-	var s string
-	if rows.Next() {
-		if err := rows.Scan(&s); err != nil {
-			return "", fmt.Errorf("read ingest %s: %w", key, err)
-		}
-	}
-	return s, rows.Err()
+	return s[0], nil
 }
 
 // JobHandled reports whether a job has an ingest record of any outcome, and

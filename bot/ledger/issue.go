@@ -80,31 +80,22 @@ func (l *Ledger) TrackedIssues(ctx context.Context) ([]Issue, error) {
 	return l.queryIssues(ctx, `WHERE issue_iid > 0 ORDER BY project_id, issue_iid`)
 }
 
-// ProjectIssues returns the issue records of a project.
-func (l *Ledger) ProjectIssues(ctx context.Context, projectID int64) ([]Issue, error) {
-	return l.queryIssues(ctx, `WHERE project_id = ? ORDER BY group_key`, projectID)
-}
-
 func (l *Ledger) queryIssues(ctx context.Context, where string, args ...any) ([]Issue, error) {
-	rows, err := l.db.QueryContext(ctx, l.rebind(`SELECT `+issueColumns+` FROM vigil_issues `+where), args...)
-	if err != nil {
-		return nil, fmt.Errorf("read issues: %w", err)
-	}
-	defer rows.Close()
 	var out []Issue
-	for rows.Next() {
+	err := eachRow(ctx, l.db, "read issues", l.rebind(`SELECT `+issueColumns+` FROM vigil_issues `+where), args, func(scan func(...any) error) error {
 		var is Issue
 		var start, due, expires string
 		var deviation int
-		if err := rows.Scan(&is.Group, &is.ProjectID, &is.IID, &is.State, &is.Hash, &start, &due, &is.Reminded,
+		if err := scan(&is.Group, &is.ProjectID, &is.IID, &is.State, &is.Hash, &start, &due, &is.Reminded,
 			&deviation, &is.Exception, &is.ExceptionReason, &expires, &is.ExceptionBy); err != nil {
-			return nil, fmt.Errorf("read issues: %w", err)
+			return err
 		}
 		is.ClockStart, is.Due, is.ExceptionExpires, is.Deviation = parseTime(start), parseTime(due), parseTime(expires), deviation != 0
 		out = append(out, is)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read issues: %w", err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

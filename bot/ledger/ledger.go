@@ -36,7 +36,7 @@ type Ledger struct {
 // Open migrates the ledger tables in db and returns the ledger.
 func Open(ctx context.Context, db *sql.DB, dialect Dialect) (*Ledger, error) {
 	l := &Ledger{db: db, dialect: dialect}
-	if err := l.migrate(ctx); err != nil {
+	if err := l.migrate(ctx, 0); err != nil {
 		return nil, fmt.Errorf("migrate ledger: %w", err)
 	}
 	return l, nil

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 	"gitlab.com/vigil-vm/vigil/internal/postgres"
 	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
@@ -22,21 +23,28 @@ var pgDatabases sync.Map
 
 func open(t *testing.T, path string) *Ledger {
 	t.Helper()
+	return openAt(t, path, 0)
+}
+
+// openAt opens the ledger at path with the migrations up to version upTo
+// (0: all), as a ledger made by an earlier vigil is.
+func openAt(t *testing.T, path string, upTo int64) *Ledger {
+	t.Helper()
 	if os.Getenv("VIGIL_TEST_DATABASE") == "postgres" {
 		u, ok := pgDatabases.Load(path)
 		if !ok {
 			u = postgrestest.URL(t)
 			pgDatabases.Store(path, u)
 		}
-		return openPostgres(t, u.(string))
+		return openPostgresAt(t, u.(string), upTo)
 	}
 	db, err := sqlite.Open(path, sqlite.Service())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	l, err := Open(context.Background(), db, SQLite)
-	if err != nil {
+	l := &Ledger{db: db, dialect: SQLite}
+	if err := l.migrate(context.Background(), upTo); err != nil {
 		t.Fatal(err)
 	}
 	return l
@@ -44,13 +52,18 @@ func open(t *testing.T, path string) *Ledger {
 
 func openPostgres(t *testing.T, url string) *Ledger {
 	t.Helper()
+	return openPostgresAt(t, url, 0)
+}
+
+func openPostgresAt(t *testing.T, url string, upTo int64) *Ledger {
+	t.Helper()
 	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	l, err := Open(context.Background(), db, Postgres)
-	if err != nil {
+	l := &Ledger{db: db, dialect: Postgres}
+	if err := l.migrate(context.Background(), upTo); err != nil {
 		t.Fatal(err)
 	}
 	return l
@@ -73,7 +86,7 @@ func TestReopenKeepsData(t *testing.T) {
 func TestInsertDeliveryDeduplicates(t *testing.T) {
 	ctx := context.Background()
 	l := open(t, filepath.Join(t.TempDir(), "vigil.db"))
-	d := Delivery{Key: "uuid-1", Event: "Job Hook", Body: []byte(`{"a":1}`), Received: time.Now()}
+	d := webhook.Delivery{Key: "uuid-1", Event: "Job Hook", Body: []byte(`{"a":1}`), Received: time.Now()}
 	for i, want := range []bool{true, false, false} {
 		got, err := l.InsertDelivery(ctx, l.DB(), d)
 		if err != nil || got != want {
@@ -100,7 +113,7 @@ func TestTxRollbackLeavesNothing(t *testing.T) {
 	l := open(t, filepath.Join(t.TempDir(), "vigil.db"))
 	boom := errors.New("boom")
 	err := l.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := l.InsertDelivery(ctx, tx, Delivery{Key: "k", Event: "Job Hook", Received: time.Now()}); err != nil {
+		if _, err := l.InsertDelivery(ctx, tx, webhook.Delivery{Key: "k", Event: "Job Hook", Received: time.Now()}); err != nil {
 			return err
 		}
 		if err := l.PutFinding(ctx, tx, Finding{Fingerprint: "fp", Status: FindingOpen}); err != nil {
@@ -172,13 +185,6 @@ func TestRebind(t *testing.T) {
 	l := &Ledger{dialect: Postgres}
 	if got := l.rebind(`SELECT a FROM t WHERE b = ? AND c = ?`); got != `SELECT a FROM t WHERE b = $1 AND c = $2` {
 		t.Errorf("rebind = %s", got)
-	}
-}
-
-func TestStatements(t *testing.T) {
-	got := statements("-- c\nCREATE TABLE a (x INT);\n\nCREATE INDEX i ON a (x);\n")
-	if len(got) != 2 || got[1] != "CREATE INDEX i ON a (x)" {
-		t.Errorf("statements = %q", got)
 	}
 }
 

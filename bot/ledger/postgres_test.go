@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
 )
 
@@ -22,7 +23,7 @@ func TestReplicasMigrateAtOnce(t *testing.T) {
 	wg.Wait()
 	names, _ := migrationFS.ReadDir("migrations")
 	var n int
-	if err := ledgers[0].DB().QueryRow(`SELECT COUNT(*) FROM vigil_migrations`).Scan(&n); err != nil || n != len(names) {
+	if err := ledgers[0].DB().QueryRow(`SELECT COUNT(*) FROM vigil_schema_versions WHERE version_id > 0`).Scan(&n); err != nil || n != len(names) {
 		t.Errorf("%d migrations recorded (%v), want %d", n, err, len(names))
 	}
 }
@@ -40,7 +41,7 @@ func TestPostgresStoresWhatReportsCarry(t *testing.T) {
 	if err != nil || got.PackageVersion != "v1\uFFFD\uFFFD" {
 		t.Errorf("version %q, %v", got.PackageVersion, err)
 	}
-	if _, err := l.InsertDelivery(ctx, l.DB(), Delivery{Key: "k", Event: "Job Hook", Body: []byte("{\"a\":\"\xff\"}"), Received: time.Now()}); err != nil {
+	if _, err := l.InsertDelivery(ctx, l.DB(), webhook.Delivery{Key: "k", Event: "Job Hook", Body: []byte("{\"a\":\"\xff\"}"), Received: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if d, _ := l.Delivery(ctx, "k"); !strings.Contains(string(d.Body), "\uFFFD") {

@@ -7,18 +7,11 @@ import (
 
 // ProjectPath returns the remembered path of a project, "" when unknown.
 func (l *Ledger) ProjectPath(ctx context.Context, projectID int64) (string, error) {
-	rows, err := l.db.QueryContext(ctx, l.rebind(`SELECT path FROM vigil_projects WHERE project_id = ?`), projectID)
-	if err != nil {
-		return "", fmt.Errorf("read project %d: %w", projectID, err)
+	p, err := column[string](ctx, l.db, fmt.Sprintf("read project %d", projectID), l.rebind(`SELECT path FROM vigil_projects WHERE project_id = ?`), projectID)
+	if err != nil || len(p) == 0 {
+		return "", err
 	}
-	defer rows.Close()
-	var p string
-	if rows.Next() {
-		if err := rows.Scan(&p); err != nil {
-			return "", fmt.Errorf("read project %d: %w", projectID, err)
-		}
-	}
-	return p, rows.Err()
+	return p[0], nil
 }
 
 // SetProjectPath remembers the path of a project.
@@ -33,20 +26,15 @@ func (l *Ledger) SetProjectPath(ctx context.Context, projectID int64, path strin
 
 // Labels returns the labels known to exist in a project.
 func (l *Ledger) Labels(ctx context.Context, projectID int64) (map[string]bool, error) {
-	rows, err := l.db.QueryContext(ctx, l.rebind(`SELECT name FROM vigil_labels WHERE project_id = ?`), projectID)
+	names, err := column[string](ctx, l.db, fmt.Sprintf("read labels of project %d", projectID), l.rebind(`SELECT name FROM vigil_labels WHERE project_id = ?`), projectID)
 	if err != nil {
-		return nil, fmt.Errorf("read labels of project %d: %w", projectID, err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("read labels of project %d: %w", projectID, err)
-		}
+	out := make(map[string]bool, len(names))
+	for _, n := range names {
 		out[n] = true
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AddLabels remembers labels that exist in a project.

@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"fmt"
 )
 
 // Scopes are the project paths and tiers the bot has seen (in its
@@ -20,18 +19,5 @@ func (l *Ledger) Scopes(ctx context.Context) (projects, tiers []string, err erro
 }
 
 func (l *Ledger) strings(ctx context.Context, q string) ([]string, error) {
-	rows, err := l.db.QueryContext(ctx, l.rebind(q))
-	if err != nil {
-		return nil, fmt.Errorf("list scopes: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("list scopes: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return column[string](ctx, l.db, "list scopes", l.rebind(q))
 }

@@ -8,10 +8,14 @@ import (
 )
 
 // Patcher fixes one ecosystem's dependencies in a scratch copy of a
-// repository. Like a Renovate manager it has three steps: extract the
-// dependencies from the manifests, update the manifest text, and regenerate
-// the artifacts (lock files, go.sum) with the ecosystem's real tool, then
-// check the result builds or installs. Update runs the last steps.
+// repository. Like a Renovate manager it has three steps, which Apply calls
+// in order: Extract finds the declarations of the package in the
+// manifests, Update edits the manifests' text, and Artifacts regenerates
+// what the ecosystem's real tool derives from them (lock files, go.sum)
+// and checks the result builds or installs. Whatever the repository or the
+// fix prevents is a step's Result, not an error; an error is a failure of
+// the machinery (a tool that would not start, a file that cannot be
+// written).
 type Patcher interface {
 	// Name is the ecosystem's short name, used in branch names: "gomod", "npm", …
 	Name() string
@@ -20,11 +24,28 @@ type Patcher interface {
 	// Manifests are the globs of the files it reads (see Match); the
 	// engine runs it only on a repository that has one.
 	Manifests() []string
-	// Update edits the files under dir so that fix.Package is at fix.To.
-	// Whatever the repository or the fix prevents is a Result, not an
-	// error; an error is a failure of the machinery (a tool that would
-	// not start, a file that cannot be written).
-	Update(ctx context.Context, dir string, fix Fix) (Result, error)
+	// Extract reads the manifests under dir and returns the declarations
+	// of fix.Package the update moves, or what the repository already says
+	// (Current, Blocked); no declaration is Absent.
+	Extract(ctx context.Context, dir string, fix Fix) (Extracted, error)
+	// Update edits the manifests that declare deps so that fix.Package is
+	// at fix.To, and proposes the edits.
+	Update(ctx context.Context, dir string, fix Fix, deps []Dependency) (Result, error)
+	// Artifacts regenerates the files the ecosystem's tool derives from
+	// the edited manifests, checks the result, and returns the change to
+	// propose: c with what the tool changed and how it was checked.
+	Artifacts(ctx context.Context, dir string, fix Fix, deps []Dependency, c Change) (Result, error)
+}
+
+// Extracted is what the extract step found for one fix.
+type Extracted struct {
+	Deps []Dependency // the declarations the update step moves
+	// Current: some manifest already has the fixed version. It counts
+	// only when no declaration needs the update.
+	Current bool
+	// Blocked, when set, says why no update may run (a replace pins the
+	// module, a lock file vigil cannot regenerate).
+	Blocked string
 }
 
 // Grouper is implemented by patchers whose fixes cover several packages at
@@ -41,6 +62,7 @@ type Dependency struct {
 	Name     string
 	Version  string // the version in use (lock file) or pinned (manifest)
 	Indirect bool   // transitive or marked indirect
+	Lock     string // the lock file beside the manifest that installs it, if any
 }
 
 // Fix asks for one package to be moved to a version that fixes the findings.
@@ -59,7 +81,8 @@ type Status int
 // Statuses. Only Proposed makes a merge request and only Blocked speaks:
 // the others have nothing a person could act on.
 const (
-	// Proposed: Result.Change holds the edits, checked by the real tool.
+	// Proposed: Result.Change holds the edits (after Artifacts, checked
+	// by the real tool).
 	Proposed Status = iota
 	// Current: the repository already has the fixed version (the fix is
 	// merged, the image not rebuilt yet).
@@ -87,22 +110,22 @@ func (s Status) String() string {
 	return fmt.Sprintf("status(%d)", int(s))
 }
 
-// Result is the outcome of one Update.
+// Result is the outcome of one step.
 type Result struct {
 	Status Status
 	Reason string // Blocked: what stands in the way, as a sentence for the issue
 	Change Change // Proposed: what changed
 }
 
-// Propose is the Result of an Update that changed files.
+// Propose is the Result of a step that changed files.
 func Propose(c Change) Result { return Result{Status: Proposed, Change: c} }
 
-// Block is the Result of an Update a person must unblock.
+// Block is the Result of a step a person must unblock.
 func Block(format string, args ...any) Result {
 	return Result{Status: Blocked, Reason: fmt.Sprintf(format, args...)}
 }
 
-// Change is what an Update did to the repository.
+// Change is what the update and artifacts steps did to the repository.
 type Change struct {
 	Files   map[string][]byte // path relative to the root → new content
 	Deleted []string          // paths relative to the root

@@ -9,19 +9,27 @@ import (
 	"gitlab.com/vigil-vm/vigil/internal/findings/findingstest"
 )
 
-type fakePatcher struct{ name, typ string }
+type fakePatcher struct {
+	NoArtifacts
+	name, typ string
+}
 
-func (fakePatcher) Manifests() []string                                 { return nil }
-func (f fakePatcher) Name() string                                      { return f.name }
-func (f fakePatcher) Handles(x findings.Finding) bool                   { return x.Package.Type == f.typ }
-func (fakePatcher) Update(context.Context, string, Fix) (Result, error) { return Result{}, nil }
+func (fakePatcher) Manifests() []string               { return nil }
+func (f fakePatcher) Name() string                    { return f.name }
+func (f fakePatcher) Handles(x findings.Finding) bool { return x.Package.Type == f.typ }
+func (fakePatcher) Extract(context.Context, string, Fix) (Extracted, error) {
+	return Extracted{}, nil
+}
+func (fakePatcher) Update(context.Context, string, Fix, []Dependency) (Result, error) {
+	return Result{}, nil
+}
 
 type groupingPatcher struct{ fakePatcher }
 
 func (groupingPatcher) Group(findings.Finding) string { return "base-image" }
 
 func TestPlan(t *testing.T) {
-	ps := []Patcher{fakePatcher{"gomod", "go-module"}, fakePatcher{"npm", "npm"}}
+	ps := []Patcher{fakePatcher{name: "gomod", typ: "go-module"}, fakePatcher{name: "npm", typ: "npm"}}
 	fs := []findings.Finding{
 		findingstest.Finding("CVE-1", "go-module", "golang.org/x/text", "v0.3.5", findingstest.Fingerprint("1"), findingstest.Severity(findings.Medium), findingstest.Fixed("0.3.7")),
 		findingstest.Finding("CVE-2", "go-module", "golang.org/x/text", "v0.3.5", findingstest.Fingerprint("2"), findingstest.Severity(findings.High), findingstest.Fixed("0.3.8")),
@@ -52,7 +60,7 @@ func TestPlan(t *testing.T) {
 
 // Only a fix in a new major version is worth telling a person about.
 func TestPlanActionable(t *testing.T) {
-	ps := []Patcher{fakePatcher{"gomod", "go-module"}}
+	ps := []Patcher{fakePatcher{name: "gomod", typ: "go-module"}}
 	_, unfixable := Plan([]findings.Finding{findingstest.Finding("CVE-1", "go-module", "golang.org/x/text", "v0.3.5", findingstest.Fingerprint("1"), findingstest.Severity(findings.High), findingstest.Fixed("1.0.0"))}, ps, nil)
 	if len(unfixable) != 1 || !unfixable[0].Actionable || !strings.Contains(unfixable[0].Reason, "major version") {
 		t.Errorf("unfixable = %+v, want one actionable major-version reason", unfixable)
@@ -62,7 +70,7 @@ func TestPlanActionable(t *testing.T) {
 // A base image fix carries no package version as its target: the image's
 // tags are the patcher's to find.
 func TestPlanGroupHasNoPackageVersions(t *testing.T) {
-	ps := []Patcher{groupingPatcher{fakePatcher{"dockerfile", "deb"}}}
+	ps := []Patcher{groupingPatcher{fakePatcher{name: "dockerfile", typ: "deb"}}}
 	fixes, _ := Plan([]findings.Finding{
 		findingstest.Finding("CVE-1", "deb", "curl", "7.81.0-1ubuntu1.10", findingstest.Fingerprint("1"), findingstest.Severity(findings.High), findingstest.Fixed("7.81.0-1ubuntu1.11")),
 		findingstest.Finding("CVE-2", "deb", "openssl", "3.0.2-0ubuntu1.10", findingstest.Fingerprint("2"), findingstest.Severity(findings.High), findingstest.Fixed("3.0.2-0ubuntu1.12")),

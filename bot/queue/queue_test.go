@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"gitlab.com/vigil-vm/vigil/bot/webhook"
 	"gitlab.com/vigil-vm/vigil/internal/postgres"
 	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
 	"gitlab.com/vigil-vm/vigil/internal/sqlite"
@@ -109,7 +110,7 @@ func accept(t *testing.T, q *Queue, l *ledger.Ledger, key string) bool {
 	var inserted bool
 	err := l.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		inserted, err = l.InsertDelivery(ctx, tx, ledger.Delivery{Key: key, Event: "Job Hook", Received: time.Now()})
+		inserted, err = l.InsertDelivery(ctx, tx, webhook.Delivery{Key: key, Event: "Job Hook", Received: time.Now()})
 		if err != nil || !inserted {
 			return err
 		}
@@ -246,6 +247,13 @@ func TestJobsOfADeadReplicaAreRecoveredAtOnce(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1`, postgres.NamespaceAlive); err != nil {
 		t.Fatal(err)
 	}
+	// pg_terminate_backend only signals the backend; the lock goes when it
+	// has exited, as it would go with a killed replica's connection.
+	waitFor(t, "A's liveness lock to go with its session", func() bool {
+		var n int
+		err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1`, postgres.NamespaceAlive).Scan(&n)
+		return err == nil && n == 0
+	})
 	rb := &recorder{attempts: map[string]int{}, at: map[string][]time.Time{}}
 	b, _ := setupOn(t, db, ledger.Postgres, rb, Options{})
 	t0 := time.Now()

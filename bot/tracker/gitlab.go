@@ -145,22 +145,21 @@ func (t *Tracker) adoptBy(ctx context.Context, projectID int64, search string, t
 		AuthorID:    gitlab.Ptr(self),
 		ListOptions: gitlab.ListOptions{PerPage: 100},
 	}
-	for page := int64(1); ; page++ {
-		opt.Page = page
-		issues, resp, err := t.gl.Issues.ListProjectIssues(projectID, opt, gitlab.WithContext(ctx))
+	var last *gitlab.Response
+	for is, err := range gitlab.Scan2(func(p gitlab.PaginationOptionFunc) ([]*gitlab.Issue, *gitlab.Response, error) {
+		issues, resp, err := t.gl.Issues.ListProjectIssues(projectID, opt, p, gitlab.WithContext(ctx))
+		last = resp
+		return issues, resp, err
+	}) {
 		if err != nil {
-			return nil, gitlabapi.Wrap("search issues", resp, err)
+			return nil, gitlabapi.Wrap("search issues", last, err)
 		}
-		for _, is := range issues {
-			if is.Author != nil && is.Author.ID == self && tracks(is.Description) {
-				return is, nil
-			}
-			t.log.Warn("not adopting an issue the bot did not write", "project_id", projectID, "iid", is.IID, "search", search)
+		if is.Author != nil && is.Author.ID == self && tracks(is.Description) {
+			return is, nil
 		}
-		if resp == nil || resp.NextPage == 0 || len(issues) == 0 {
-			return nil, nil
-		}
+		t.log.Warn("not adopting an issue the bot did not write", "project_id", projectID, "iid", is.IID, "search", search)
 	}
+	return nil, nil
 }
 
 // ensureLabels creates the labels a project lacks, with the policy's colors.
@@ -181,19 +180,19 @@ func (t *Tracker) ensureLabels(ctx context.Context, projectID int64, pol sla.Pol
 	}
 	existing := map[string]bool{}
 	opt := &gitlab.ListLabelsOptions{ListOptions: gitlab.ListOptions{PerPage: 100}, IncludeAncestorGroups: gitlab.Ptr(true)}
-	for page := int64(1); ; page++ {
-		opt.Page = page
-		ls, resp, err := t.gl.Labels.ListLabels(projectID, opt, gitlab.WithContext(ctx))
-		if err != nil {
-			return gitlabapi.Wrap("list labels", resp, err)
-		}
-		for _, l := range ls {
-			existing[l.Name] = true
-		}
-		if resp == nil || resp.NextPage == 0 || len(ls) == 0 {
-			break
-		}
+	var last *gitlab.Response
+	ls, err := gitlab.ScanAndCollect(func(p gitlab.PaginationOptionFunc) ([]*gitlab.Label, *gitlab.Response, error) {
+		ls, resp, err := t.gl.Labels.ListLabels(projectID, opt, p, gitlab.WithContext(ctx))
+		last = resp
+		return ls, resp, err
+	})
+	if err != nil {
+		return gitlabapi.Wrap("list labels", last, err)
 	}
+	for _, l := range ls {
+		existing[l.Name] = true
+	}
+
 	var have []string
 	for _, name := range missing {
 		if !existing[name] {
@@ -227,24 +226,24 @@ func (t *Tracker) ownNotes(ctx context.Context, projectID, iid int64) ([]*gitlab
 	if err != nil {
 		return nil, err
 	}
-	var own []*gitlab.Note
 	opt := &gitlab.ListIssueNotesOptions{ListOptions: gitlab.ListOptions{PerPage: 100},
 		OrderBy: gitlab.Ptr("created_at"), Sort: gitlab.Ptr("asc")}
-	for page := int64(1); ; page++ {
-		opt.Page = page
-		notes, resp, err := t.gl.Notes.ListIssueNotes(projectID, iid, opt, gitlab.WithContext(ctx))
-		if err != nil {
-			return nil, gitlabapi.Wrap("read issue notes", resp, err)
-		}
-		for _, n := range notes {
-			if !n.System && n.Author.ID == self {
-				own = append(own, n)
-			}
-		}
-		if resp == nil || resp.NextPage == 0 || len(notes) == 0 {
-			return own, nil
+	var last *gitlab.Response
+	notes, err := gitlab.ScanAndCollect(func(p gitlab.PaginationOptionFunc) ([]*gitlab.Note, *gitlab.Response, error) {
+		notes, resp, err := t.gl.Notes.ListIssueNotes(projectID, iid, opt, p, gitlab.WithContext(ctx))
+		last = resp
+		return notes, resp, err
+	})
+	if err != nil {
+		return nil, gitlabapi.Wrap("read issue notes", last, err)
+	}
+	var own []*gitlab.Note
+	for _, n := range notes {
+		if !n.System && n.Author.ID == self {
+			own = append(own, n)
 		}
 	}
+	return own, nil
 }
 
 // reminded returns the highest SLA stage whose reminder note the issue

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -142,16 +143,11 @@ func (g *group) Title() string {
 	case len(g.Vulns) == 1:
 		what = vulnKey(g.Vulns[0])
 	case len(g.Vulns) > 1:
-		what = strings.Join([]string{vulnKey(g.Vulns[0]), "and", itoa(len(g.Vulns) - 1), "more"}, " ")
+		what = strings.Join([]string{vulnKey(g.Vulns[0]), "and", strconv.Itoa(len(g.Vulns) - 1), "more"}, " ")
 	}
 	title := what + " in " + pkg
 	if g.GroupBy == sla.GroupByImage && len(g.Images) == 1 {
 		title += " (" + g.Images[0] + ")"
 	}
 	return title
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }

@@ -13,28 +13,28 @@ import (
 	"strings"
 	"time"
 
-	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	gitlab "gitlab.com/gitlab-org/api/client-go"
 )
 
 // Events the bot acts on; every other event is acknowledged and ignored.
-var accepted = map[string]bool{
-	"Job Hook":                true,
-	"Pipeline Hook":           true,
-	"Issue Hook":              true,
-	"Confidential Issue Hook": true,
-	"Note Hook":               true,
-	"Confidential Note Hook":  true,
-	"Merge Request Hook":      true,
+var accepted = map[gitlab.EventType]bool{
+	gitlab.EventTypeJob:           true,
+	gitlab.EventTypePipeline:      true,
+	gitlab.EventTypeIssue:         true,
+	gitlab.EventConfidentialIssue: true,
+	gitlab.EventTypeNote:          true,
+	gitlab.EventConfidentialNote:  true,
+	gitlab.EventTypeMergeRequest:  true,
 }
 
 // known are the other events GitLab sends, counted under their own name
 // although the bot ignores them; any other X-Gitlab-Event value is counted
 // as "other", so no request can create a metrics series.
-var known = map[string]bool{
-	"Push Hook": true, "Tag Push Hook": true, "Wiki Page Hook": true, "Deployment Hook": true,
-	"Feature Flag Hook": true, "Release Hook": true, "Emoji Hook": true, "Resource Access Token Hook": true,
-	"Member Hook": true, "Subgroup Hook": true, "Project Hook": true, "Milestone Hook": true,
-	"Vulnerability Hook": true, "System Hook": true,
+var known = map[gitlab.EventType]bool{
+	gitlab.EventTypePush: true, gitlab.EventTypeTagPush: true, gitlab.EventTypeWikiPage: true, gitlab.EventTypeDeployment: true,
+	gitlab.EventTypeFeatureFlag: true, gitlab.EventTypeRelease: true, gitlab.EventTypeEmoji: true, gitlab.EventTypeResourceAccessToken: true,
+	gitlab.EventTypeMember: true, gitlab.EventTypeSubGroup: true, gitlab.EventTypeProject: true, gitlab.EventTypeMilestone: true,
+	gitlab.EventTypeVulnerability: true, gitlab.EventTypeSystemHook: true,
 }
 
 // EventLabel is the metrics label of an X-Gitlab-Event value: the event
@@ -43,7 +43,7 @@ func EventLabel(event string) string {
 	switch {
 	case event == "":
 		return "none"
-	case accepted[event] || known[event]:
+	case accepted[gitlab.EventType(event)] || known[gitlab.EventType(event)]:
 		return event
 	}
 	return "other"
@@ -64,7 +64,7 @@ const (
 // bot/inbox). It returns false when a delivery with the same key is kept
 // already.
 type Store interface {
-	Accept(ctx context.Context, d ledger.Delivery) (bool, error)
+	Accept(ctx context.Context, d Delivery) (bool, error)
 }
 
 // Config configures a Receiver.
@@ -81,7 +81,11 @@ type Config struct {
 	Log      *slog.Logger
 	// Observe, when set, is told the event and result of every request.
 	Observe func(event, result string)
-	Now     func() time.Time
+	// Acked, when set, is told how long each acknowledged delivery (stored
+	// or duplicate) took from the handler's start to its 202: the ack time
+	// the receiver itself adds, apart from the network and any balancer.
+	Acked func(time.Duration)
+	Now   func() time.Time
 }
 
 // Receiver is the http.Handler of POST /webhooks/gitlab.
@@ -129,6 +133,7 @@ type reply struct {
 }
 
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	start := time.Now() // the wall clock, not cfg.Now: tests fake that one
 	event := req.Header.Get("X-Gitlab-Event")
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -151,7 +156,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.respond(w, event, http.StatusBadRequest, ResultMalformed, reply{Status: "error", Error: "could not read body"})
 		return
 	}
-	if !accepted[event] {
+	if !accepted[gitlab.EventType(event)] {
 		r.respond(w, event, http.StatusOK, ResultIgnored, reply{Status: "ignored"})
 		return
 	}
@@ -167,17 +172,20 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	key := DeliveryKey(req.Header, event, body)
-	stored, err := r.cfg.Store.Accept(req.Context(), ledger.Delivery{Key: key, Event: event, Body: body, Received: r.cfg.Now()})
+	stored, err := r.cfg.Store.Accept(req.Context(), Delivery{Key: key, Event: event, Body: body, Received: r.cfg.Now()})
 	if err != nil {
 		r.cfg.Log.Error("store webhook delivery", "event", event, "key", key, "err", err)
 		r.respond(w, event, http.StatusServiceUnavailable, ResultError, reply{Status: "error", Key: key, Error: "could not store delivery; retry"})
 		return
 	}
+	result, status := ResultAccepted, "accepted"
 	if !stored {
-		r.respond(w, event, http.StatusAccepted, ResultDuplicate, reply{Status: "duplicate", Key: key})
-		return
+		result, status = ResultDuplicate, "duplicate"
 	}
-	r.respond(w, event, http.StatusAccepted, ResultAccepted, reply{Status: "accepted", Key: key})
+	r.respond(w, event, http.StatusAccepted, result, reply{Status: status, Key: key})
+	if r.cfg.Acked != nil {
+		r.cfg.Acked(time.Since(start))
+	}
 }
 
 func (r *Receiver) respond(w http.ResponseWriter, event string, code int, result string, body reply) {

@@ -10,17 +10,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"gitlab.com/vigil-vm/vigil/bot/ledger"
+	"time"
 )
 
 type memStore struct {
 	mu   sync.Mutex
-	seen map[string]ledger.Delivery
+	seen map[string]Delivery
 	err  error
 }
 
-func (m *memStore) Accept(_ context.Context, d ledger.Delivery) (bool, error) {
+func (m *memStore) Accept(_ context.Context, d Delivery) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.err != nil {
@@ -59,10 +58,12 @@ func TestReceiver(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store := &memStore{seen: map[string]ledger.Delivery{}, err: tt.store}
+			store := &memStore{seen: map[string]Delivery{}, err: tt.store}
 			var results []string
+			acked := 0
 			r, err := New(Config{Secrets: []string{"s3cret", "rotated"}, MaxBytes: 1024, Store: store,
-				Observe: func(_, result string) { results = append(results, result) }})
+				Observe: func(_, result string) { results = append(results, result) },
+				Acked:   func(time.Duration) { acked++ }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,6 +87,11 @@ func TestReceiver(t *testing.T) {
 			if tt.result != "" && (len(results) != 1 || results[0] != tt.result) {
 				t.Errorf("observed %v, want %s", results, tt.result)
 			}
+			// Only acknowledged deliveries are timed: a stranger's refusal
+			// is no ack time.
+			if want := min(1, tt.stored); acked != want {
+				t.Errorf("ack timed %d times, want %d", acked, want)
+			}
 			var rep reply
 			if err := json.Unmarshal(w.Body.Bytes(), &rep); err != nil {
 				t.Errorf("reply is not JSON: %s", w.Body)
@@ -98,7 +104,7 @@ func TestReceiver(t *testing.T) {
 }
 
 func TestDuplicateDeliveries(t *testing.T) {
-	store := &memStore{seen: map[string]ledger.Delivery{}}
+	store := &memStore{seen: map[string]Delivery{}}
 	r, err := New(Config{Secrets: []string{"s"}, Store: store})
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +151,7 @@ func FuzzReceiver(f *testing.F) {
 	f.Add("Note Hook", []byte(`[`))
 	f.Add("Note Hook", []byte(`{"project_id":1,"project":{"id":1,"path_with_namespace":"team-a/x"},"object_attributes":{"project_id":1}}`))
 	f.Fuzz(func(t *testing.T, event string, body []byte) {
-		store := &memStore{seen: map[string]ledger.Delivery{}}
+		store := &memStore{seen: map[string]Delivery{}}
 		r, _ := New(Config{Secrets: []string{"s"}, MaxBytes: 4096, Store: store,
 			Scoped: []ScopedSecret{{Scope: "team-a/**", Secret: "a"}}})
 		token := "s"

@@ -8,8 +8,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"gitlab.com/vigil-vm/vigil/bot/ledger"
 )
 
 func hookBody(id int, path string, extra string) string {
@@ -35,7 +33,7 @@ func TestScopedSecrets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store := &memStore{seen: map[string]ledger.Delivery{}}
+			store := &memStore{seen: map[string]Delivery{}}
 			r, err := New(Config{Secrets: []string{"shared"}, Store: store,
 				Scoped: []ScopedSecret{{Scope: "team-a/**", Secret: "secret-a"}, {Scope: "team-b/app", Secret: "secret-b"}}})
 			if err != nil {
@@ -72,7 +70,7 @@ func TestParseScopedSecret(t *testing.T) {
 func TestRefusedRequestsCostNothing(t *testing.T) {
 	var logs bytes.Buffer
 	events := map[string]bool{}
-	store := &memStore{seen: map[string]ledger.Delivery{}}
+	store := &memStore{seen: map[string]Delivery{}}
 	r, err := New(Config{Secrets: []string{"s"}, Store: store, Log: slog.New(slog.NewJSONHandler(&logs, nil)),
 		Observe: func(event, _ string) { events[event] = true }})
 	if err != nil {

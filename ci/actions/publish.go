@@ -3,6 +3,7 @@ package actions
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -76,7 +77,7 @@ func Publish(a *githubactions.Action, rep *findings.Report, failing []findings.F
 	for _, s := range findings.Severities() {
 		a.SetOutput(strings.ToLower(s.String()), strconv.Itoa(counts[s]))
 	}
-	for _, k := range sortedKeys(reportPaths) {
+	for _, k := range slices.Sorted(maps.Keys(reportPaths)) {
 		a.SetOutput(k, reportPaths[k])
 	}
 
@@ -94,15 +95,6 @@ func countBySeverity(fs []findings.Finding) map[findings.Severity]int {
 		counts[f.Vulnerability.Severity]++
 	}
 	return counts
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func annotationTitle(f findings.Finding) string {

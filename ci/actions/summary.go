@@ -2,6 +2,8 @@ package actions
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"gitlab.com/vigil-vm/vigil/internal/findings"
@@ -81,7 +83,7 @@ func Summary(rep *findings.Report, failing []findings.Finding, reportPaths map[s
 
 	if len(reportPaths) > 0 {
 		b.WriteString("\n### Reports\n\n")
-		for _, k := range sortedKeys(reportPaths) {
+		for _, k := range slices.Sorted(maps.Keys(reportPaths)) {
 			fmt.Fprintf(&b, "- %s: `%s`\n", k, cell(reportPaths[k]))
 		}
 	}

@@ -58,7 +58,7 @@ func TestVerifyGoModuleBump(t *testing.T) {
 	service := copyDir(t, "../../bot/patch/gomod/testdata/gin")
 	before := buildImage(t, service)
 	fix := patch.Fix{Ecosystem: "gomod", Package: "golang.org/x/net", From: "v0.0.0-20200822124328-c89045814202", To: "0.38.0"}
-	r, err := gomod.New(gomod.Options{}).Update(ctx, service, fix)
+	r, err := patch.Apply(ctx, gomod.New(gomod.Options{}), service, fix)
 	if err != nil || r.Status != patch.Proposed {
 		t.Fatalf("Update = %v %q, %v", r.Status, r.Reason, err)
 	}

@@ -39,32 +39,12 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 	if o.Month {
 		now = c.Now // the month starts a month ago and moves on by script
 	}
-	gl := gitlabdouble.New(gitlabdouble.WithClock(now))
-	glURL, err := serve(ctx, gl.Handler())
+	gl, glURL, token, project, err := startGitLab(ctx, o, now)
 	if err != nil {
 		return err
 	}
-	_, token := gl.AddUser("vigil-bot", gitlabdouble.Maintainer)
-	gl.AddUser(maintainer, gitlabdouble.Maintainer)
-	files, err := sources(o.Root)
-	if err != nil {
-		return err
-	}
-	project := gl.AddProject(gitlabdouble.ProjectSpec{Path: Project, Files: files})
-
 	data := Ledger(o)
-	for _, f := range []string{data, data + "-wal", data + "-shm"} {
-		os.Remove(f) // each demo starts from an empty ledger, as GitLab does
-	}
-	cfg := bot.DefaultConfig()
-	cfg.Listen, cfg.GitLabURL, cfg.GitLabToken, cfg.Data = "", glURL, token, data
-	cfg.WebhookSecrets, cfg.MarkerKey = []string{hookSecret}, markerKey
-	cfg.PollInterval, cfg.SweepInterval = 50*time.Millisecond, 0
-	svc, err := bot.New(ctx, cfg, o.Log, bot.WithClock(now))
-	if err != nil {
-		return err
-	}
-	botURL, err := serve(ctx, svc.Handler())
+	svc, botURL, err := startBot(ctx, o, now, data, glURL, token)
 	if err != nil {
 		return err
 	}
@@ -77,13 +57,9 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 	progress.Done(fmt.Sprintf("GitLab double %s, bot %s", glURL, botURL))
 
 	progress.Start("issues")
-	artifacts := map[string][]byte{}
-	for _, f := range out.Files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		artifacts[filepath.Base(f)] = b
+	artifacts, err := readArtifacts(out.Files)
+	if err != nil {
+		return err
 	}
 	gl.FinishPipeline(project.ID, gitlabdouble.PipelineSpec{Jobs: []gitlabdouble.JobSpec{{
 		Name: "vigil-scan", Artifacts: artifacts,
@@ -119,6 +95,54 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 	fmt.Fprintf(o.Out, "\nthe bot's ledger is %s; its read-out:\n  vigil report --data %s --since %s --until %s -o read-out.html\n",
 		data, data, since.Format(time.DateOnly), until.Format(time.DateOnly))
 	return nil
+}
+
+// startGitLab serves a GitLab double with the bot's user, the maintainer
+// and the demo project holding this repository's sources.
+func startGitLab(ctx context.Context, o Options, now func() time.Time) (gl *gitlabdouble.Server, url, token string, project gitlabdouble.Project, err error) {
+	gl = gitlabdouble.New(gitlabdouble.WithClock(now))
+	if url, err = serve(ctx, gl.Handler()); err != nil {
+		return nil, "", "", gitlabdouble.Project{}, err
+	}
+	_, token = gl.AddUser("vigil-bot", gitlabdouble.Maintainer)
+	gl.AddUser(maintainer, gitlabdouble.Maintainer)
+	files, err := sources(o.Root)
+	if err != nil {
+		return nil, "", "", gitlabdouble.Project{}, err
+	}
+	return gl, url, token, gl.AddProject(gitlabdouble.ProjectSpec{Path: Project, Files: files}), nil
+}
+
+// startBot serves a bot on an empty SQLite ledger at data, talking to the
+// GitLab double at glURL.
+func startBot(ctx context.Context, o Options, now func() time.Time, data, glURL, token string) (*bot.Service, string, error) {
+	for _, f := range []string{data, data + "-wal", data + "-shm"} {
+		os.Remove(f) // each demo starts from an empty ledger, as GitLab does
+	}
+	cfg := bot.DefaultConfig()
+	cfg.Listen, cfg.GitLabURL, cfg.GitLabToken, cfg.Data = "", glURL, token, data
+	cfg.WebhookSecrets, cfg.MarkerKey = []string{hookSecret}, markerKey
+	cfg.PollInterval, cfg.SweepInterval = 50*time.Millisecond, 0
+	svc, err := bot.New(ctx, cfg, o.Log, bot.WithClock(now))
+	if err != nil {
+		return nil, "", err
+	}
+	url, err := serve(ctx, svc.Handler())
+	return svc, url, err
+}
+
+// readArtifacts are the scan's report files by base name, as the job
+// uploads them.
+func readArtifacts(files []string) (map[string][]byte, error) {
+	artifacts := map[string][]byte{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		artifacts[filepath.Base(f)] = b
+	}
+	return artifacts, nil
 }
 
 // show shows the issues and merge requests as the bot left them.

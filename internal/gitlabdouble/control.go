@@ -35,104 +35,117 @@ type controlJob struct {
 	DurationSecs float64           `json:"duration_seconds"`
 }
 
+// controlRoutes are the double's own endpoints, which tests and the demo
+// drive it through.
 func (s *Server) controlRoutes() {
-	h := func(pattern string, fn func(w http.ResponseWriter, r *http.Request) (any, error)) {
-		s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			v, err := func() (v any, err error) {
-				defer func() {
-					if p := recover(); p != nil {
-						err = fmt.Errorf("%v", p)
-					}
-				}()
-				return fn(w, r)
-			}()
-			if err != nil {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-				return
-			}
-			writeJSON(w, http.StatusOK, v)
-		})
-	}
-	h("POST /-/double/projects/{id}/pipelines", func(w http.ResponseWriter, r *http.Request) (any, error) {
-		id, err := s.controlProject(r)
-		if err != nil {
-			return nil, err
-		}
-		var cp controlPipeline
-		if err := json.NewDecoder(r.Body).Decode(&cp); err != nil {
-			return nil, fmt.Errorf("decode pipeline: %w", err)
-		}
-		spec := PipelineSpec{Ref: cp.Ref, SHA: cp.SHA, Status: cp.Status, Source: cp.Source, User: cp.User}
-		for _, j := range cp.Jobs {
-			js := JobSpec{Name: j.Name, Stage: j.Stage, Status: j.Status, AllowFailure: j.AllowFailure, Reports: j.Reports,
-				Duration: time.Duration(j.DurationSecs * float64(time.Second))}
-			if len(j.Artifacts)+len(j.Artifacts64) > 0 {
-				js.Artifacts = map[string][]byte{}
-			}
-			for p, c := range j.Artifacts {
-				js.Artifacts[p] = []byte(c)
-			}
-			for p, c := range j.Artifacts64 {
-				b, err := base64.StdEncoding.DecodeString(c)
-				if err != nil {
-					return nil, fmt.Errorf("decode artifact %s: %w", p, err)
-				}
-				js.Artifacts[p] = b
-			}
-			spec.Jobs = append(spec.Jobs, js)
-		}
-		pl, jobs := s.FinishPipeline(id, spec)
-		return map[string]any{"pipeline": pl, "jobs": jobs}, nil
-	})
-	issueAction := func(fn func(user string, pid, iid int, body string)) func(http.ResponseWriter, *http.Request) (any, error) {
-		return func(w http.ResponseWriter, r *http.Request) (any, error) {
-			id, err := s.controlProject(r)
-			if err != nil {
-				return nil, err
-			}
-			iid, err := strconv.Atoi(r.PathValue("iid"))
-			if err != nil {
-				return nil, fmt.Errorf("bad iid %q", r.PathValue("iid"))
-			}
-			var in struct{ As, Body string }
-			if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-				return nil, fmt.Errorf("decode request: %w", err)
-			}
-			fn(in.As, id, iid, in.Body)
-			return map[string]bool{"ok": true}, nil
-		}
-	}
-	h("POST /-/double/projects/{id}/issues/{iid}/close", issueAction(func(u string, p, i int, _ string) { s.CloseIssueAs(u, p, i) }))
-	h("POST /-/double/projects/{id}/issues/{iid}/reopen", issueAction(func(u string, p, i int, _ string) { s.ReopenIssueAs(u, p, i) }))
-	h("POST /-/double/projects/{id}/issues/{iid}/notes", issueAction(func(u string, p, i int, b string) { s.AddNoteAs(u, p, i, b) }))
-	h("POST /-/double/projects/{id}/merge_requests/{iid}/merge", issueAction(func(u string, p, i int, _ string) {
+	s.control("POST /-/double/projects/{id}/pipelines", s.controlPipeline)
+	s.control("POST /-/double/projects/{id}/issues/{iid}/close", s.controlIssueAction(func(u string, p, i int, _ string) { s.CloseIssueAs(u, p, i) }))
+	s.control("POST /-/double/projects/{id}/issues/{iid}/reopen", s.controlIssueAction(func(u string, p, i int, _ string) { s.ReopenIssueAs(u, p, i) }))
+	s.control("POST /-/double/projects/{id}/issues/{iid}/notes", s.controlIssueAction(func(u string, p, i int, b string) { s.AddNoteAs(u, p, i, b) }))
+	s.control("POST /-/double/projects/{id}/merge_requests/{iid}/merge", s.controlIssueAction(func(u string, p, i int, _ string) {
 		if err := s.MergeMRAs(u, p, i); err != nil {
 			panic(err.Error())
 		}
 	}))
-	h("GET /-/double/calls", func(http.ResponseWriter, *http.Request) (any, error) { return nonNil(s.Calls()), nil })
-	h("DELETE /-/double/calls", func(http.ResponseWriter, *http.Request) (any, error) {
+	s.control("GET /-/double/calls", func(http.ResponseWriter, *http.Request) (any, error) { return nonNil(s.Calls()), nil })
+	s.control("DELETE /-/double/calls", func(http.ResponseWriter, *http.Request) (any, error) {
 		s.ResetCalls()
 		return map[string]bool{"ok": true}, nil
 	})
-	h("GET /-/double/deliveries", func(http.ResponseWriter, *http.Request) (any, error) { return nonNil(s.Deliveries()), nil })
-	h("PUT /-/double/faults", func(w http.ResponseWriter, r *http.Request) (any, error) {
-		var in struct {
-			Route             string  `json:"route"`
-			ErrorRate         float64 `json:"error_rate"`
-			LatencyMS         int     `json:"latency_ms"`
-			RateLimited       int     `json:"rate_limited"`
-			RetryAfterSeconds int     `json:"retry_after_seconds"`
-			DropRate          float64 `json:"drop_rate"`
-			LoseRate          float64 `json:"lose_rate"`
+	s.control("GET /-/double/deliveries", func(http.ResponseWriter, *http.Request) (any, error) { return nonNil(s.Deliveries()), nil })
+	s.control("PUT /-/double/faults", s.controlFault)
+}
+
+// control routes pattern to fn, whose value is the JSON answer; an error
+// or a panic is a 400 with its message.
+func (s *Server) control(pattern string, fn func(w http.ResponseWriter, r *http.Request) (any, error)) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		v, err := func() (v any, err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("%v", p)
+				}
+			}()
+			return fn(w, r)
+		}()
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
 		}
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			return nil, fmt.Errorf("decode fault: %w", err)
-		}
-		s.SetFault(in.Route, Fault{ErrorRate: in.ErrorRate, Latency: time.Duration(in.LatencyMS) * time.Millisecond,
-			RateLimited: in.RateLimited, RetryAfter: time.Duration(in.RetryAfterSeconds) * time.Second, DropRate: in.DropRate, LoseRate: in.LoseRate})
-		return map[string]bool{"ok": true}, nil
+		writeJSON(w, http.StatusOK, v)
 	})
+}
+
+// controlPipeline finishes a pipeline described in the request.
+func (s *Server) controlPipeline(w http.ResponseWriter, r *http.Request) (any, error) {
+	id, err := s.controlProject(r)
+	if err != nil {
+		return nil, err
+	}
+	var cp controlPipeline
+	if err := json.NewDecoder(r.Body).Decode(&cp); err != nil {
+		return nil, fmt.Errorf("decode pipeline: %w", err)
+	}
+	spec := PipelineSpec{Ref: cp.Ref, SHA: cp.SHA, Status: cp.Status, Source: cp.Source, User: cp.User}
+	for _, j := range cp.Jobs {
+		js := JobSpec{Name: j.Name, Stage: j.Stage, Status: j.Status, AllowFailure: j.AllowFailure, Reports: j.Reports,
+			Duration: time.Duration(j.DurationSecs * float64(time.Second))}
+		if len(j.Artifacts)+len(j.Artifacts64) > 0 {
+			js.Artifacts = map[string][]byte{}
+		}
+		for p, c := range j.Artifacts {
+			js.Artifacts[p] = []byte(c)
+		}
+		for p, c := range j.Artifacts64 {
+			b, err := base64.StdEncoding.DecodeString(c)
+			if err != nil {
+				return nil, fmt.Errorf("decode artifact %s: %w", p, err)
+			}
+			js.Artifacts[p] = b
+		}
+		spec.Jobs = append(spec.Jobs, js)
+	}
+	pl, jobs := s.FinishPipeline(id, spec)
+	return map[string]any{"pipeline": pl, "jobs": jobs}, nil
+}
+
+// controlIssueAction reads a project, an iid and {As, Body} and calls fn.
+func (s *Server) controlIssueAction(fn func(user string, pid, iid int, body string)) func(http.ResponseWriter, *http.Request) (any, error) {
+	return func(w http.ResponseWriter, r *http.Request) (any, error) {
+		id, err := s.controlProject(r)
+		if err != nil {
+			return nil, err
+		}
+		iid, err := strconv.Atoi(r.PathValue("iid"))
+		if err != nil {
+			return nil, fmt.Errorf("bad iid %q", r.PathValue("iid"))
+		}
+		var in struct{ As, Body string }
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			return nil, fmt.Errorf("decode request: %w", err)
+		}
+		fn(in.As, id, iid, in.Body)
+		return map[string]bool{"ok": true}, nil
+	}
+}
+
+// controlFault sets a route's fault.
+func (s *Server) controlFault(w http.ResponseWriter, r *http.Request) (any, error) {
+	var in struct {
+		Route             string  `json:"route"`
+		ErrorRate         float64 `json:"error_rate"`
+		LatencyMS         int     `json:"latency_ms"`
+		RateLimited       int     `json:"rate_limited"`
+		RetryAfterSeconds int     `json:"retry_after_seconds"`
+		DropRate          float64 `json:"drop_rate"`
+		LoseRate          float64 `json:"lose_rate"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		return nil, fmt.Errorf("decode fault: %w", err)
+	}
+	s.SetFault(in.Route, Fault{ErrorRate: in.ErrorRate, Latency: time.Duration(in.LatencyMS) * time.Millisecond,
+		RateLimited: in.RateLimited, RetryAfter: time.Duration(in.RetryAfterSeconds) * time.Second, DropRate: in.DropRate, LoseRate: in.LoseRate})
+	return map[string]bool{"ok": true}, nil
 }
 
 func (s *Server) controlProject(r *http.Request) (int, error) {

@@ -60,106 +60,112 @@ func (r *repository) lastCommit(head *commit, file string) string {
 }
 
 func (s *Server) fileRoutes() {
-	s.route("GET /projects/:id/repository/files/:file_path", func(r *request) {
-		p, ok := r.codeProject()
-		if !ok {
-			return
-		}
-		ref, ok := r.params.str("ref")
-		if !ok || ref == "" {
-			r.missing("ref")
-			return
-		}
-		c := p.repo.resolve(ref)
-		fp := r.r.PathValue("file_path")
-		body, ok := []byte(nil), false
-		if c != nil {
-			body, ok = c.files[fp]
-		}
-		if !ok {
-			r.notFound("File")
-			return
-		}
-		sum := sha256.Sum256(body)
-		h := r.w.Header()
-		h.Set("X-Gitlab-Blob-Id", blobID(body))
-		h.Set("X-Gitlab-Commit-Id", c.ID)
-		h.Set("X-Gitlab-Content-Sha256", hex.EncodeToString(sum[:]))
-		h.Set("X-Gitlab-Encoding", "base64")
-		h.Set("X-Gitlab-Execute-Filemode", "false")
-		h.Set("X-Gitlab-File-Name", path.Base(fp))
-		h.Set("X-Gitlab-File-Path", fp)
-		h.Set("X-Gitlab-Last-Commit-Id", p.repo.lastCommit(c, fp))
-		h.Set("X-Gitlab-Ref", ref)
-		h.Set("X-Gitlab-Size", fmt.Sprint(len(body)))
-		r.json(http.StatusOK, RepositoryFile{
-			FileName: path.Base(fp), FilePath: fp, Size: len(body), Encoding: "base64",
-			Content: base64.StdEncoding.EncodeToString(body), ContentSHA256: hex.EncodeToString(sum[:]),
-			Ref: ref, BlobID: blobID(body), CommitID: c.ID, LastCommitID: p.repo.lastCommit(c, fp),
-		})
-	})
-	s.route("GET /projects/:id/repository/files/:file_path/raw", func(r *request) {
-		p, ok := r.codeProject()
-		if !ok {
-			return
-		}
-		ref := r.params.get("ref")
-		if ref == "" {
-			ref = p.DefaultBranch
-		}
-		c := p.repo.resolve(ref)
-		fp := r.r.PathValue("file_path")
-		body, ok := []byte(nil), false
-		if c != nil {
-			body, ok = c.files[fp]
-		}
-		if !ok {
-			r.notFound("File")
-			return
-		}
-		h := r.w.Header()
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-		h.Set("X-Gitlab-Blob-Id", blobID(body))
-		h.Set("X-Gitlab-Commit-Id", c.ID)
-		h.Set("X-Gitlab-File-Path", fp)
-		h.Set("X-Gitlab-File-Name", path.Base(fp))
-		h.Set("X-Gitlab-Ref", ref)
-		h.Set("X-Gitlab-Size", fmt.Sprint(len(body)))
-		r.w.WriteHeader(http.StatusOK)
-		_, _ = r.w.Write(body)
-	})
+	s.route("GET /projects/:id/repository/files/:file_path", s.getFile)
+	s.route("GET /projects/:id/repository/files/:file_path/raw", s.getRawFile)
 	for _, w := range []struct {
 		method, action string
 		status         int
 	}{{"POST", "create", http.StatusCreated}, {"PUT", "update", http.StatusOK}, {"DELETE", "delete", http.StatusNoContent}} {
 		s.route(w.method+" /projects/:id/repository/files/:file_path", func(r *request) { s.writeFile(r, w.action, w.status) })
 	}
-	s.route("GET /projects/:id/repository/tree", func(r *request) {
-		p, ok := r.codeProject()
-		if !ok {
-			return
-		}
-		ref := r.params.get("ref")
-		if ref == "" {
-			ref = p.DefaultBranch
-		}
-		c := p.repo.resolve(ref)
-		if c == nil {
-			r.notFound("Tree")
-			return
-		}
-		recursive, _, err := r.params.boolean("recursive")
-		if err != nil {
-			r.invalid("recursive")
-			return
-		}
-		nodes, ok := tree(c.files, strings.Trim(r.params.get("path"), "/"), recursive)
-		if !ok {
-			r.notFound("Tree")
-			return
-		}
-		r.json(http.StatusOK, paginate(r, nodes))
+	s.route("GET /projects/:id/repository/tree", s.listTree)
+}
+
+func (s *Server) getFile(r *request) {
+	p, ok := r.codeProject()
+	if !ok {
+		return
+	}
+	ref, ok := r.params.str("ref")
+	if !ok || ref == "" {
+		r.missing("ref")
+		return
+	}
+	c := p.repo.resolve(ref)
+	fp := r.r.PathValue("file_path")
+	body, ok := []byte(nil), false
+	if c != nil {
+		body, ok = c.files[fp]
+	}
+	if !ok {
+		r.notFound("File")
+		return
+	}
+	sum := sha256.Sum256(body)
+	h := r.w.Header()
+	h.Set("X-Gitlab-Blob-Id", blobID(body))
+	h.Set("X-Gitlab-Commit-Id", c.ID)
+	h.Set("X-Gitlab-Content-Sha256", hex.EncodeToString(sum[:]))
+	h.Set("X-Gitlab-Encoding", "base64")
+	h.Set("X-Gitlab-Execute-Filemode", "false")
+	h.Set("X-Gitlab-File-Name", path.Base(fp))
+	h.Set("X-Gitlab-File-Path", fp)
+	h.Set("X-Gitlab-Last-Commit-Id", p.repo.lastCommit(c, fp))
+	h.Set("X-Gitlab-Ref", ref)
+	h.Set("X-Gitlab-Size", fmt.Sprint(len(body)))
+	r.json(http.StatusOK, RepositoryFile{
+		FileName: path.Base(fp), FilePath: fp, Size: len(body), Encoding: "base64",
+		Content: base64.StdEncoding.EncodeToString(body), ContentSHA256: hex.EncodeToString(sum[:]),
+		Ref: ref, BlobID: blobID(body), CommitID: c.ID, LastCommitID: p.repo.lastCommit(c, fp),
 	})
+}
+
+func (s *Server) getRawFile(r *request) {
+	p, ok := r.codeProject()
+	if !ok {
+		return
+	}
+	ref := r.params.get("ref")
+	if ref == "" {
+		ref = p.DefaultBranch
+	}
+	c := p.repo.resolve(ref)
+	fp := r.r.PathValue("file_path")
+	body, ok := []byte(nil), false
+	if c != nil {
+		body, ok = c.files[fp]
+	}
+	if !ok {
+		r.notFound("File")
+		return
+	}
+	h := r.w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Gitlab-Blob-Id", blobID(body))
+	h.Set("X-Gitlab-Commit-Id", c.ID)
+	h.Set("X-Gitlab-File-Path", fp)
+	h.Set("X-Gitlab-File-Name", path.Base(fp))
+	h.Set("X-Gitlab-Ref", ref)
+	h.Set("X-Gitlab-Size", fmt.Sprint(len(body)))
+	r.w.WriteHeader(http.StatusOK)
+	_, _ = r.w.Write(body)
+}
+
+func (s *Server) listTree(r *request) {
+	p, ok := r.codeProject()
+	if !ok {
+		return
+	}
+	ref := r.params.get("ref")
+	if ref == "" {
+		ref = p.DefaultBranch
+	}
+	c := p.repo.resolve(ref)
+	if c == nil {
+		r.notFound("Tree")
+		return
+	}
+	recursive, _, err := r.params.boolean("recursive")
+	if err != nil {
+		r.invalid("recursive")
+		return
+	}
+	nodes, ok := tree(c.files, strings.Trim(r.params.get("path"), "/"), recursive)
+	if !ok {
+		r.notFound("Tree")
+		return
+	}
+	r.json(http.StatusOK, paginate(r, nodes))
 }
 
 // tree lists the entries below dir: directories first then files, each by

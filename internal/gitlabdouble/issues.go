@@ -463,79 +463,11 @@ func (s *Server) updateIssue(r *request) {
 	}
 	before := *i
 	before.Labels = slices.Clone(i.Labels)
-	if t, ok := r.params.str("title"); ok {
-		if strings.TrimSpace(t) == "" {
-			r.json(http.StatusBadRequest, map[string]any{"message": map[string][]string{"title": {"can't be blank"}}})
-			return
-		}
-		if r.tooLong("title", t, maxTitle) {
-			return
-		}
-		i.Title = t
-	}
-	if d, ok := r.params.str("description"); ok {
-		if r.tooLong("description", d, maxText) {
-			return
-		}
-		i.Description = d
-	}
-	if c, ok, err := r.params.boolean("confidential"); err != nil {
-		r.invalid("confidential")
+	if !editIssueText(r, i, role) || (role >= Planner && !s.editIssuePlanning(r, p, i)) {
 		return
-	} else if ok {
-		i.Confidential = c
 	}
-	if l, ok, err := r.params.boolean("discussion_locked"); err != nil {
-		r.invalid("discussion_locked")
-		return
-	} else if ok && role >= Reporter {
-		i.DiscussionLocked = &l
-	}
-	if role >= Planner {
-		if names, ok := r.params.list("labels"); ok {
-			i.Labels = s.ensureLabels(p, names)
-		}
-		if add, ok := r.params.list("add_labels"); ok {
-			i.Labels = s.ensureLabels(p, append(slices.Clone(i.Labels), add...))
-		}
-		if rm, ok := r.params.list("remove_labels"); ok {
-			i.Labels = slices.DeleteFunc(i.Labels, func(n string) bool { return slices.Contains(rm, n) })
-		}
-		if r.params.has("assignee_ids") || r.params.has("assignee_id") {
-			ids, err := r.assigneeIDs()
-			if err != nil {
-				r.invalid("assignee_ids")
-				return
-			}
-			i.AssigneeIDs = ids
-		}
-		d, clear, ok, err := r.params.date("due_date")
-		if err != nil {
-			r.invalid("due_date")
-			return
-		}
-		if ok {
-			i.DueDate = d
-			if clear {
-				i.DueDate = nil
-			}
-		}
-	}
-	action := "update"
-	switch ev := r.params.get("state_event"); ev {
-	case "":
-	case "close":
-		if i.State == "opened" {
-			s.closeIssue(p, i, r.user.ID)
-			action = "close"
-		}
-	case "reopen":
-		if i.State == "closed" {
-			s.reopenIssue(i)
-			action = "reopen"
-		}
-	default:
-		r.json(http.StatusBadRequest, map[string]string{"error": "state_event does not have a valid value"})
+	action, ok := s.issueStateEvent(r, p, i)
+	if !ok {
 		return
 	}
 	changes := issueChanges(&before, i)
@@ -551,6 +483,96 @@ func (s *Server) updateIssue(r *request) {
 		s.issueEvent(p, i, r.user, action, changes)
 	}
 	r.json(http.StatusOK, s.issueView(p, i))
+}
+
+// editIssueText applies the fields an issue's author may change; false
+// means the answer (an error) is written.
+func editIssueText(r *request, i *issueState, role AccessLevel) bool {
+	if t, ok := r.params.str("title"); ok {
+		if strings.TrimSpace(t) == "" {
+			r.json(http.StatusBadRequest, map[string]any{"message": map[string][]string{"title": {"can't be blank"}}})
+			return false
+		}
+		if r.tooLong("title", t, maxTitle) {
+			return false
+		}
+		i.Title = t
+	}
+	if d, ok := r.params.str("description"); ok {
+		if r.tooLong("description", d, maxText) {
+			return false
+		}
+		i.Description = d
+	}
+	if c, ok, err := r.params.boolean("confidential"); err != nil {
+		r.invalid("confidential")
+		return false
+	} else if ok {
+		i.Confidential = c
+	}
+	if l, ok, err := r.params.boolean("discussion_locked"); err != nil {
+		r.invalid("discussion_locked")
+		return false
+	} else if ok && role >= Reporter {
+		i.DiscussionLocked = &l
+	}
+	return true
+}
+
+// editIssuePlanning applies the fields only a Planner may change: labels,
+// assignees, due date. false means the answer (an error) is written.
+func (s *Server) editIssuePlanning(r *request, p *projectState, i *issueState) bool {
+	if names, ok := r.params.list("labels"); ok {
+		i.Labels = s.ensureLabels(p, names)
+	}
+	if add, ok := r.params.list("add_labels"); ok {
+		i.Labels = s.ensureLabels(p, append(slices.Clone(i.Labels), add...))
+	}
+	if rm, ok := r.params.list("remove_labels"); ok {
+		i.Labels = slices.DeleteFunc(i.Labels, func(n string) bool { return slices.Contains(rm, n) })
+	}
+	if r.params.has("assignee_ids") || r.params.has("assignee_id") {
+		ids, err := r.assigneeIDs()
+		if err != nil {
+			r.invalid("assignee_ids")
+			return false
+		}
+		i.AssigneeIDs = ids
+	}
+	d, clear, ok, err := r.params.date("due_date")
+	if err != nil {
+		r.invalid("due_date")
+		return false
+	}
+	if ok {
+		i.DueDate = d
+		if clear {
+			i.DueDate = nil
+		}
+	}
+	return true
+}
+
+// issueStateEvent closes or reopens the issue as state_event asks and
+// names the hook's action; false means the answer (an error) is written.
+func (s *Server) issueStateEvent(r *request, p *projectState, i *issueState) (string, bool) {
+	switch ev := r.params.get("state_event"); ev {
+	case "":
+	case "close":
+		if i.State == "opened" {
+			s.closeIssue(p, i, r.user.ID)
+			return "close", true
+		}
+	case "reopen":
+		if i.State == "closed" {
+			s.reopenIssue(i)
+			return "reopen", true
+		}
+	default:
+		r.json(http.StatusBadRequest, map[string]string{"error": "state_event does not have a valid value"})
+		return "", false
+	}
+	return "update", true
 }
 
 func (s *Server) mustUser(username string) *userState {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -149,7 +150,7 @@ func (s *Server) jobView(p *projectState, j *jobState) Job {
 		v.Artifacts = append(v.Artifacts,
 			JobArtifact{FileType: "archive", Size: len(j.archive), Filename: "artifacts.zip", FileFormat: strPtr("zip")},
 			JobArtifact{FileType: "metadata", Size: 200, Filename: "metadata.gz", FileFormat: strPtr("gzip")})
-		for _, typ := range sortedKeys(j.reports) {
+		for _, typ := range slices.Sorted(maps.Keys(j.reports)) {
 			name := j.reports[typ]
 			v.Artifacts = append(v.Artifacts, JobArtifact{FileType: typ, Size: len(j.files[name]), Filename: name[strings.LastIndex(name, "/")+1:], FileFormat: strPtr("raw")})
 		}
@@ -160,14 +161,6 @@ func (s *Server) jobView(p *projectState, j *jobState) Job {
 
 func (s *Server) expired(j *jobState) bool {
 	return j.ArtifactsExpireAt != nil && !s.now().Before(*j.ArtifactsExpireAt)
-}
-
-func sortedKeys(m map[string]string) []string {
-	b := map[string][]byte{}
-	for k := range m {
-		b[k] = nil
-	}
-	return sortedPaths(b)
 }
 
 // Jobs returns the project's jobs, oldest first.

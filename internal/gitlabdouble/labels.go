@@ -145,127 +145,136 @@ func textColor(bg string) string {
 }
 
 func (s *Server) labelRoutes() {
-	s.route("GET /projects/:id/labels", func(r *request) {
-		p, ok := r.project(Guest)
-		if !ok {
-			return
-		}
-		counts, _, _ := r.params.boolean("with_counts")
-		q := strings.ToLower(r.params.get("search"))
-		var out []Label
-		for _, l := range p.labels {
-			if q == "" || strings.Contains(strings.ToLower(l.Name), q) || strings.Contains(strings.ToLower(l.Description), q) {
-				out = append(out, s.labelView(p, l, counts))
-			}
-		}
-		r.json(http.StatusOK, paginate(r, nonNil(out)))
-	})
-	s.route("GET /projects/:id/labels/:label_id", func(r *request) {
-		p, ok := r.project(Guest)
-		if !ok {
-			return
-		}
-		l := p.labelByIDOrName(r.r.PathValue("label_id"))
-		if l == nil {
-			r.notFound("Label")
-			return
-		}
-		r.json(http.StatusOK, s.labelView(p, l, true))
-	})
-	s.route("POST /projects/:id/labels", func(r *request) {
-		p, ok := r.project(Reporter)
-		if !ok {
-			return
-		}
-		name, _ := r.params.str("name")
-		color, _ := r.params.str("color")
-		switch {
-		case name == "":
-			r.missing("name")
-			return
-		case color == "":
-			r.missing("color")
-			return
-		case !validColor(color):
-			r.json(http.StatusBadRequest, map[string]any{"message": map[string][]string{"color": {"must be a valid color code"}}})
-			return
-		case p.label(name) != nil:
-			r.fail(http.StatusConflict, "Label already exists")
-			return
-		}
-		l := s.addLabel(p, LabelSpec{Name: name, Color: color, Description: r.params.get("description")})
-		r.json(http.StatusCreated, s.labelView(p, l, true))
-	})
-	update := func(r *request, key string) {
-		p, ok := r.project(Reporter)
-		if !ok {
-			return
-		}
-		l := p.labelByIDOrName(key)
-		if l == nil {
-			r.notFound("Label")
-			return
-		}
-		if !r.params.has("new_name") && !r.params.has("color") && !r.params.has("description") && !r.params.has("priority") {
-			r.json(http.StatusBadRequest, map[string]string{"error": "new_name, color, description, priority, archived are missing, at least one parameter must be provided"})
-			return
-		}
-		if c, ok := r.params.str("color"); ok {
-			if !validColor(c) {
-				r.json(http.StatusBadRequest, map[string]any{"message": map[string][]string{"color": {"must be a valid color code"}}})
-				return
-			}
-			l.Color, l.TextColor = c, textColor(c)
-		}
-		if d, ok := r.params.str("description"); ok {
-			l.Description, l.DescriptionHTML = d, d
-		}
-		if n, ok, err := r.params.integer("priority"); err != nil {
-			r.invalid("priority")
-			return
-		} else if ok {
-			l.Priority = &n
-		}
-		if nn, ok := r.params.str("new_name"); ok && nn != l.Name {
-			if p.label(nn) != nil {
-				r.json(http.StatusBadRequest, map[string]any{"message": map[string][]string{"title": {"has already been taken"}}})
-				return
-			}
-			for _, i := range p.issues {
-				replaceLabel(i.Labels, l.Name, nn)
-			}
-			for _, m := range p.mrs {
-				replaceLabel(m.Labels, l.Name, nn)
-			}
-			l.Name = nn
-		}
-		r.json(http.StatusOK, s.labelView(p, l, true))
-	}
-	s.route("PUT /projects/:id/labels/:label_id", func(r *request) { update(r, r.r.PathValue("label_id")) })
+	s.route("GET /projects/:id/labels", s.listLabels)
+	s.route("GET /projects/:id/labels/:label_id", s.getLabel)
+	s.route("POST /projects/:id/labels", s.createLabel)
+	s.route("PUT /projects/:id/labels/:label_id", func(r *request) { s.updateLabel(r, r.r.PathValue("label_id")) })
 	s.route("PUT /projects/:id/labels", func(r *request) {
 		name, ok := r.params.str("name")
 		if !ok {
 			r.missing("name")
 			return
 		}
-		update(r, name)
+		s.updateLabel(r, name)
 	})
-	s.route("DELETE /projects/:id/labels/:label_id", func(r *request) {
-		p, ok := r.project(Reporter)
-		if !ok {
+	s.route("DELETE /projects/:id/labels/:label_id", s.deleteLabel)
+}
+
+func (s *Server) listLabels(r *request) {
+	p, ok := r.project(Guest)
+	if !ok {
+		return
+	}
+	counts, _, _ := r.params.boolean("with_counts")
+	q := strings.ToLower(r.params.get("search"))
+	var out []Label
+	for _, l := range p.labels {
+		if q == "" || strings.Contains(strings.ToLower(l.Name), q) || strings.Contains(strings.ToLower(l.Description), q) {
+			out = append(out, s.labelView(p, l, counts))
+		}
+	}
+	r.json(http.StatusOK, paginate(r, nonNil(out)))
+}
+
+func (s *Server) getLabel(r *request) {
+	p, ok := r.project(Guest)
+	if !ok {
+		return
+	}
+	l := p.labelByIDOrName(r.r.PathValue("label_id"))
+	if l == nil {
+		r.notFound("Label")
+		return
+	}
+	r.json(http.StatusOK, s.labelView(p, l, true))
+}
+
+func (s *Server) createLabel(r *request) {
+	p, ok := r.project(Reporter)
+	if !ok {
+		return
+	}
+	name, _ := r.params.str("name")
+	color, _ := r.params.str("color")
+	switch {
+	case name == "":
+		r.missing("name")
+		return
+	case color == "":
+		r.missing("color")
+		return
+	case !validColor(color):
+		r.json(http.StatusBadRequest, map[string]any{"message": map[string][]string{"color": {"must be a valid color code"}}})
+		return
+	case p.label(name) != nil:
+		r.fail(http.StatusConflict, "Label already exists")
+		return
+	}
+	l := s.addLabel(p, LabelSpec{Name: name, Color: color, Description: r.params.get("description")})
+	r.json(http.StatusCreated, s.labelView(p, l, true))
+}
+
+func (s *Server) updateLabel(r *request, key string) {
+	p, ok := r.project(Reporter)
+	if !ok {
+		return
+	}
+	l := p.labelByIDOrName(key)
+	if l == nil {
+		r.notFound("Label")
+		return
+	}
+	if !r.params.has("new_name") && !r.params.has("color") && !r.params.has("description") && !r.params.has("priority") {
+		r.json(http.StatusBadRequest, map[string]string{"error": "new_name, color, description, priority, archived are missing, at least one parameter must be provided"})
+		return
+	}
+	if c, ok := r.params.str("color"); ok {
+		if !validColor(c) {
+			r.json(http.StatusBadRequest, map[string]any{"message": map[string][]string{"color": {"must be a valid color code"}}})
 			return
 		}
-		l := p.labelByIDOrName(r.r.PathValue("label_id"))
-		if l == nil {
-			r.notFound("Label")
+		l.Color, l.TextColor = c, textColor(c)
+	}
+	if d, ok := r.params.str("description"); ok {
+		l.Description, l.DescriptionHTML = d, d
+	}
+	if n, ok, err := r.params.integer("priority"); err != nil {
+		r.invalid("priority")
+		return
+	} else if ok {
+		l.Priority = &n
+	}
+	if nn, ok := r.params.str("new_name"); ok && nn != l.Name {
+		if p.label(nn) != nil {
+			r.json(http.StatusBadRequest, map[string]any{"message": map[string][]string{"title": {"has already been taken"}}})
 			return
 		}
-		p.labels = slices.DeleteFunc(p.labels, func(x *Label) bool { return x == l })
 		for _, i := range p.issues {
-			i.Labels = slices.DeleteFunc(i.Labels, func(n string) bool { return n == l.Name })
+			replaceLabel(i.Labels, l.Name, nn)
 		}
-		r.w.WriteHeader(http.StatusNoContent)
-	})
+		for _, m := range p.mrs {
+			replaceLabel(m.Labels, l.Name, nn)
+		}
+		l.Name = nn
+	}
+	r.json(http.StatusOK, s.labelView(p, l, true))
+}
+
+func (s *Server) deleteLabel(r *request) {
+	p, ok := r.project(Reporter)
+	if !ok {
+		return
+	}
+	l := p.labelByIDOrName(r.r.PathValue("label_id"))
+	if l == nil {
+		r.notFound("Label")
+		return
+	}
+	p.labels = slices.DeleteFunc(p.labels, func(x *Label) bool { return x == l })
+	for _, i := range p.issues {
+		i.Labels = slices.DeleteFunc(i.Labels, func(n string) bool { return n == l.Name })
+	}
+	r.w.WriteHeader(http.StatusNoContent)
 }
 
 func replaceLabel(names []string, from, to string) {

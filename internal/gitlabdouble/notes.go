@@ -155,93 +155,29 @@ func (s *Server) systemNotes(p *projectState, i *issueState, before *issueState,
 }
 
 func (s *Server) noteRoutes() {
-	list := func(r *request, p *projectState, on noteable) {
-		ns := slices.Clone(*on.notes)
-		desc := r.params.get("sort") != "asc"
-		byUpdated := r.params.get("order_by") == "updated_at"
-		slices.SortStableFunc(ns, func(a, b *noteState) int {
-			c := a.CreatedAt.Compare(b.CreatedAt)
-			if byUpdated {
-				c = a.UpdatedAt.Compare(b.UpdatedAt)
-			}
-			if c == 0 {
-				c = a.ID - b.ID
-			}
-			if desc {
-				return -c
-			}
-			return c
-		})
-		page := paginate(r, ns)
-		out := make([]Note, 0, len(page))
-		for _, n := range page {
-			out = append(out, s.noteView(p, on, n))
-		}
-		r.json(http.StatusOK, out)
-	}
-	create := func(r *request, p *projectState, on noteable, bump *time.Time) {
-		body, _ := r.params.str("body")
-		if body == "" {
-			r.missing("body")
-			return
-		}
-		if r.tooLong("note", body, maxText) {
-			return
-		}
-		internal, _, err := r.params.boolean("internal")
-		if err != nil {
-			r.invalid("internal")
-			return
-		}
-		if internal && r.role(p) < Reporter {
-			internal = false
-		}
-		n := s.addNote(on, r.user.ID, body, false, internal)
-		*bump = n.CreatedAt
-		s.noteEvent(p, on, n, r.user)
-		r.json(http.StatusCreated, s.noteView(p, on, n))
-	}
 	s.route("GET /projects/:id/issues/:issue_iid/notes", func(r *request) {
 		if p, i, ok := r.issue(Guest); ok {
-			list(r, p, issueNoteable(i))
+			s.listNotes(r, p, issueNoteable(i))
 		}
 	})
-	s.route("GET /projects/:id/issues/:issue_iid/notes/:note_id", func(r *request) {
-		p, i, ok := r.issue(Guest)
-		if !ok {
-			return
-		}
-		id, ok := r.intPath("note_id", "Note")
-		if !ok {
-			return
-		}
-		// A note of another issue, or an internal note the caller may not
-		// read, is not found, as in GitLab.
-		for _, n := range i.notes {
-			if n.ID == id && (!n.Internal || r.role(p) >= Reporter) {
-				r.json(http.StatusOK, s.noteView(p, issueNoteable(i), n))
-				return
-			}
-		}
-		r.notFound("Note")
-	})
+	s.route("GET /projects/:id/issues/:issue_iid/notes/:note_id", s.getIssueNote)
 	s.route("POST /projects/:id/issues/:issue_iid/notes", func(r *request) {
 		if p, i, ok := r.issue(Guest); ok {
 			if i.DiscussionLocked != nil && *i.DiscussionLocked && r.role(p) < Reporter {
 				r.forbidden()
 				return
 			}
-			create(r, p, issueNoteable(i), &i.UpdatedAt)
+			s.createNote(r, p, issueNoteable(i), &i.UpdatedAt)
 		}
 	})
 	s.route("GET /projects/:id/merge_requests/:merge_request_iid/notes", func(r *request) {
 		if p, m, ok := r.mergeRequest(Reporter); ok {
-			list(r, p, mrNoteable(m))
+			s.listNotes(r, p, mrNoteable(m))
 		}
 	})
 	s.route("POST /projects/:id/merge_requests/:merge_request_iid/notes", func(r *request) {
 		if p, m, ok := r.mergeRequest(Reporter); ok {
-			create(r, p, mrNoteable(m), &m.UpdatedAt)
+			s.createNote(r, p, mrNoteable(m), &m.UpdatedAt)
 		}
 	})
 	s.route("PUT /projects/:id/merge_requests/:merge_request_iid/notes/:note_id", func(r *request) {
@@ -249,6 +185,74 @@ func (s *Server) noteRoutes() {
 			s.editNote(r, p, mrNoteable(m))
 		}
 	})
+}
+
+func (s *Server) listNotes(r *request, p *projectState, on noteable) {
+	ns := slices.Clone(*on.notes)
+	desc := r.params.get("sort") != "asc"
+	byUpdated := r.params.get("order_by") == "updated_at"
+	slices.SortStableFunc(ns, func(a, b *noteState) int {
+		c := a.CreatedAt.Compare(b.CreatedAt)
+		if byUpdated {
+			c = a.UpdatedAt.Compare(b.UpdatedAt)
+		}
+		if c == 0 {
+			c = a.ID - b.ID
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
+	page := paginate(r, ns)
+	out := make([]Note, 0, len(page))
+	for _, n := range page {
+		out = append(out, s.noteView(p, on, n))
+	}
+	r.json(http.StatusOK, out)
+}
+
+func (s *Server) createNote(r *request, p *projectState, on noteable, bump *time.Time) {
+	body, _ := r.params.str("body")
+	if body == "" {
+		r.missing("body")
+		return
+	}
+	if r.tooLong("note", body, maxText) {
+		return
+	}
+	internal, _, err := r.params.boolean("internal")
+	if err != nil {
+		r.invalid("internal")
+		return
+	}
+	if internal && r.role(p) < Reporter {
+		internal = false
+	}
+	n := s.addNote(on, r.user.ID, body, false, internal)
+	*bump = n.CreatedAt
+	s.noteEvent(p, on, n, r.user)
+	r.json(http.StatusCreated, s.noteView(p, on, n))
+}
+
+func (s *Server) getIssueNote(r *request) {
+	p, i, ok := r.issue(Guest)
+	if !ok {
+		return
+	}
+	id, ok := r.intPath("note_id", "Note")
+	if !ok {
+		return
+	}
+	// A note of another issue, or an internal note the caller may not
+	// read, is not found, as in GitLab.
+	for _, n := range i.notes {
+		if n.ID == id && (!n.Internal || r.role(p) >= Reporter) {
+			r.json(http.StatusOK, s.noteView(p, issueNoteable(i), n))
+			return
+		}
+	}
+	r.notFound("Note")
 }
 
 // editNote is PUT …/notes/:note_id: only the note's author may change its

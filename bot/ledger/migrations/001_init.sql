@@ -1,3 +1,4 @@
+-- +goose Up
 -- Portable SQL: text keys, RFC 3339 text times, integer flags; runs on SQLite and Postgres.
 CREATE TABLE vigil_deliveries (
     dedup_key    TEXT PRIMARY KEY,

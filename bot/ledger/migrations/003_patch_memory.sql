@@ -1,3 +1,4 @@
+-- +goose Up
 -- What the patch engine must not forget across restarts: merge requests
 -- people declined (kind 'declined', key: branch) and notes already posted
 -- on tracking issues (kind 'said', key: issue iid and note id).

@@ -1,3 +1,4 @@
+-- +goose Up
 -- A finding belongs to the scope of the scan that last saw it (project, job,
 -- ref and report kind): a later complete report of that scope resolves what
 -- it no longer lists. Rows from before take their asset as their scope, the

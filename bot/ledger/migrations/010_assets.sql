@@ -1,3 +1,4 @@
+-- +goose Up
 -- The asset inventory (issue 16). One row per digest per registry source
 -- (repository → digest → tags), one per running container per cluster
 -- source (where the digest runs). first_seen/last_seen are the inventory

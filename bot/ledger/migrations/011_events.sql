@@ -1,3 +1,4 @@
+-- +goose Up
 -- The ledger's history (issue 18): one row per state change, written in
 -- the transaction of the change itself. Ids are made by the application
 -- (no sequence); times are RFC 3339 text with a fixed-width fraction, so

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Continuous monitoring (issue 17). One stored SBOM per image digest, as the
 -- scan job's SBOM artifact gave it: compressed (zstd, then base64, so the
 -- column is TEXT on SQLite and PostgreSQL alike), with the tools that made

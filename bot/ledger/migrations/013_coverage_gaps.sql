@@ -1,3 +1,4 @@
+-- +goose Up
 -- The coverage-gap issue of each owner project (issue 16): one issue per
 -- project listing the images the inventory found that no scan covers.
 -- content_hash is the digest of the description last written (an unchanged

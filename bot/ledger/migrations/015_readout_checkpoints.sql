@@ -1,3 +1,4 @@
+-- +goose Up
 -- Read-out checkpoints (issue 18), at month starts, so a read-out reads
 -- little of the history: state is the counting state at at (what every
 -- event before it adds up to); segment is what the month ending at at

@@ -39,8 +39,12 @@ type Options struct {
 	Logger   *slog.Logger
 }
 
-// Patcher moves Dockerfile base images to newer tags.
-type Patcher struct{ opts Options }
+// Patcher moves Dockerfile base images to newer tags. A Dockerfile has no
+// lock file, so its artifacts step proposes the edits as they are.
+type Patcher struct {
+	patch.NoArtifacts
+	opts Options
+}
 
 var (
 	_ patch.Patcher = (*Patcher)(nil)

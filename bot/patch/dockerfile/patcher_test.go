@@ -76,7 +76,7 @@ func TestUpdate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			asked = nil
-			r, err := New(tc.opts).Update(context.Background(), repoWith(t, "multistage", host), osFix())
+			r, err := patch.Apply(context.Background(), New(tc.opts), repoWith(t, "multistage", host), osFix())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,7 +111,7 @@ func TestUpdate(t *testing.T) {
 // Dockerfile (the OS packages come from elsewhere) is silent.
 func TestUpdateDoesNotPropose(t *testing.T) {
 	host := testRegistry(t, "3.19.1", "3.20.0")
-	r, err := New(Options{}).Update(context.Background(), repoWith(t, "multistage", host), osFix())
+	r, err := patch.Apply(context.Background(), New(Options{}), repoWith(t, "multistage", host), osFix())
 	if err != nil || r.Status != patch.Blocked || !strings.Contains(r.Reason, "no newer tag of the 3.19.1 line") {
 		t.Errorf("Update = %+v, %v; want blocked: no newer tag", r, err)
 	}
@@ -119,11 +119,11 @@ func TestUpdateDoesNotPropose(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+host+"/library/alpine:3.19\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, err = New(Options{}).Update(context.Background(), dir, osFix())
+	r, err = patch.Apply(context.Background(), New(Options{}), dir, osFix())
 	if err != nil || r.Status != patch.Blocked || !strings.Contains(r.Reason, "floating tag") {
 		t.Errorf("Update = %+v, %v; want blocked: floating tag", r, err)
 	}
-	r, err = New(Options{}).Update(context.Background(), t.TempDir(), osFix())
+	r, err = patch.Apply(context.Background(), New(Options{}), t.TempDir(), osFix())
 	if err != nil || r.Status != patch.Absent || r.Reason != "" {
 		t.Errorf("Update without a Dockerfile = %+v, %v; want absent and silent", r, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"gitlab.com/vigil-vm/vigil/bot/patch"
 	vregistry "gitlab.com/vigil-vm/vigil/internal/registry"
 	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 )
@@ -46,7 +47,7 @@ func TestUpdatePrivateBaseImage(t *testing.T) {
 
 	env := map[string]string{"CS_REGISTRY_USER": "ci", "CS_REGISTRY_PASSWORD": "s3cret"}
 	creds := vregistry.Access{Insecure: true, Env: func(k string) string { return env[k] }}
-	r, err := New(Options{Registry: creds}).Update(context.Background(), dir, osFix())
+	r, err := patch.Apply(context.Background(), New(Options{Registry: creds}), dir, osFix())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func TestUpdatePrivateBaseImage(t *testing.T) {
 	}
 
 	anonymous := vregistry.Access{Insecure: true, Env: func(string) string { return "" }}
-	if _, err := New(Options{Registry: anonymous}).Update(context.Background(), dir, osFix()); err == nil || !strings.Contains(err.Error(), "list tags") {
+	if _, err := patch.Apply(context.Background(), New(Options{Registry: anonymous}), dir, osFix()); err == nil || !strings.Contains(err.Error(), "list tags") {
 		t.Errorf("anonymous Update error = %v, want the tag listing refused", err)
 	}
 }

@@ -11,24 +11,47 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/patch/internal/containerfile"
 )
 
-// Update moves the base image of each Dockerfile's final stage to the
-// newest tag of the same line and variant, once the Verifier confirms the
-// candidate has fewer of the claimed findings. The fix's From and To are
-// package versions and are not used: images are compared as images.
-func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Result, error) {
+// Extract finds each Dockerfile whose final stage builds on a registry
+// image (not scratch, not another stage).
+func (p *Patcher) Extract(_ context.Context, dir string, _ patch.Fix) (patch.Extracted, error) {
 	files, err := patch.FindFiles(dir, containerfile.Globs...)
 	if err != nil {
-		return patch.Result{}, err
+		return patch.Extracted{}, err
 	}
+	// None: the OS packages come from somewhere vigil cannot edit, and
+	// the issues already say what to fix (Absent).
+	var found patch.Extracted
+	for _, rel := range files {
+		df, _, err := containerfile.Read(dir, rel)
+		if err != nil {
+			return patch.Extracted{}, fmt.Errorf("update %s: %w", rel, err)
+		}
+		base := df.Final()
+		if base.Line < 0 || base.StageRef || base.Image == "scratch" {
+			continue
+		}
+		repo, tag, _ := containerfile.SplitRef(base.Image)
+		found.Deps = append(found.Deps, patch.Dependency{Manifest: rel, Name: repo, Version: tag})
+	}
+	return found, nil
+}
+
+// Update moves the base image of each extracted Dockerfile to the newest
+// tag of the same line and variant, once the Verifier confirms the
+// candidate has fewer of the claimed findings. The fix's From and To are
+// package versions and are not used: images are compared as images.
+// Choosing the tag is scanning it, so the check happens here; there is no
+// lock file for the artifacts step.
+func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix, deps []patch.Dependency) (patch.Result, error) {
 	c := patch.Change{Files: map[string][]byte{}}
 	var blocked []string
-	for _, rel := range files {
-		why, err := p.updateFile(ctx, dir, rel, fix, &c)
+	for _, d := range deps {
+		why, err := p.updateFile(ctx, dir, d.Manifest, fix, &c)
 		if err != nil {
-			return patch.Result{}, fmt.Errorf("update %s: %w", rel, err)
+			return patch.Result{}, fmt.Errorf("update %s: %w", d.Manifest, err)
 		}
 		if why != "" {
-			blocked = append(blocked, rel+": "+why)
+			blocked = append(blocked, d.Manifest+": "+why)
 		}
 	}
 	switch {
@@ -37,8 +60,6 @@ func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.
 	case len(blocked) > 0:
 		return patch.Block("%s", strings.Join(blocked, "; ")), nil
 	}
-	// No Dockerfile builds on a registry image: the OS packages come from
-	// somewhere vigil cannot edit, and the issues already say what to fix.
 	return patch.Result{Status: patch.Absent}, nil
 }
 
@@ -49,9 +70,6 @@ func (p *Patcher) updateFile(ctx context.Context, dir, rel string, fix patch.Fix
 		return "", err
 	}
 	base := df.Final()
-	if base.Line < 0 || base.StageRef || base.Image == "scratch" {
-		return "", nil
-	}
 	repo, tag, digest := containerfile.SplitRef(base.Image)
 	next, check, why, err := p.pick(ctx, repo, tag, base.Image, fix)
 	if err != nil || next == "" {

@@ -83,7 +83,7 @@ func TestUpdateBreakingFix(t *testing.T) {
 		t.Fatalf("go mod tidy: %v\n%s", err, out)
 	}
 
-	r, err := New(Options{}).Update(context.Background(), dir, patch.Fix{Package: "example.com/lib", From: "v1.0.0", To: "1.1.0"})
+	r, err := patch.Apply(context.Background(), New(Options{}), dir, patch.Fix{Package: "example.com/lib", From: "v1.0.0", To: "1.1.0"})
 	if err != nil {
 		t.Fatal(err)
 	}

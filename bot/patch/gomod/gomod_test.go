@@ -79,7 +79,7 @@ func TestUpdate(t *testing.T) {
 				vendor(t, dir) // made here: no other project's source is committed
 			}
 			fix := patch.Fix{Ecosystem: "gomod", Package: "golang.org/x/text", From: "v0.3.5", To: tc.to}
-			r, err := New(Options{}).Update(context.Background(), dir, fix)
+			r, err := patch.Apply(context.Background(), New(Options{}), dir, fix)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +127,7 @@ func TestUpdateDoesNotPropose(t *testing.T) {
 	} {
 		t.Run(tc.fixture+"@"+tc.to, func(t *testing.T) {
 			dir := patchtest.Copy(t, filepath.Join("testdata", tc.fixture))
-			r, err := New(Options{}).Update(context.Background(), dir, patch.Fix{Package: tc.pkg, To: tc.to})
+			r, err := patch.Apply(context.Background(), New(Options{}), dir, patch.Fix{Package: tc.pkg, To: tc.to})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -25,7 +25,7 @@ func TestUpdateTransitive(t *testing.T) {
 	}
 	dir := patchtest.Copy(t, "testdata/gin")
 	fix := patch.Fix{Ecosystem: "gomod", Package: "golang.org/x/net", From: "v0.0.0-20200822124328-c89045814202", To: "0.38.0"}
-	r, err := New(Options{}).Update(context.Background(), dir, fix)
+	r, err := patch.Apply(context.Background(), New(Options{}), dir, fix)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestUpdateBuildFails(t *testing.T) {
 		t.Skip("no go command")
 	}
 	dir := patchtest.Copy(t, "testdata/broken")
-	r, err := New(Options{}).Update(context.Background(), dir, patch.Fix{Package: "golang.org/x/text", To: "0.3.8"})
+	r, err := patch.Apply(context.Background(), New(Options{}), dir, patch.Fix{Package: "golang.org/x/text", To: "0.3.8"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,69 +13,64 @@ import (
 	"gitlab.com/vigil-vm/vigil/bot/patch"
 )
 
-// Update moves fix.Package to fix.To in every go.mod that requires it below
-// that version, directly or indirectly, with the real go get, and proposes
-// the change only when every touched module still builds from its own
-// go.mod and go.sum.
-func (p *Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Result, error) {
+// Extract finds the go.mod files that require fix.Package below fix.To,
+// directly or indirectly. A replace or a major version blocks the fix.
+func (p *Patcher) Extract(_ context.Context, dir string, fix patch.Fix) (patch.Extracted, error) {
 	to := canonical(fix.To)
 	if !semver.IsValid(to) {
-		return patch.Result{}, fmt.Errorf("update %s: %q is not a module version", fix.Package, fix.To)
+		return patch.Extracted{}, fmt.Errorf("update %s: %q is not a module version", fix.Package, fix.To)
 	}
-	targets, res, err := p.targets(dir, fix.Package, to)
-	if err != nil || res != nil {
-		return deref(res), err
+	mods, err := patch.FindFiles(dir, p.Manifests()...)
+	if err != nil {
+		return patch.Extracted{}, err
 	}
-	c := patch.Change{Files: map[string][]byte{}, Package: fix.Package, To: to}
+	var found patch.Extracted
+	for _, rel := range mods {
+		f, err := readGoMod(dir, rel)
+		if err != nil {
+			return patch.Extracted{}, err
+		}
+		need, block := needsBump(rel, f, fix.Package, to)
+		cur := required(f, fix.Package)
+		switch {
+		case block != "":
+			return patch.Extracted{Blocked: block}, nil
+		case need:
+			found.Deps = append(found.Deps, patch.Dependency{Manifest: rel, Name: fix.Package, Version: cur})
+		case cur != "" && semver.Compare(cur, to) >= 0:
+			found.Current = true
+		}
+	}
+	if len(found.Deps) > 0 {
+		if err := module.Check(fix.Package, to); err != nil {
+			return patch.Extracted{Blocked: fmt.Sprintf("%s@%s is not a valid module version: %v", fix.Package, to, err)}, nil
+		}
+	}
+	return found, nil
+}
+
+// Update leaves go.mod to the go command: go get must see the unedited
+// file to resolve what the new version needs (see artifacts), so this step
+// only names the change.
+func (p *Patcher) Update(_ context.Context, _ string, fix patch.Fix, _ []patch.Dependency) (patch.Result, error) {
+	c := patch.Change{Files: map[string][]byte{}, Package: fix.Package, To: canonical(fix.To)}
 	if fix.From != "" {
 		c.From = canonical(fix.From)
 	}
-	for _, rel := range targets {
-		blocked, err := p.updateModule(ctx, dir, rel, fix.Package, to, &c)
+	return patch.Propose(c), nil
+}
+
+// Artifacts moves every extracted module to the fixed version with the
+// real go get, and proposes the change only when every touched module
+// still builds from its own go.mod and go.sum.
+func (p *Patcher) Artifacts(ctx context.Context, dir string, fix patch.Fix, deps []patch.Dependency, c patch.Change) (patch.Result, error) {
+	for _, d := range deps {
+		blocked, err := p.updateModule(ctx, dir, d.Manifest, fix.Package, c.To, &c)
 		if err != nil || blocked != nil {
 			return deref(blocked), err
 		}
 	}
 	return patch.Propose(c), nil
-}
-
-// targets lists the go.mod files to bump, or says why there are none: a
-// replace or a major version blocks the fix, the fixed version is already
-// required (Current), or no module requires the package (Absent).
-func (p *Patcher) targets(dir, pkg, to string) ([]string, *patch.Result, error) {
-	mods, err := patch.FindFiles(dir, p.Manifests()...)
-	if err != nil {
-		return nil, nil, err
-	}
-	var targets []string
-	current := false
-	for _, rel := range mods {
-		f, err := readGoMod(dir, rel)
-		if err != nil {
-			return nil, nil, err
-		}
-		need, block := needsBump(rel, f, pkg, to)
-		if block != "" {
-			r := patch.Block("%s", block)
-			return nil, &r, nil
-		}
-		if need {
-			targets = append(targets, rel)
-		} else if v := required(f, pkg); v != "" && semver.Compare(v, to) >= 0 {
-			current = true
-		}
-	}
-	switch {
-	case len(targets) > 0:
-		if err := module.Check(pkg, to); err != nil {
-			r := patch.Block("%s@%s is not a valid module version: %v", pkg, to, err)
-			return nil, &r, nil
-		}
-		return targets, nil, nil
-	case current:
-		return nil, &patch.Result{Status: patch.Current}, nil
-	}
-	return nil, &patch.Result{Status: patch.Absent}, nil
 }
 
 func deref(r *patch.Result) patch.Result {

@@ -3,9 +3,10 @@ package gomod
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -28,7 +29,7 @@ func (p *Patcher) versions(ctx context.Context, rel string, before, after []byte
 	}
 	was, now := requireMap(old), requireMap(cur)
 	var out []patch.VersionChange
-	for _, path := range unionKeys(was, now) {
+	for _, path := range slices.Sorted(maps.Keys(merged(was, now))) {
 		if was[path] == now[path] {
 			continue
 		}
@@ -102,17 +103,13 @@ func requireMap(f *modfile.File) map[string]string {
 	return m
 }
 
-func unionKeys(a, b map[string]string) []string {
-	var out []string
-	for k := range a {
-		out = append(out, k)
+// merged is a and b in one map (only its keys are read).
+func merged(a, b map[string]string) map[string]string {
+	out := maps.Clone(a)
+	if out == nil {
+		out = map[string]string{}
 	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
+	maps.Copy(out, b)
 	return out
 }
 

@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -16,8 +17,10 @@ import (
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 )
 
-// Patcher bumps the Go toolchain.
-type Patcher struct{}
+// Patcher bumps the Go toolchain. go.mod's directives and a Dockerfile's
+// image are all there is (no go get: the toolchain is not a module), so
+// its artifacts step proposes the edits as they are.
+type Patcher struct{ patch.NoArtifacts }
 
 var _ patch.Patcher = Patcher{}
 
@@ -76,45 +79,122 @@ func extract(dir string) ([]patch.Dependency, error) {
 	return deps, nil
 }
 
-// Update moves every toolchain directive and golang:<minor>.x image on the
-// fixed release's minor line up to it. When the repository has neither, a
-// toolchain directive is added to go.mod files on that line.
-func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Result, error) {
-	to := strings.TrimPrefix(fix.To, "go")
-	m := releaseRE.FindStringSubmatch(to)
-	if m == nil {
-		// Not a release a toolchain line can name: nothing here to move.
-		return patch.Result{Status: patch.Absent}, nil
+// Extract lists the go and toolchain directives and golang images on the
+// fixed release's minor line. A fix that names no release (or nothing on
+// its line) is Absent: the binary was built elsewhere, and its issue
+// already says so.
+func (Patcher) Extract(_ context.Context, dir string, fix patch.Fix) (patch.Extracted, error) {
+	minor, _, ok := release(fix.To)
+	if !ok {
+		return patch.Extracted{}, nil
 	}
-	minor := m[1]
-	c := patch.Change{Files: map[string][]byte{}}
-	mods, err := patch.FindFiles(dir, "go.mod")
+	deps, err := extract(dir)
 	if err != nil {
+		return patch.Extracted{}, err
+	}
+	var found patch.Extracted
+	for _, d := range deps {
+		if lineOf(d) == minor {
+			found.Deps = append(found.Deps, d)
+		}
+	}
+	return found, nil
+}
+
+// Update moves every toolchain directive and golang:<minor>.x image among
+// deps up to the fixed release. When none moves, a toolchain directive is
+// added to go.mod files on that line.
+func (Patcher) Update(_ context.Context, dir string, fix patch.Fix, deps []patch.Dependency) (patch.Result, error) {
+	minor, to, _ := release(fix.To)
+	var mods, dfs []string
+	for _, d := range deps {
+		switch {
+		case patch.Match(d.Manifest, "go.mod"):
+			mods = appendNew(mods, d.Manifest)
+		default:
+			dfs = appendNew(dfs, d.Manifest)
+		}
+	}
+	c := patch.Change{Files: map[string][]byte{}}
+	if err := bumpMods(dir, mods, minor, to, false, &c); err != nil {
 		return patch.Result{}, err
 	}
+	if err := bumpDockerfiles(dir, dfs, minor, to, &c); err != nil {
+		return patch.Result{}, err
+	}
+	if c.Empty() {
+		if err := bumpMods(dir, mods, minor, to, true, &c); err != nil {
+			return patch.Result{}, err
+		}
+	}
+	switch {
+	case c.Empty() && alreadyAt(deps, minor, to):
+		return patch.Result{Status: patch.Current}, nil
+	case c.Empty():
+		return patch.Result{Status: patch.Absent}, nil
+	}
+	c.To = "go" + to
+	if fix.From != "" {
+		c.From = "go" + strings.TrimPrefix(fix.From, "go")
+	}
+	return patch.Propose(c), nil
+}
+
+// release splits a fixed Go release ("1.22.5", "go1.22.5") into its minor
+// line and version; ok is false for anything a toolchain cannot name.
+func release(v string) (minor, to string, ok bool) {
+	to = strings.TrimPrefix(v, "go")
+	m := releaseRE.FindStringSubmatch(to)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], to, true
+}
+
+// lineOf is the minor line a declaration is on: "1.22" for go 1.22.3,
+// toolchain go1.22.3 or golang:1.22-alpine.
+func lineOf(d patch.Dependency) string {
+	if d.Name == "go" || d.Name == "toolchain" {
+		return minorOf(d.Version)
+	}
+	if m := golangTag.FindStringSubmatch(d.Version); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// bumpMods moves (or, with add, adds) the toolchain directive of each
+// go.mod in mods into c.
+func bumpMods(dir string, mods []string, minor, to string, add bool, c *patch.Change) error {
 	for _, rel := range mods {
 		f, data, err := readMod(dir, rel)
 		if err != nil {
-			return patch.Result{}, err
+			return err
 		}
-		if out, ok, err := bumpToolchain(f, minor, to, false); err != nil {
-			return patch.Result{}, fmt.Errorf("update %s: %w", rel, err)
-		} else if ok && string(out) != string(data) {
+		out, ok, err := bumpToolchain(f, minor, to, add)
+		switch {
+		case err != nil:
+			return fmt.Errorf("update %s: %w", rel, err)
+		case ok && add:
+			c.Files[rel] = out
+			c.Notes = append(c.Notes, fmt.Sprintf("%s: added `toolchain go%s` so builds use a fixed standard library", rel, to))
+		case ok && string(out) != string(data):
 			c.Files[rel] = out
 		}
 	}
-	dfs, err := patch.FindFiles(dir, containerfile.Globs...)
-	if err != nil {
-		return patch.Result{}, err
-	}
+	return nil
+}
+
+// bumpDockerfiles moves the golang images of each Dockerfile in dfs into c.
+func bumpDockerfiles(dir string, dfs []string, minor, to string, c *patch.Change) error {
 	for _, rel := range dfs {
 		df, orig, err := containerfile.Read(dir, rel)
 		if err != nil {
-			return patch.Result{}, err
+			return err
 		}
 		notes, err := bumpImages(df, minor, to)
 		if err != nil {
-			return patch.Result{}, fmt.Errorf("update %s: %w", rel, err)
+			return fmt.Errorf("update %s: %w", rel, err)
 		}
 		for _, n := range notes {
 			c.Notes = append(c.Notes, rel+": "+n)
@@ -123,33 +203,14 @@ func (Patcher) Update(ctx context.Context, dir string, fix patch.Fix) (patch.Res
 			c.Files[rel] = out
 		}
 	}
-	if c.Empty() {
-		for _, rel := range mods {
-			f, _, err := readMod(dir, rel)
-			if err != nil {
-				return patch.Result{}, err
-			}
-			if out, ok, err := bumpToolchain(f, minor, to, true); err != nil {
-				return patch.Result{}, fmt.Errorf("update %s: %w", rel, err)
-			} else if ok {
-				c.Files[rel] = out
-				c.Notes = append(c.Notes, fmt.Sprintf("%s: added `toolchain go%s` so builds use a fixed standard library", rel, to))
-			}
-		}
+	return nil
+}
+
+func appendNew(s []string, v string) []string {
+	if slices.Contains(s, v) {
+		return s
 	}
-	if c.Empty() && alreadyAt(ctx, dir, minor, to) {
-		return patch.Result{Status: patch.Current}, nil
-	}
-	if c.Empty() {
-		// No toolchain, go line or golang image on that line: the binary
-		// was built elsewhere, and its issue already says so.
-		return patch.Result{Status: patch.Absent}, nil
-	}
-	c.To = "go" + to
-	if fix.From != "" {
-		c.From = "go" + strings.TrimPrefix(fix.From, "go")
-	}
-	return patch.Propose(c), nil
+	return append(s, v)
 }
 
 // bumpToolchain sets the toolchain directive to go<to> when it is on the
@@ -216,13 +277,9 @@ func golangFroms(df *containerfile.File) []containerfile.From {
 	return out
 }
 
-// alreadyAt reports whether a toolchain directive or golang image is
-// already at or past to on its minor line.
-func alreadyAt(ctx context.Context, dir, minor, to string) bool {
-	deps, err := extract(dir)
-	if err != nil {
-		return false
-	}
+// alreadyAt reports whether a toolchain directive or golang image among
+// deps is already at or past to on its minor line.
+func alreadyAt(deps []patch.Dependency, minor, to string) bool {
 	for _, d := range deps {
 		v := strings.TrimPrefix(d.Version, "go")
 		if d.Name != "toolchain" && path.Base(d.Name) != "golang" {

@@ -37,7 +37,7 @@ func TestExtractVersions(t *testing.T) {
 
 func TestUpdate(t *testing.T) {
 	dir := patchtest.Copy(t, "testdata/repo")
-	r, err := New().Update(context.Background(), dir, patch.Fix{Package: "stdlib", From: "go1.22.3", To: "1.22.5"})
+	r, err := patch.Apply(context.Background(), New(), dir, patch.Fix{Package: "stdlib", From: "go1.22.3", To: "1.22.5"})
 	if err != nil || r.Status != patch.Proposed {
 		t.Fatalf("Update = %+v, %v", r, err)
 	}
@@ -63,7 +63,7 @@ func TestUpdate(t *testing.T) {
 }
 
 func TestUpdateAddsToolchain(t *testing.T) {
-	r, err := New().Update(context.Background(), patchtest.Copy(t, "testdata/bare"), patch.Fix{Package: "stdlib", To: "go1.22.5"})
+	r, err := patch.Apply(context.Background(), New(), patchtest.Copy(t, "testdata/bare"), patch.Fix{Package: "stdlib", To: "go1.22.5"})
 	c := r.Change
 	if err != nil || !strings.Contains(string(c.Files["go.mod"]), "toolchain go1.22.5") || len(c.Notes) != 1 {
 		t.Errorf("Update = %+v, %v; want a toolchain directive added with a note", c, err)
@@ -72,7 +72,7 @@ func TestUpdateAddsToolchain(t *testing.T) {
 
 func TestUpdateCurrent(t *testing.T) {
 	for _, to := range []string{"1.22.2", "1.22.3"} {
-		r, err := New().Update(context.Background(), patchtest.Copy(t, "testdata/repo"), patch.Fix{Package: "stdlib", To: to})
+		r, err := patch.Apply(context.Background(), New(), patchtest.Copy(t, "testdata/repo"), patch.Fix{Package: "stdlib", To: to})
 		if err != nil || r.Status != patch.Current || !r.Change.Empty() {
 			t.Errorf("Update(%s) = %+v, %v; want current", to, r, err)
 		}
@@ -83,7 +83,7 @@ func TestUpdateCurrent(t *testing.T) {
 // a version that is no Go release are silent: nobody can act here.
 func TestUpdateAbsent(t *testing.T) {
 	for _, to := range []string{"1.23.1", "banana"} {
-		r, err := New().Update(context.Background(), patchtest.Copy(t, "testdata/repo"), patch.Fix{Package: "stdlib", To: to})
+		r, err := patch.Apply(context.Background(), New(), patchtest.Copy(t, "testdata/repo"), patch.Fix{Package: "stdlib", To: to})
 		if err != nil || r.Status != patch.Absent || r.Reason != "" || !r.Change.Empty() {
 			t.Errorf("Update(%s) = %+v, %v; want absent", to, r, err)
 		}

@@ -1,8 +1,10 @@
 package mr
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -38,13 +40,14 @@ func (r *run) apply(ctx context.Context, fix patch.Fix) (Outcome, error) {
 		return o, nil
 	}
 	c := res.Change
-	b := bump{Ecosystem: fix.Ecosystem, Package: cmpOr(c.Package, fix.Package), From: cmpOr(c.From, fix.From), To: cmpOr(c.To, fix.To)}
+	b := bump{Ecosystem: fix.Ecosystem, Package: cmp.Or(c.Package, fix.Package), From: cmp.Or(c.From, fix.From), To: cmp.Or(c.To, fix.To)}
 	o.Package, o.From, o.To = b.Package, b.From, b.To
 	o.Branch = Branch(b.Ecosystem, b.Package, b.To)
 	return r.propose(ctx, o, b, fix, c)
 }
 
-// update is the patcher's work on a scratch copy, which it may edit freely.
+// update runs the patcher's steps (extract, update, artifacts) on a
+// scratch copy, which they may edit freely.
 func (r *run) update(ctx context.Context, fix patch.Fix) (patch.Result, error) {
 	pt := r.patcher(fix.Ecosystem)
 	if pt == nil {
@@ -59,7 +62,7 @@ func (r *run) update(ctx context.Context, fix patch.Fix) (patch.Result, error) {
 		return patch.Result{}, err
 	}
 	defer os.RemoveAll(dir)
-	return pt.Update(ctx, dir, fix)
+	return patch.Apply(ctx, pt, dir, fix)
 }
 
 // blockedNote is what the tracking issues are told when a person must act.
@@ -177,7 +180,7 @@ func (r *run) closeUnneeded(ctx context.Context, fixes []patch.Fix) error {
 			keep[fix.Ecosystem+"/"+fix.Package] = true
 		}
 	}
-	for _, branch := range sortedKeys(r.byBranch) {
+	for _, branch := range slices.Sorted(maps.Keys(r.byBranch)) {
 		m := r.byBranch[branch]
 		mk, _ := readMarker(m.Description)
 		eco, _, _ := strings.Cut(mk.Key, "/")
@@ -210,13 +213,4 @@ func shorten(s string) string {
 		return s[:max] + "…"
 	}
 	return s
-}
-
-func cmpOr(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

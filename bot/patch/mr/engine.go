@@ -1,6 +1,7 @@
 package mr
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -146,8 +147,8 @@ func (e *Engine) project(ctx context.Context, p Project) (Project, error) {
 	if err != nil {
 		return p, fmt.Errorf("read project %v: %w", p.ID, err)
 	}
-	p.Path = cmpOr(p.Path, gp.PathWithNamespace)
-	p.DefaultBranch = cmpOr(p.DefaultBranch, gp.DefaultBranch, "main")
+	p.Path = cmp.Or(p.Path, gp.PathWithNamespace)
+	p.DefaultBranch = cmp.Or(p.DefaultBranch, gp.DefaultBranch, "main")
 	e.steady.setProject(fmt.Sprint(p.ID), p)
 	return p, nil
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"unicode/utf8"
 
@@ -119,7 +121,7 @@ func (e *Engine) archive(ctx context.Context, p Project) ([]byte, error) {
 
 // branchMatches reports whether branch already holds exactly the change.
 func (e *Engine) branchMatches(ctx context.Context, p Project, branch string, c patch.Change) (bool, error) {
-	for _, path := range sortedKeys(c.Files) {
+	for _, path := range slices.Sorted(maps.Keys(c.Files)) {
 		b, resp, err := e.client.RepositoryFiles.GetRawFile(p.ID, path, &gitlab.GetRawFileOptions{Ref: gitlab.Ptr(branch)}, gitlab.WithContext(ctx))
 		if resp != nil && resp.StatusCode == http.StatusNotFound {
 			return false, nil
@@ -165,7 +167,7 @@ func (e *Engine) commit(ctx context.Context, p Project, base, branch, message st
 
 func commitActions(base string, c patch.Change) []*gitlab.CommitActionOptions {
 	var actions []*gitlab.CommitActionOptions
-	for _, path := range sortedKeys(c.Files) {
+	for _, path := range slices.Sorted(maps.Keys(c.Files)) {
 		action := gitlab.FileCreate
 		if _, err := os.Stat(filepath.Join(base, filepath.FromSlash(path))); err == nil {
 			action = gitlab.FileUpdate
@@ -277,13 +279,4 @@ func wrap(what string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("%s: %w", what, err)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -105,7 +105,13 @@ type boom struct{ runs *int }
 func (boom) Name() string                    { return "boom" }
 func (boom) Manifests() []string             { return []string{"requirements.txt"} }
 func (boom) Handles(f findings.Finding) bool { return f.Package.Type == "boom" }
-func (b boom) Update(context.Context, string, patch.Fix) (patch.Result, error) {
+func (boom) Extract(_ context.Context, _ string, fix patch.Fix) (patch.Extracted, error) {
+	return patch.Extracted{Deps: []patch.Dependency{{Manifest: "requirements.txt", Name: fix.Package}}}, nil
+}
+func (boom) Update(context.Context, string, patch.Fix, []patch.Dependency) (patch.Result, error) {
+	return patch.Propose(patch.Change{}), nil
+}
+func (b boom) Artifacts(context.Context, string, patch.Fix, []patch.Dependency, patch.Change) (patch.Result, error) {
 	*b.runs++
 	return patch.Result{}, errors.New("resolver exploded")
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -57,7 +59,7 @@ func lockChanges(rel string, before, after []byte, asked string) []VersionChange
 		keys[k] = true
 	}
 	var out []VersionChange
-	for _, k := range sortedKeys(keys) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		if was[k] == now[k] {
 			continue
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"gitlab.com/vigil-vm/vigil/bot/patch"
@@ -68,13 +67,4 @@ func readJSON(dir, rel string, v any) error {
 
 func manifests(dir string) ([]string, error) {
 	return patch.FindFiles(dir, "package.json")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

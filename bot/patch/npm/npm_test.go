@@ -63,7 +63,7 @@ func TestUpdate(t *testing.T) {
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
 			dir := patchtest.Copy(t, "testdata/"+tc.fixture)
-			r, err := New(Options{}).Update(context.Background(), dir, patch.Fix{Ecosystem: "npm", Package: "minimist", From: "1.2.5", To: "1.2.6"})
+			r, err := patch.Apply(context.Background(), New(Options{}), dir, patch.Fix{Ecosystem: "npm", Package: "minimist", From: "1.2.5", To: "1.2.6"})
 			if err != nil || r.Status != patch.Proposed {
 				t.Fatalf("Update = %+v, %v", r, err)
 			}
@@ -103,12 +103,12 @@ func TestUpdate(t *testing.T) {
 		})
 	}
 	for _, fx := range []string{"direct", "transitive"} {
-		r, err := New(Options{}).Update(context.Background(), patchtest.Copy(t, "testdata/"+fx), patch.Fix{Package: "minimist", To: "1.2.5"})
+		r, err := patch.Apply(context.Background(), New(Options{}), patchtest.Copy(t, "testdata/"+fx), patch.Fix{Package: "minimist", To: "1.2.5"})
 		if err != nil || r.Status != patch.Current || !r.Change.Empty() {
 			t.Errorf("Update(%s, minimist 1.2.5) = %+v, %v; want current", fx, r, err)
 		}
 	}
-	r, err := New(Options{}).Update(context.Background(), patchtest.Copy(t, "testdata/direct"), patch.Fix{Package: "left-pad", To: "1.3.0"})
+	r, err := patch.Apply(context.Background(), New(Options{}), patchtest.Copy(t, "testdata/direct"), patch.Fix{Package: "left-pad", To: "1.3.0"})
 	if err != nil || r.Status != patch.Absent || r.Reason != "" {
 		t.Errorf("Update(left-pad) = %+v, %v; want absent and silent", r, err)
 	}

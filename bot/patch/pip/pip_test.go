@@ -35,7 +35,7 @@ func TestRewrite(t *testing.T) {
 
 func TestUpdate(t *testing.T) {
 	dir := patchtest.Copy(t, "testdata/repo")
-	r, err := New().Update(context.Background(), dir, patch.Fix{Package: "jinja2", From: "2.11.2", To: "2.11.3"})
+	r, err := patch.Apply(context.Background(), New(), dir, patch.Fix{Package: "jinja2", From: "2.11.2", To: "2.11.3"})
 	if err != nil || r.Status != patch.Proposed {
 		t.Fatalf("Update = %+v, %v", r, err)
 	}
@@ -61,7 +61,7 @@ func TestUpdate(t *testing.T) {
 		{"testdata/hashed", "jinja2", "9.9.9", patch.Blocked, "--hash"},
 		{"testdata/repo", "django", "9.9.9", patch.Absent, ""},
 	} {
-		r, err := New().Update(context.Background(), patchtest.Copy(t, tc.fixture), patch.Fix{Package: tc.pkg, To: tc.to})
+		r, err := patch.Apply(context.Background(), New(), patchtest.Copy(t, tc.fixture), patch.Fix{Package: tc.pkg, To: tc.to})
 		if err != nil || r.Status != tc.status || !strings.Contains(r.Reason, tc.reason) || (tc.reason == "") != (r.Reason == "") || !r.Change.Empty() {
 			t.Errorf("Update(%s, %s) = %+v, %v; want %v %q", tc.fixture, tc.pkg, r, err, tc.status, tc.reason)
 		}
