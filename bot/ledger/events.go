@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"iter"
+	"slices"
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/internal/findings"
@@ -150,27 +151,41 @@ func (l *Ledger) HasEvent(ctx context.Context, id string) (bool, error) {
 // of it when until is zero). The rows are read as they are yielded, so a
 // long history costs no memory.
 func (l *Ledger) Events(ctx context.Context, until time.Time) iter.Seq2[Event, error] {
-	return func(yield func(Event, error) bool) {
-		q, args := `SELECT `+eventColumns+` FROM vigil_events`, []any{}
-		if !until.IsZero() {
-			q, args = q+` WHERE at < ?`, append(args, formatEventTime(until))
+	return l.streamEvents(ctx, eventColumns, nil, time.Time{}, until, func(rows *sql.Rows) (Event, error) {
+		var e Event
+		var at, due, expires, kind string
+		var sev int
+		if err := rows.Scan(&e.ID, &at, &kind, &e.Fingerprint, &e.Group, &e.ProjectID, &e.ProjectPath, &e.Tier,
+			&sev, &due, &e.Actor, &e.Detail, &expires, &e.MR); err != nil {
+			return Event{}, fmt.Errorf("read history: %w", err)
 		}
-		rows, err := l.db.QueryContext(ctx, l.rebind(q+` ORDER BY at, id`), args...)
+		e.At, e.Kind, e.Severity, e.Due, e.Expires = parseTime(at), EventKind(kind), findings.Severity(sev), parseTime(due), parseTime(expires)
+		return e, nil
+	})
+}
+
+// streamEvents yields the events in [from, until) (until zero: to the
+// last) in the history's order, each row of the columns (with args for
+// their placeholders) made an event by scan.
+func (l *Ledger) streamEvents(ctx context.Context, columns string, args []any, from, until time.Time,
+	scan func(*sql.Rows) (Event, error)) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		q, a := `SELECT `+columns+` FROM vigil_events WHERE at >= ?`, append(slices.Clip(args), formatEventTime(from))
+		if !until.IsZero() {
+			q, a = q+` AND at < ?`, append(a, formatEventTime(until))
+		}
+		rows, err := l.db.QueryContext(ctx, l.rebind(q+` ORDER BY at, id`), a...)
 		if err != nil {
 			yield(Event{}, fmt.Errorf("read history: %w", err))
 			return
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var e Event
-			var at, due, expires, kind string
-			var sev int
-			if err := rows.Scan(&e.ID, &at, &kind, &e.Fingerprint, &e.Group, &e.ProjectID, &e.ProjectPath, &e.Tier,
-				&sev, &due, &e.Actor, &e.Detail, &expires, &e.MR); err != nil {
-				yield(Event{}, fmt.Errorf("read history: %w", err))
+			e, err := scan(rows)
+			if err != nil {
+				yield(Event{}, err)
 				return
 			}
-			e.At, e.Kind, e.Severity, e.Due, e.Expires = parseTime(at), EventKind(kind), findings.Severity(sev), parseTime(due), parseTime(expires)
 			if !until.IsZero() && !e.At.Before(until) {
 				continue // a migrated time without a fraction sorts after its second's fractions
 			}

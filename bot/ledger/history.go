@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"iter"
 	"strconv"
@@ -32,39 +33,13 @@ const packedFields = 13
 // from the first; until zero: to the last), as Events does but without
 // their ids, read the cheapest way the driver allows: for counting.
 func (l *Ledger) History(ctx context.Context, from, until time.Time) iter.Seq2[Event, error] {
-	return func(yield func(Event, error) bool) {
-		q, args := `SELECT `+packedColumns+` FROM vigil_events WHERE at >= ?`, []any{historySep, formatEventTime(from)}
-		if !until.IsZero() {
-			q, args = q+` AND at < ?`, append(args, formatEventTime(until))
+	return l.streamEvents(ctx, packedColumns, []any{historySep}, from, until, func(rows *sql.Rows) (Event, error) {
+		var packed string
+		if err := rows.Scan(&packed); err != nil {
+			return Event{}, fmt.Errorf("read history: %w", err)
 		}
-		rows, err := l.db.QueryContext(ctx, l.rebind(q+` ORDER BY at, id`), args...)
-		if err != nil {
-			yield(Event{}, fmt.Errorf("read history: %w", err))
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var packed string
-			if err := rows.Scan(&packed); err != nil {
-				yield(Event{}, fmt.Errorf("read history: %w", err))
-				return
-			}
-			e, err := unpackEvent(packed)
-			if err != nil {
-				yield(Event{}, err)
-				return
-			}
-			if !until.IsZero() && !e.At.Before(until) {
-				continue // as in Events
-			}
-			if !yield(e, nil) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(Event{}, fmt.Errorf("read history: %w", err))
-		}
-	}
+		return unpackEvent(packed)
+	})
 }
 
 // unpackEvent splits a packed row; its strings share the row's memory.
