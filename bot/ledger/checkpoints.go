@@ -64,27 +64,25 @@ func (c Checkpoints) Latest(ctx context.Context, version int, t time.Time) (Chec
 // saved).
 func (c Checkpoints) Range(ctx context.Context, version int, from, to time.Time) ([]Checkpoint, error) {
 	var out []Checkpoint
-	err := eachRow(ctx, c.l.db, "read read-out checkpoints", c.l.rebind(`SELECT at, events, segment, state <> '', saved_at FROM vigil_readout_checkpoints
-		WHERE version = ? AND at >= ? AND at <= ? ORDER BY at`), []any{version, formatEventTime(from), formatEventTime(to)}, func(scan func(...any) error) error {
-		cp := Checkpoint{Version: version}
-		var at, segment, saved string
-		if err := scan(&at, &cp.Events, &segment, &cp.HasState, &saved); err != nil {
-			return err
-		}
-		if segment != "" {
-			var err error
-			if cp.Segment, err = unpack(segment); err != nil {
-				return fmt.Errorf("checkpoint of %s: %w", at, err)
+	err := eachRow(ctx, c.l.db, "read read-out checkpoints", c.l.rebind(`SELECT at, events, segment, state <> '', saved_at
+		FROM vigil_readout_checkpoints WHERE version = ? AND at >= ? AND at <= ? ORDER BY at`),
+		[]any{version, formatEventTime(from), formatEventTime(to)}, func(scan func(...any) error) error {
+			cp := Checkpoint{Version: version}
+			var at, segment, saved string
+			if err := scan(&at, &cp.Events, &segment, &cp.HasState, &saved); err != nil {
+				return err
 			}
-		}
-		cp.At, cp.SavedAt = parseTime(at), parseTime(saved)
-		out = append(out, cp)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+			if segment != "" {
+				var err error
+				if cp.Segment, err = unpack(segment); err != nil {
+					return fmt.Errorf("the checkpoint of %s: %w", at, err)
+				}
+			}
+			cp.At, cp.SavedAt = parseTime(at), parseTime(saved)
+			out = append(out, cp)
+			return nil
+		})
+	return out, err
 }
 
 // Save stores a checkpoint. One already saved at its time keeps the state

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/internal/findings"
@@ -150,36 +152,46 @@ func (l *Ledger) HasEvent(ctx context.Context, id string) (bool, error) {
 // of it when until is zero). The rows are read as they are yielded, so a
 // long history costs no memory.
 func (l *Ledger) Events(ctx context.Context, until time.Time) iter.Seq2[Event, error] {
+	return l.streamEvents(ctx, eventColumns, nil, time.Time{}, until, func(scan func(...any) error) (Event, error) {
+		var e Event
+		var at, due, expires, kind string
+		var sev int
+		if err := scan(&e.ID, &at, &kind, &e.Fingerprint, &e.Group, &e.ProjectID, &e.ProjectPath, &e.Tier,
+			&sev, &due, &e.Actor, &e.Detail, &expires, &e.MR); err != nil {
+			return Event{}, err
+		}
+		e.At, e.Kind, e.Severity, e.Due, e.Expires = parseTime(at), EventKind(kind), findings.Severity(sev), parseTime(due), parseTime(expires)
+		return e, nil
+	})
+}
+
+// errStopped ends a row loop whose reader stopped iterating.
+var errStopped = errors.New("the reader stopped")
+
+// streamEvents yields the events in [from, until) (until zero: to the
+// last) in the history's order, each row of the columns (with args for
+// their placeholders) made an event by event.
+func (l *Ledger) streamEvents(ctx context.Context, columns string, args []any, from, until time.Time,
+	event func(scan func(...any) error) (Event, error)) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
-		q, args := `SELECT `+eventColumns+` FROM vigil_events`, []any{}
+		q, a := `SELECT `+columns+` FROM vigil_events WHERE at >= ?`, append(slices.Clip(args), formatEventTime(from))
 		if !until.IsZero() {
-			q, args = q+` WHERE at < ?`, append(args, formatEventTime(until))
+			q, a = q+` AND at < ?`, append(a, formatEventTime(until))
 		}
-		rows, err := l.db.QueryContext(ctx, l.rebind(q+` ORDER BY at, id`), args...)
-		if err != nil {
-			yield(Event{}, fmt.Errorf("read history: %w", err))
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e Event
-			var at, due, expires, kind string
-			var sev int
-			if err := rows.Scan(&e.ID, &at, &kind, &e.Fingerprint, &e.Group, &e.ProjectID, &e.ProjectPath, &e.Tier,
-				&sev, &due, &e.Actor, &e.Detail, &expires, &e.MR); err != nil {
-				yield(Event{}, fmt.Errorf("read history: %w", err))
-				return
+		err := eachRow(ctx, l.db, "read history", l.rebind(q+` ORDER BY at, id`), a, func(scan func(...any) error) error {
+			e, err := event(scan)
+			switch {
+			case err != nil:
+				return err
+			case !until.IsZero() && !e.At.Before(until):
+				return nil // a migrated time without a fraction sorts after its second's fractions
+			case !yield(e, nil):
+				return errStopped
 			}
-			e.At, e.Kind, e.Severity, e.Due, e.Expires = parseTime(at), EventKind(kind), findings.Severity(sev), parseTime(due), parseTime(expires)
-			if !until.IsZero() && !e.At.Before(until) {
-				continue // a migrated time without a fraction sorts after its second's fractions
-			}
-			if !yield(e, nil) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(Event{}, fmt.Errorf("read history: %w", err))
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopped) {
+			yield(Event{}, err)
 		}
 	}
 }

@@ -32,39 +32,13 @@ const packedFields = 13
 // from the first; until zero: to the last), as Events does but without
 // their ids, read the cheapest way the driver allows: for counting.
 func (l *Ledger) History(ctx context.Context, from, until time.Time) iter.Seq2[Event, error] {
-	return func(yield func(Event, error) bool) {
-		q, args := `SELECT `+packedColumns+` FROM vigil_events WHERE at >= ?`, []any{historySep, formatEventTime(from)}
-		if !until.IsZero() {
-			q, args = q+` AND at < ?`, append(args, formatEventTime(until))
+	return l.streamEvents(ctx, packedColumns, []any{historySep}, from, until, func(scan func(...any) error) (Event, error) {
+		var packed string
+		if err := scan(&packed); err != nil {
+			return Event{}, err
 		}
-		rows, err := l.db.QueryContext(ctx, l.rebind(q+` ORDER BY at, id`), args...)
-		if err != nil {
-			yield(Event{}, fmt.Errorf("read history: %w", err))
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var packed string
-			if err := rows.Scan(&packed); err != nil {
-				yield(Event{}, fmt.Errorf("read history: %w", err))
-				return
-			}
-			e, err := unpackEvent(packed)
-			if err != nil {
-				yield(Event{}, err)
-				return
-			}
-			if !until.IsZero() && !e.At.Before(until) {
-				continue // as in Events
-			}
-			if !yield(e, nil) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(Event{}, fmt.Errorf("read history: %w", err))
-		}
-	}
+		return unpackEvent(packed)
+	})
 }
 
 // unpackEvent splits a packed row; its strings share the row's memory.
@@ -74,19 +48,19 @@ func unpackEvent(packed string) (Event, error) {
 	for i := range packedFields - 1 {
 		j := strings.Index(rest, historySep)
 		if j < 0 {
-			return Event{}, fmt.Errorf("read history: a row has %d fields, want %d: %.80q", i+1, packedFields, packed)
+			return Event{}, fmt.Errorf("a row has %d fields, want %d: %.80q", i+1, packedFields, packed)
 		}
 		f[i], rest = rest[:j], rest[j+len(historySep):]
 	}
 	if strings.Contains(rest, historySep) {
-		return Event{}, fmt.Errorf("read history: a row has more than %d fields (a value holds U+001F): %.80q", packedFields, packed)
+		return Event{}, fmt.Errorf("a row has more than %d fields (a value holds U+001F): %.80q", packedFields, packed)
 	}
 	f[packedFields-1] = rest
 	projectID, err1 := strconv.ParseInt(f[4], 10, 64)
 	sev, err2 := strconv.Atoi(f[7])
 	mr, err3 := strconv.ParseInt(f[12], 10, 64)
 	if err1 != nil || err2 != nil || err3 != nil {
-		return Event{}, fmt.Errorf("read history: a row's numbers do not parse: %.80q", packed)
+		return Event{}, fmt.Errorf("a row's numbers do not parse: %.80q", packed)
 	}
 	return Event{At: parseTime(f[0]), Kind: EventKind(f[1]), Fingerprint: f[2], Group: f[3], ProjectID: projectID,
 		ProjectPath: f[5], Tier: f[6], Severity: findings.Severity(sev), Due: parseTime(f[8]), Actor: f[9], Detail: f[10],

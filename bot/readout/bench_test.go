@@ -126,7 +126,11 @@ func BenchmarkCompute(b *testing.B) {
 //     months; no event read);
 //   - checkpoint-month: November alone, `vigil report`'s default period;
 //   - checkpoint-unaligned: Jun 15 – Nov 20, a period from no month start:
-//     from the state at June 1, reading the 480,000 events after it.
+//     June from the state at June 1, then the segments of July to October
+//     and the state at November 1, then November's events to the 20th;
+//   - checkpoint-30-days: Oct 20 – Nov 19, the dashboard's and the
+//     metrics' default window: from the state at October 1, reading
+//     October and November to the 19th.
 func BenchmarkFromLedger(b *testing.B) {
 	ctx := context.Background()
 	l := benchLedger(b)
@@ -166,7 +170,8 @@ func BenchmarkFromLedger(b *testing.B) {
 	b.Run("first", func(b *testing.B) { read(b, benchOptions, fromLedger, dropCheckpoints) })
 	november := Options{Since: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Until: benchOptions.Until}
 	unaligned := Options{Since: time.Date(2025, 6, 15, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 11, 20, 0, 0, 0, 0, time.UTC)}
-	for _, o := range []Options{benchOptions, november, unaligned} {
+	days30 := Options{Since: time.Date(2025, 10, 20, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 11, 19, 0, 0, 0, 0, time.UTC)}
+	for _, o := range []Options{benchOptions, november, unaligned, days30} {
 		if _, err := FromLedger(ctx, l, o); err != nil { // the checkpoints a first read-out saves
 			b.Fatal(err)
 		}
@@ -174,6 +179,7 @@ func BenchmarkFromLedger(b *testing.B) {
 	b.Run("checkpoint", func(b *testing.B) { read(b, benchOptions, fromLedger, nil) })
 	b.Run("checkpoint-month", func(b *testing.B) { read(b, november, fromLedger, nil) })
 	b.Run("checkpoint-unaligned", func(b *testing.B) { read(b, unaligned, fromLedger, nil) })
+	b.Run("checkpoint-30-days", func(b *testing.B) { read(b, days30, fromLedger, nil) })
 }
 
 // benchLedger is a SQLite ledger holding the benchmark's history: in a

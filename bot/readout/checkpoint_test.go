@@ -149,6 +149,10 @@ func TestCheckpointsKeepGeneratedReadouts(t *testing.T) {
 func TestLateEventsMakeACheckpointStale(t *testing.T) {
 	ctx := context.Background()
 	l := scriptedLedger(t)
+	midJanuary := Options{Since: ts("2026-01-15T00:00:00Z"), Until: date("2026-03-01")}
+	if _, err := FromLedger(ctx, l, midJanuary); err != nil { // saves the state at January 1
+		t.Fatal(err)
+	}
 	before, err := FromLedger(ctx, l, february)
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +169,17 @@ func TestLateEventsMakeACheckpointStale(t *testing.T) {
 	if err := l.RecordEvents(ctx, late...); err != nil {
 		t.Fatal(err)
 	}
-	got, err := FromLedger(ctx, l, february)
+	// The late events are after January 1: its state still holds.
+	midFebruary := Options{Since: ts("2026-02-10T00:00:00Z"), Until: date("2026-03-01")}
+	if from, _, err := newCounter(midFebruary.withDefaults()).resume(ctx, l); err != nil || !from.Equal(date("2026-01-01")) {
+		t.Errorf("after late events in January, a read-out from February 10 resumes at %s (%v), want January 1", from, err)
+	}
+	got, err := FromLedger(ctx, l, midFebruary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameReadout(t, "from February 10 after late events", got, withoutCheckpoints(t, l, midFebruary))
+	got, err = FromLedger(ctx, l, february)
 	if err != nil {
 		t.Fatal(err)
 	}

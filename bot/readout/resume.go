@@ -188,26 +188,42 @@ func (c *counter) moveTo(state []byte, segments []ledger.Checkpoint) bool {
 }
 
 // resume restores the newest state at or before Since whose history is
-// still what it was. A stale or unreadable one is passed over.
+// still what it was: a late event makes the states after its time stale,
+// not the ones before. A state that does not decode is passed over.
 func (c *counter) resume(ctx context.Context, l *ledger.Ledger) (time.Time, int64, error) {
-	cp, err := l.Checkpoints().Latest(ctx, checkpointVersion, c.o.Since)
-	if errors.Is(err, ledger.ErrNotFound) {
-		return time.Time{}, 0, nil
-	}
+	saved, err := l.Checkpoints().Range(ctx, checkpointVersion, time.Time{}, c.o.Since)
 	if err != nil {
 		return time.Time{}, 0, err
 	}
-	n, err := l.EventsBefore(ctx, cp.At)
+	var states []ledger.Checkpoint
+	var times []time.Time
+	for _, cp := range saved {
+		if cp.HasState {
+			states, times = append(states, cp), append(times, cp.At)
+		}
+	}
+	if len(states) == 0 {
+		return time.Time{}, 0, nil
+	}
+	counts, err := l.EventsBeforeEach(ctx, times...)
 	if err != nil {
 		return time.Time{}, 0, err
 	}
-	if n != cp.Events {
-		return time.Time{}, 0, nil // an event before it was written after it
+	for i := len(states) - 1; i >= 0; i-- {
+		if counts[i] != states[i].Events {
+			continue // an event before it was written after it
+		}
+		cp, err := l.Checkpoints().Latest(ctx, checkpointVersion, states[i].At)
+		if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+			return time.Time{}, 0, err
+		}
+		if err != nil || !cp.At.Equal(states[i].At) || cp.Events != states[i].Events {
+			continue // saved again since Range read it
+		}
+		if s, err := decodeState(cp.State); err == nil {
+			c.restore(s)
+			return cp.At, cp.Events, nil
+		}
 	}
-	s, err := decodeState(cp.State)
-	if err != nil {
-		return time.Time{}, 0, nil
-	}
-	c.restore(s)
-	return cp.At, n, nil
+	return time.Time{}, 0, nil
 }

@@ -28,7 +28,12 @@ with the most past-due findings.
 
 --format html is one self-contained page (inline SVG charts, no script; prints to PDF),
 md is GitLab Markdown for an issue or wiki page, csv and json are for spreadsheets.
-The period is [--since, --until): by default the last calendar month.`,
+The period is [--since, --until): by default the last calendar month.
+
+A read-out saves checkpoints of the history at month starts in the ledger
+when it can write to it: the first read-out of a month reads the whole
+history, the ones after it little of it. The numbers are the same either
+way.`,
 		Example: `  vigil report --data vigil.db -o read-out.html
   vigil report --data vigil.db --since 2026-11-01 --until 2026-12-01 --group acme/payments --format md
   vigil report --data vigil.db --severity critical,high --format csv -o high.csv`,
