@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/internal/findings"
@@ -103,13 +104,22 @@ func (l *Ledger) AppendEvents(ctx context.Context, q Querier, evs ...Event) erro
 		}
 		_, err := q.ExecContext(ctx, l.rebind(`INSERT INTO vigil_events (`+eventColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
-			e.ID, formatEventTime(e.At), string(e.Kind), e.Fingerprint, e.Group, e.ProjectID, e.ProjectPath, e.Tier,
-			int(e.Severity), formatTime(e.Due), e.Actor, e.Detail, formatTime(e.Expires), e.MR)
+			e.ID, formatEventTime(e.At), string(e.Kind), l.eventText(e.Fingerprint), l.eventText(e.Group), e.ProjectID,
+			l.eventText(e.ProjectPath), l.eventText(e.Tier), int(e.Severity), formatTime(e.Due), l.eventText(e.Actor),
+			l.eventText(e.Detail), formatTime(e.Expires), e.MR)
 		if err != nil {
 			return fmt.Errorf("record event %s of %s: %w", e.Kind, e.Group+e.Fingerprint, err)
 		}
 	}
 	return nil
+}
+
+// eventText is a text column of the history as stored: storable in the
+// dialect (see text) and free of the separator History packs rows with, so
+// no value a tier rule or a GitLab name carries can make the read-outs
+// refuse the history.
+func (l *Ledger) eventText(s string) string {
+	return l.text(strings.ReplaceAll(s, historySep, " "))
 }
 
 // ResolvedEvent is the event of a finding resolved at a time by a scan that
