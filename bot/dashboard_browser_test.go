@@ -22,7 +22,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	cfg := w.config()
 	cfg.DashboardToken = dashboardToken
 	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	w.clock.t = start.AddDate(0, 1, 0).Add(8 * time.Hour)
+	w.clock.Set(start.AddDate(0, 1, 0).Add(8 * time.Hour))
 	w.start(cfg)
 	script := scriptHistory(t, w.bot.ledger, start)
 	until := start.AddDate(0, 1, 0)

@@ -10,33 +10,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"gitlab.com/vigil-vm/vigil/internal/clock"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 	"gitlab.com/vigil-vm/vigil/internal/gitlabdouble"
 	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
 )
-
-// clock is a settable clock shared by the double and the bot.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 const (
 	secret    = "hook-s3cret"
@@ -47,7 +29,7 @@ const (
 // world is a GitLab double with one project and a running bot.
 type world struct {
 	t       *testing.T
-	clock   *clock
+	clock   *clock.Settable
 	gl      *gitlabdouble.Server
 	project gitlabdouble.Project
 	token   string // the bot's GitLab token
@@ -70,7 +52,7 @@ func newWorld(t *testing.T) *world {
 // newWorldRepo is newWorld with files on the project's default branch.
 func newWorldRepo(t *testing.T, files map[string][]byte) *world {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	c := clock.New(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 	gl := gitlabdouble.NewTest(t, gitlabdouble.WithClock(c.Now), gitlabdouble.WithHookRetries(1, 10*time.Millisecond))
 	_, token := gl.AddUser("vigil-bot", gitlabdouble.Maintainer)
 	gl.AddUser("alice", gitlabdouble.Maintainer)

@@ -24,7 +24,7 @@ func TestReadoutIssueMonthly(t *testing.T) {
 	cfg.ReadoutProject = "vm/readouts"
 	cfg.ReadoutCheckInterval = 24 * time.Hour // at start, then when asked
 	nov := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	w.clock.t = nov.Add(6 * time.Hour)
+	w.clock.Set(nov.Add(6 * time.Hour))
 	w.start(cfg) // posts October's at start, once elected leader
 	script := scriptHistory(t, w.bot.ledger, nov)
 	october := waitReadouts(t, w, vm.ID, 1)

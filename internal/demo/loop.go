@@ -14,6 +14,7 @@ import (
 
 	"gitlab.com/vigil-vm/vigil/bot"
 	"gitlab.com/vigil-vm/vigil/ci/scan"
+	"gitlab.com/vigil-vm/vigil/internal/clock"
 	"gitlab.com/vigil-vm/vigil/internal/gitlabdouble"
 )
 
@@ -35,7 +36,7 @@ func Loop(ctx context.Context, o Options, out *scan.Outcome, progress *scan.Prog
 	defer cancel()
 	progress.Start("bot")
 	now := time.Now
-	c := &clock{t: monthStart(time.Now())}
+	c := clock.New(monthStart(time.Now()))
 	if o.Month {
 		now = c.Now // the month starts a month ago and moves on by script
 	}

@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"gitlab.com/vigil-vm/vigil/bot"
+	"gitlab.com/vigil-vm/vigil/internal/clock"
 	"gitlab.com/vigil-vm/vigil/internal/gitlabdouble"
 )
 
@@ -37,30 +37,12 @@ func monthStart(now time.Time) time.Time {
 	return time.Date(y, m, d, 9, 0, 0, 0, time.UTC)
 }
 
-// clock is the demo's settable clock, shared by the GitLab double and the bot.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
 // world is what the scripted month acts on.
 type world struct {
 	gl        *gitlabdouble.Server
 	svc       *bot.Service
 	projectID int
-	clock     *clock
+	clock     *clock.Settable
 	start     time.Time
 	artifacts map[string][]byte
 }
@@ -84,7 +66,7 @@ func (w *world) month(ctx context.Context, progress func(string)) error {
 		{MonthDays, "the SLA sweep runs", func(ctx context.Context) error { return w.svc.Sweep(ctx) }},
 	}
 	for _, s := range steps {
-		w.clock.set(w.start.AddDate(0, 0, s.day))
+		w.clock.Set(w.start.AddDate(0, 0, s.day))
 		progress(fmt.Sprintf("day %d: %s", s.day, s.what))
 		if err := s.do(ctx); err != nil {
 			return fmt.Errorf("scripted month, day %d: %w", s.day, err)
