@@ -1,6 +1,7 @@
 package match
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -33,7 +34,7 @@ const maxMemoEntries = 200_000
 // A Memo is safe for concurrent use; it must serve one DB only.
 type Memo struct {
 	mu      sync.Mutex
-	entries map[string]*memoEntry
+	entries map[memoKey]*memoEntry
 	hits    atomic.Int64
 }
 
@@ -42,7 +43,7 @@ type Memo struct {
 func (mm *Memo) Hits() int64 { return mm.hits.Load() }
 
 // NewMemo returns an empty memo.
-func NewMemo() *Memo { return &Memo{entries: map[string]*memoEntry{}} }
+func NewMemo() *Memo { return &Memo{entries: map[memoKey]*memoEntry{}} }
 
 // memoEntry is one matcher's answer for one package, as given for the
 // package with id `of`, and the questions (Recorder keys) asking it took.
@@ -67,13 +68,13 @@ type Recorder interface {
 	Replay(keys []string)
 }
 
-func (mm *Memo) get(key string) *memoEntry {
+func (mm *Memo) get(key memoKey) *memoEntry {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	return mm.entries[key]
 }
 
-func (mm *Memo) put(key string, e *memoEntry) {
+func (mm *Memo) put(key memoKey, e *memoEntry) {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	if len(mm.entries) < maxMemoEntries {
@@ -114,10 +115,13 @@ type memoMatcher struct {
 	slot int
 }
 
-// memoKey names the answer of the matcher in slot for a package of this
-// packageKey.
-func memoKey(slot int, packageKey string) string {
-	return strconv.Itoa(slot) + "\x00" + packageKey
+// memoKey names the answer of the matcher in a slot for a package: a
+// digest of both, since a package's key (its metadata as JSON) runs to
+// a kilobyte and a fleet's memo holds tens of thousands.
+type memoKey [sha256.Size]byte
+
+func keyOf(slot int, packageKey string) memoKey {
+	return sha256.Sum256([]byte(strconv.Itoa(slot) + "\x00" + packageKey))
 }
 
 func (m memoMatcher) Match(vp vulnerability.Provider, p pkg.Package) ([]grypematch.Match, []grypematch.IgnoreFilter, error) {
@@ -125,7 +129,7 @@ func (m memoMatcher) Match(vp vulnerability.Provider, p pkg.Package) ([]grypemat
 	if !ok {
 		return m.Matcher.Match(vp, p)
 	}
-	key := memoKey(m.slot, pk)
+	key := keyOf(m.slot, pk)
 	rec, _ := vp.(Recorder)
 	if e := m.memo.get(key); e != nil {
 		m.memo.hits.Add(1)
@@ -206,7 +210,7 @@ func (mm *Memo) knownEmpty(slots []int, p pkg.Package, vp vulnerability.Provider
 	}
 	var keys []string
 	for _, slot := range slots {
-		e := mm.get(memoKey(slot, k))
+		e := mm.get(keyOf(slot, k))
 		if e == nil || !e.empty() {
 			return false
 		}

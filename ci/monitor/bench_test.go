@@ -50,6 +50,9 @@ func BenchmarkMonitor(b *testing.B) {
 		if prof := os.Getenv("VIGIL_BENCH_CHILD_CPUPROFILE"); prof != "" {
 			args = append(args, "-test.cpuprofile="+prof) // the child's work, for pprof
 		}
+		if prof := os.Getenv("VIGIL_BENCH_CHILD_MEMPROFILE"); prof != "" {
+			args = append(args, "-test.memprofile="+prof, "-test.memprofilerate=65536")
+		}
 		cmd := exec.Command(os.Args[0], args...)
 		cmd.Env = append(os.Environ(), "VIGIL_MONITOR_CHILD="+strings.Join([]string{dir, oldDB, newDB}, string(os.PathListSeparator)))
 		out, err := cmd.CombinedOutput()

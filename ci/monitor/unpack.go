@@ -11,7 +11,13 @@ import (
 	"github.com/anchore/syft/syft/sbom"
 )
 
-// maxUnpacked bounds the packages an Unpacker keeps decoded.
+// maxUnpacked bounds the packages an Unpacker keeps decoded. A decoded
+// syft package (its location and license sets, its metadata) holds about
+// 8 KB: BenchmarkMonitor's peak RSS grew by 70 MB for the 8,400 distinct
+// packages of 1,000 SBOMs, by 135 MB for the 16,400 of 10,000. A bound
+// below a fleet's distinct packages defeats the cache (the first ones met
+// are kept, and the rest recur as often): at 8,000 the 10,000 SBOMs had
+// 993,516 packages decoded instead of 16,417, and took 4× the CPU.
 const maxUnpacked = 100_000
 
 // Unpacker reads SBOMs Pack wrote, as Unpack does, remembering each
