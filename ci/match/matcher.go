@@ -37,12 +37,31 @@ type Matcher struct {
 	provider vulnerability.Provider
 	matchers []grypematch.Matcher
 	nameOnly map[syftpkg.Type]bool // see prune
+	memo     *Memo
+	byType   func(syftpkg.Type) []int // positions in matchers
 }
 
+// Option configures a Matcher.
+type Option func(*Matcher)
+
+// WithMemo has the Matcher remember each package's answers in memo, which
+// must serve the provider's DB only (see Memo).
+func WithMemo(memo *Memo) Option { return func(m *Matcher) { m.memo = memo } }
+
 // New returns a Matcher over a loaded vulnerability provider.
-func New(p vulnerability.Provider) *Matcher {
+func New(p vulnerability.Provider, opts ...Option) *Matcher {
 	cfg := defaultConfig()
-	return &Matcher{provider: p, matchers: matcher.NewDefaultMatchers(cfg), nameOnly: nameOnly(cfg)}
+	m := &Matcher{provider: p, matchers: matcher.NewDefaultMatchers(cfg), nameOnly: nameOnly(cfg)}
+	for _, o := range opts {
+		o(m)
+	}
+	m.byType = matcherIndex(m.matchers)
+	if m.memo != nil {
+		for i, gm := range m.matchers {
+			m.matchers[i] = memoMatcher{Matcher: gm, memo: m.memo, slot: i}
+		}
+	}
+	return m
 }
 
 // Result is grype's view of one SBOM: its matches as grype's JSON presenter
@@ -57,9 +76,23 @@ type Result struct {
 
 // Match finds the vulnerabilities of the packages in s.
 func (m *Matcher) Match(ctx context.Context, s *sbom.SBOM, desc *source.Description) (*Result, error) {
+	return m.MatchPackages(ctx, s, s.Artifacts.Packages.Sorted(), desc)
+}
+
+// MatchPackages is Match with s's packages given as sorted, in syft's
+// order (pkg.Sort), and not read from s: syft's collection hands out deep
+// copies, made by reflection, which cost a re-match a tenth of its time.
+// Nothing here changes the packages, so the caller may share them between
+// calls (ci/monitor's Unpacker does).
+func (m *Matcher) MatchPackages(ctx context.Context, s *sbom.SBOM, sorted []syftpkg.Package, desc *source.Description) (*Result, error) {
 	d := distro.FromRelease(s.Artifacts.LinuxDistribution, nil)
 	synth := pkg.SynthesisConfig{Distro: pkg.DistroConfig{Override: d}}
-	packages := pkg.FromPtrs(pkg.FromCollection(s.Artifacts.Packages, packageRelationships(s.Relationships), synth))
+	own := make([]syftpkg.Package, len(sorted))
+	for i, p := range sorted {
+		p.CPEs = slices.Clip(p.CPEs) // grype appends to a package's CPEs: let it be to a copy, never to the shared array
+		own[i] = p
+	}
+	packages := pkg.FromPtrs(pkg.FromPackages(own, packageRelationships(s.Relationships), synth))
 	pctx := pkg.Context{Source: desc, Distro: d}
 
 	vm := grype.VulnerabilityMatcher{
@@ -67,11 +100,11 @@ func (m *Matcher) Match(ctx context.Context, s *sbom.SBOM, desc *source.Descript
 		Matchers:              m.matchers,
 		IgnoreRules:           ignoreKernelHeaders,
 	}
-	found, ignored, err := vm.FindMatchesContext(ctx, m.prune(packages), pctx)
+	found, ignored, err := vm.FindMatchesContext(ctx, m.pruneKnownEmpty(m.prune(packages)), pctx)
 	if err != nil {
 		return nil, fmt.Errorf("match vulnerabilities: %w", err)
 	}
-	doc, err := models.NewDocument(clio.Identification{Name: "vigil"}, packages, pctx, *found, ignored, m.provider, nil, nil, models.DefaultSortStrategy, false, nil)
+	doc, err := models.NewDocument(clio.Identification{Name: "vigil"}, matched(packages, found, ignored), pctx, *found, ignored, m.provider, nil, nil, models.DefaultSortStrategy, false, nil)
 	if err != nil {
 		return nil, fmt.Errorf("describe matches: %w", err)
 	}
@@ -84,6 +117,27 @@ func (m *Matcher) Match(ctx context.Context, s *sbom.SBOM, desc *source.Descript
 		}
 	}
 	return &Result{Matches: doc.Matches, Distro: d, Aliases: aliases}, nil
+}
+
+// matched is the packages, in order, that a match or an ignored match
+// names: all the presenter looks up (by a linear search per match, which
+// copies every package it passes), apart from the distro it reads off
+// them, which Result takes from the SBOM instead.
+func matched(packages []pkg.Package, found *grypematch.Matches, ignored []grypematch.IgnoredMatch) []pkg.Package {
+	ids := map[pkg.ID]bool{}
+	for _, fm := range found.Sorted() {
+		ids[fm.Package.ID] = true
+	}
+	for _, im := range ignored {
+		ids[im.Package.ID] = true
+	}
+	var out []pkg.Package
+	for _, p := range packages {
+		if ids[p.ID] {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // packageRelationships keeps the relationships grype reads: "contains" and

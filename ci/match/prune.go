@@ -1,6 +1,7 @@
 package match
 
 import (
+	grypematch "github.com/anchore/grype/grype/match"
 	"github.com/anchore/grype/grype/matcher"
 	"github.com/anchore/grype/grype/pkg"
 	"github.com/anchore/grype/grype/vulnerability"
@@ -56,4 +57,42 @@ func anyRecords(rc RecordChecker, vp vulnerability.Provider, p pkg.Package) bool
 		}
 	}
 	return false
+}
+
+// pruneKnownEmpty drops the packages for which the memo holds an empty
+// answer of every matcher grype would ask (see Memo.knownEmpty).
+func (m *Matcher) pruneKnownEmpty(ps []pkg.Package) []pkg.Package {
+	if m.memo == nil {
+		return ps
+	}
+	out := ps[:0:0]
+	for _, p := range ps {
+		if !m.memo.knownEmpty(m.byType(p.Type), p, m.provider) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// matcherIndex gives the positions in matchers of those grype asks about a
+// package of each type, chosen as grype's VulnerabilityMatcher chooses
+// them (newMatcherIndex): those that list the type, else the stock matcher.
+func matcherIndex(matchers []grypematch.Matcher) func(syftpkg.Type) []int {
+	index := map[syftpkg.Type][]int{}
+	var stock []int
+	for i, gm := range matchers {
+		if gm.Type() == grypematch.StockMatcher {
+			stock = []int{i}
+			continue
+		}
+		for _, t := range gm.PackageTypes() {
+			index[t] = append(index[t], i)
+		}
+	}
+	return func(t syftpkg.Type) []int {
+		if ms, ok := index[t]; ok {
+			return ms
+		}
+		return stock
+	}
 }

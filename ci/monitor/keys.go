@@ -48,9 +48,12 @@ func idKey(id string) string { return "i:" + nameKey(id)[2:] }
 // question asked through it. One recorder serves one match at a time.
 type recorder struct {
 	vulndb.Wrapped
-	mu   sync.Mutex
-	keys map[string]struct{}
+	mu       sync.Mutex
+	keys     map[string]struct{}
+	captured map[string]struct{} // see Capture; nil when not capturing
 }
+
+var _ match.Recorder = (*recorder)(nil)
 
 func (r *recorder) reset() {
 	r.mu.Lock()
@@ -73,7 +76,36 @@ func (r *recorder) take() []string {
 func (r *recorder) note(k string) {
 	r.mu.Lock()
 	r.keys[k] = struct{}{}
+	if r.captured != nil {
+		r.captured[k] = struct{}{}
+	}
 	r.mu.Unlock()
+}
+
+// Capture is match.Recorder's: the memo of package answers keeps the keys
+// of each answer it remembers. Captures do not nest: one match of one
+// package at a time.
+func (r *recorder) Capture() func() []string {
+	r.mu.Lock()
+	r.captured = map[string]struct{}{}
+	r.mu.Unlock()
+	return func() []string {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		out := make([]string, 0, len(r.captured))
+		for k := range r.captured {
+			out = append(out, k)
+		}
+		r.captured = nil
+		return out
+	}
+}
+
+// Replay is match.Recorder's: the keys of a remembered answer.
+func (r *recorder) Replay(keys []string) {
+	for _, k := range keys {
+		r.note(k)
+	}
 }
 
 func (r *recorder) FindVulnerabilities(criteria ...vulnerability.Criteria) ([]vulnerability.Vulnerability, error) {

@@ -47,6 +47,11 @@ func Unpack(packed []byte) (*sbom.SBOM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read stored SBOM: %w", err)
 	}
+	return decodeJSON(raw)
+}
+
+// decodeJSON has syft decode a syft JSON document.
+func decodeJSON(raw []byte) (*sbom.SBOM, error) {
 	s, _, _, err := syftjson.NewFormatDecoder().Decode(bytes.NewReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("read stored SBOM: %w", err)

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/anchore/grype/grype/vulnerability"
+	syftpkg "github.com/anchore/syft/syft/pkg"
 	"github.com/anchore/syft/syft/sbom"
 
 	"gitlab.com/vigil-vm/vigil/ci/match"
@@ -26,18 +27,44 @@ type Outcome struct {
 
 // Matcher matches stored SBOMs against one opened DB build, on several
 // workers. The provider is shared: grype's store and vigil's search cache
-// in front of it are safe for concurrent use.
+// in front of it are safe for concurrent use. So is the memo of package
+// answers (match.Memo), which lives as long as the Matcher: keep one
+// Matcher per build, so that a module version or a Debian package in
+// thousands of SBOMs is matched once.
 type Matcher struct {
 	vp      vulnerability.Provider
 	workers int
+	memo    *match.Memo // nil: every package matched afresh (tests compare)
+	unpack  *Unpacker
 }
 
+// MatcherOption configures a Matcher.
+type MatcherOption func(*Matcher)
+
+// WithUnpacker has the Matcher read stored SBOMs with u, which may serve
+// Matchers of other builds too (what it remembers is the SBOMs' own);
+// by default each Matcher has its own.
+func WithUnpacker(u *Unpacker) MatcherOption { return func(m *Matcher) { m.unpack = u } }
+
 // NewMatcher returns a Matcher over vp; workers <= 0 means one per CPU.
-func NewMatcher(vp vulnerability.Provider, workers int) *Matcher {
+func NewMatcher(vp vulnerability.Provider, workers int, opts ...MatcherOption) *Matcher {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return &Matcher{vp: vp, workers: workers}
+	m := &Matcher{vp: vp, workers: workers, memo: match.NewMemo(), unpack: NewUnpacker()}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
+}
+
+// MemoHits counts the package answers the Matcher's memo gave (see
+// match.Memo).
+func (m *Matcher) MemoHits() int64 {
+	if m.memo == nil {
+		return 0
+	}
+	return m.memo.Hits()
 }
 
 // Match matches every packed SBOM (see Pack) and calls fn with each outcome,
@@ -100,13 +127,31 @@ func (m *Matcher) MatchEach(ctx context.Context, n int, load func(int) ([]byte, 
 // worker is one goroutine's matcher: its own recorder around the shared
 // provider, so each match's keys are its own.
 type worker struct {
-	rec *recorder
-	m   *match.Matcher
+	rec    *recorder
+	m      *match.Matcher
+	unpack func([]byte) (*sbom.SBOM, []syftpkg.Package, error) // an SBOM and its packages, sorted
+}
+
+// unpackSorted is Unpack with the SBOM's packages sorted apart.
+func unpackSorted(packed []byte) (*sbom.SBOM, []syftpkg.Package, error) {
+	s, err := Unpack(packed)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, s.Artifacts.Packages.Sorted(), nil
 }
 
 func (m *Matcher) worker() *worker {
 	rec := &recorder{Wrapped: vulndb.Wrapped{Provider: m.vp}}
-	return &worker{rec: rec, m: match.New(rec)}
+	var opts []match.Option
+	if m.memo != nil {
+		opts = append(opts, match.WithMemo(m.memo))
+	}
+	w := &worker{rec: rec, m: match.New(rec, opts...), unpack: unpackSorted}
+	if m.unpack != nil {
+		w.unpack = m.unpack.unpack
+	}
+	return w
 }
 
 func (w *worker) load(ctx context.Context, i int, load func(int) ([]byte, error)) (Outcome, error) {
@@ -114,12 +159,12 @@ func (w *worker) load(ctx context.Context, i int, load func(int) ([]byte, error)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("stored SBOM %d: %w", i, err)
 	}
-	s, err := Unpack(packed)
+	s, sorted, err := w.unpack(packed)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("stored SBOM %d: %w", i, err)
 	}
 	w.rec.reset()
-	res, err := w.m.Match(ctx, s, &s.Source)
+	res, err := w.m.MatchPackages(ctx, s, sorted, &s.Source)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("stored SBOM %d: %w", i, err)
 	}

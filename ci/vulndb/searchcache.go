@@ -99,7 +99,7 @@ func (sc *searchCache) find(p vulnerability.Provider, row []vulnerability.Criter
 			return nil, err
 		}
 		if keep {
-			out = append(out, clone(v))
+			out = append(out, CloneVulnerability(v))
 		}
 	}
 	return out, nil
@@ -144,9 +144,9 @@ func matchesAll(v vulnerability.Vulnerability, criteria []vulnerability.Criteria
 	return true, nil
 }
 
-// clone gives each caller its own slices: grype sorts some in place (the
+// CloneVulnerability gives each caller its own slices: grype sorts some in place (the
 // presenter sorts Fix.Versions) and memoizes the risk score in Metadata.
-func clone(v vulnerability.Vulnerability) vulnerability.Vulnerability {
+func CloneVulnerability(v vulnerability.Vulnerability) vulnerability.Vulnerability {
 	v.PackageQualifiers = slices.Clone(v.PackageQualifiers)
 	v.CPEs = slices.Clone(v.CPEs)
 	v.Fix.Versions = slices.Clone(v.Fix.Versions)

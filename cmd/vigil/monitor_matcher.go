@@ -33,6 +33,7 @@ type dbMatcher struct {
 	mu      sync.Mutex
 	current string // checksum of the open build
 	vp      vulnerability.Provider
+	matcher *cimonitor.Matcher // over vp: its memo of package answers serves every SBOM of the build
 }
 
 var _ monitor.Matcher = (*dbMatcher)(nil)
@@ -93,23 +94,24 @@ func (m *dbMatcher) Match(ctx context.Context, b monitor.Build, doc []byte, proj
 	if err != nil || s == nil {
 		return monitor.Result{}, fmt.Errorf("read stored SBOM of %s: %v", asset.Digest, errors.Join(err, errors.New("not an SBOM syft reads")))
 	}
-	vp, err := m.provider(ctx, b)
+	matcher, err := m.matcherOf(ctx, b)
 	if err != nil {
 		return monitor.Result{}, err
 	}
-	o, err := cimonitor.NewMatcher(vp, 1).MatchSBOM(ctx, s)
+	o, err := matcher.MatchSBOM(ctx, s)
 	if err != nil {
 		return monitor.Result{}, err
 	}
 	return monitor.Result{Findings: cimatch.Findings(projectPath, asset, o.Result), Keys: o.Keys}, nil
 }
 
-// provider is the opened DB of build b; opening another closes the last.
-func (m *dbMatcher) provider(ctx context.Context, b monitor.Build) (vulnerability.Provider, error) {
+// matcherOf is the matcher over the opened DB of build b; opening another
+// closes the last.
+func (m *dbMatcher) matcherOf(ctx context.Context, b monitor.Build) (*cimonitor.Matcher, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.vp != nil && m.current == b.Checksum {
-		return m.vp, nil
+		return m.matcher, nil
 	}
 	o := m.db
 	o.Dir = b.Dir
@@ -120,8 +122,8 @@ func (m *dbMatcher) provider(ctx context.Context, b monitor.Build) (vulnerabilit
 	if m.vp != nil {
 		m.vp.Close()
 	}
-	m.vp, m.current = vp, b.Checksum
-	return vp, nil
+	m.vp, m.current, m.matcher = vp, b.Checksum, cimonitor.NewMatcher(vp, 1)
+	return m.matcher, nil
 }
 
 // Close releases the open DB.
