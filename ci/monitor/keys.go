@@ -20,23 +20,9 @@ import (
 // guessing them from the SBOM, covers whatever each matcher asks: a dpkg
 // package's source name, a Java package's group:artifact, stdlib's CPE.
 
-// nameKey folds a package name so that names grype's store could consider
-// equal get one key: ASCII case folded, '-', '_' and '.' dropped (the store
-// compares names NOCASE after Python's normalisation).
-func nameKey(n string) string {
-	b := make([]byte, 0, len(n)+2)
-	b = append(b, 'n', ':')
-	for i := 0; i < len(n); i++ {
-		switch c := n[i]; {
-		case c == '-' || c == '_' || c == '.':
-		case 'A' <= c && c <= 'Z':
-			b = append(b, c+'a'-'A')
-		default:
-			b = append(b, c)
-		}
-	}
-	return string(b)
-}
+// nameKey is the key of a package name searched: vulndb.NameKey's folding
+// (names grype's store could consider equal share one key).
+func nameKey(n string) string { return "n:" + vulndb.NameKey(n) }
 
 // cpeKey is the key of a CPE product.
 func cpeKey(product string) string { return "c:" + nameKey(product)[2:] }

@@ -79,7 +79,7 @@ func readPackageNames(path string) (*packageNames, error) {
 			if err := rows.Scan(&n); err != nil {
 				return nil, err
 			}
-			names[nameKey(n)] = struct{}{}
+			names[NameKey(n)] = struct{}{}
 		}
 		return names, rows.Err()
 	}
@@ -93,7 +93,7 @@ func readPackageNames(path string) (*packageNames, error) {
 	return &n, nil
 }
 
-// nameKey folds a package name so that any two names grype's store could
+// NameKey folds a package name so that any two names grype's store could
 // consider equal get the same key. The store compares
 // `packages.name = ? collate nocase` (SQLite's NOCASE folds ASCII letters
 // only) after name.Normalize, which for Python turns runs of '-', '_' and
@@ -101,7 +101,7 @@ func readPackageNames(path string) (*packageNames, error) {
 // case and dropping those three characters is coarser than both, so a
 // missing key proves the store has no such package; the reverse need not
 // hold (a key present only means "ask grype").
-func nameKey(n string) string {
+func NameKey(n string) string {
 	b := make([]byte, 0, len(n))
 	for i := 0; i < len(n); i++ {
 		switch c := n[i]; {
@@ -167,7 +167,7 @@ func absent(names *packageNames, row []vulnerability.Criteria) bool {
 	if name == nil || name.PackageName == "" {
 		return false
 	}
-	_, known := table[nameKey(name.PackageName)]
+	_, known := table[NameKey(name.PackageName)]
 	return !known
 }
 
@@ -185,7 +185,7 @@ func (p *dbProvider) HasRecords(name string) bool {
 	if names == nil {
 		return true
 	}
-	k := nameKey(name)
+	k := NameKey(name)
 	_, a := names.affected[k]
 	_, u := names.unaffected[k]
 	return a || u

@@ -141,12 +141,12 @@ func TestNameKey(t *testing.T) {
 	}
 	for _, names := range same {
 		for _, n := range names[1:] {
-			if nameKey(n) != nameKey(names[0]) {
-				t.Errorf("nameKey(%q) = %q, nameKey(%q) = %q", n, nameKey(n), names[0], nameKey(names[0]))
+			if NameKey(n) != NameKey(names[0]) {
+				t.Errorf("NameKey(%q) = %q, NameKey(%q) = %q", n, NameKey(n), names[0], NameKey(names[0]))
 			}
 		}
 	}
-	if nameKey("golang.org/x/net") == nameKey("golang.org/x/text") {
+	if NameKey("golang.org/x/net") == NameKey("golang.org/x/text") {
 		t.Error("different names share a key")
 	}
 }
