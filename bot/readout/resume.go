@@ -145,15 +145,9 @@ func (c *counter) segments(ctx context.Context, l *ledger.Ledger, known []ledger
 		}
 	}
 	at := chain[top]
-	cp, err := l.Checkpoints().Latest(ctx, checkpointVersion, at.At)
-	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+	state, ok, err := stateAt(ctx, l, at)
+	if err != nil || !ok || !c.moveTo(state, chain) {
 		return time.Time{}, 0, err
-	}
-	if err != nil || !cp.At.Equal(at.At) || cp.Events != at.Events {
-		return time.Time{}, 0, nil // saved again since Range read it
-	}
-	if !c.moveTo(cp.State, chain) {
-		return time.Time{}, 0, nil
 	}
 	return at.At, at.Events, nil
 }
@@ -213,17 +207,31 @@ func (c *counter) resume(ctx context.Context, l *ledger.Ledger) (time.Time, int6
 		if counts[i] != states[i].Events {
 			continue // an event before it was written after it
 		}
-		cp, err := l.Checkpoints().Latest(ctx, checkpointVersion, states[i].At)
-		if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+		state, ok, err := stateAt(ctx, l, states[i])
+		if err != nil {
 			return time.Time{}, 0, err
 		}
-		if err != nil || !cp.At.Equal(states[i].At) || cp.Events != states[i].Events {
-			continue // saved again since Range read it
+		if !ok {
+			continue
 		}
-		if s, err := decodeState(cp.State); err == nil {
+		if s, err := decodeState(state); err == nil {
 			c.restore(s)
-			return cp.At, cp.Events, nil
+			return states[i].At, states[i].Events, nil
 		}
 	}
 	return time.Time{}, 0, nil
+}
+
+// stateAt reads the state saved at cp's time, when it is still the one
+// Range listed: ok is false when that month start was saved again since,
+// or its row is gone.
+func stateAt(ctx context.Context, l *ledger.Ledger, cp ledger.Checkpoint) ([]byte, bool, error) {
+	got, err := l.Checkpoints().Latest(ctx, checkpointVersion, cp.At)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return got.State, got.At.Equal(cp.At) && got.Events == cp.Events, nil
 }
