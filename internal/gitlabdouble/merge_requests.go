@@ -276,21 +276,7 @@ func (s *Server) listMergeRequests(r *request) {
 			out = append(out, m)
 		}
 	}
-	desc := q.get("sort") != "asc"
-	byUpdated := q.get("order_by") == "updated_at"
-	slices.SortStableFunc(out, func(a, b *mrState) int {
-		c := a.CreatedAt.Compare(b.CreatedAt)
-		if byUpdated {
-			c = a.UpdatedAt.Compare(b.UpdatedAt)
-		}
-		if c == 0 {
-			c = a.ID - b.ID
-		}
-		if desc {
-			return -c
-		}
-		return c
-	})
+	sortListed(q, out, func(m *mrState) (time.Time, time.Time, int) { return m.CreatedAt, m.UpdatedAt, m.ID })
 	page := paginate(r, out)
 	views := make([]MergeRequest, 0, len(page))
 	for _, m := range page {

@@ -189,21 +189,7 @@ func (s *Server) noteRoutes() {
 
 func (s *Server) listNotes(r *request, p *projectState, on noteable) {
 	ns := slices.Clone(*on.notes)
-	desc := r.params.get("sort") != "asc"
-	byUpdated := r.params.get("order_by") == "updated_at"
-	slices.SortStableFunc(ns, func(a, b *noteState) int {
-		c := a.CreatedAt.Compare(b.CreatedAt)
-		if byUpdated {
-			c = a.UpdatedAt.Compare(b.UpdatedAt)
-		}
-		if c == 0 {
-			c = a.ID - b.ID
-		}
-		if desc {
-			return -c
-		}
-		return c
-	})
+	sortListed(r.params, ns, func(n *noteState) (time.Time, time.Time, int) { return n.CreatedAt, n.UpdatedAt, n.ID })
 	page := paginate(r, ns)
 	out := make([]Note, 0, len(page))
 	for _, n := range page {

@@ -3,8 +3,10 @@ package gitlabdouble
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const (
@@ -74,4 +76,27 @@ func positive(s string, def int) int {
 		return def
 	}
 	return n
+}
+
+// sortListed orders a list as GitLab's order_by (created_at, the default, or
+// updated_at) and sort (desc, the default, or asc) ask, ties by id; times
+// gives an item's creation and update times and its id.
+func sortListed[T any](q params, items []T, times func(T) (created, updated time.Time, id int)) {
+	desc := q.get("sort") != "asc"
+	byUpdated := q.get("order_by") == "updated_at"
+	slices.SortStableFunc(items, func(a, b T) int {
+		ca, ua, ia := times(a)
+		cb, ub, ib := times(b)
+		c := ca.Compare(cb)
+		if byUpdated {
+			c = ua.Compare(ub)
+		}
+		if c == 0 {
+			c = ia - ib
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
 }
