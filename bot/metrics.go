@@ -64,10 +64,9 @@ func newMetrics() *metrics {
 		Name: "vigil_bot_project_lock_wait_seconds", Help: "Time delivery work waited for its project's lock (in this process and, on PostgreSQL, across replicas).",
 		Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	})
-	m.reg.MustRegister(m.lockWait)
 	// The Go runtime's series (GC pauses, goroutines, heap) explain an ack
 	// tail that the database's do not.
-	m.reg.MustRegister(m.deliveries, m.apiCalls, m.jobs, m.patches, m.ingestSkips, m.ack, collectors.NewGoCollector())
+	m.reg.MustRegister(m.deliveries, m.apiCalls, m.jobs, m.patches, m.ingestSkips, m.ack, m.lockWait, collectors.NewGoCollector())
 	return m
 }
 
