@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"gitlab.com/vigil-vm/vigil/bot/inventory"
 	invconfig "gitlab.com/vigil-vm/vigil/bot/inventory/config"
@@ -37,12 +36,8 @@ func TestCoverageGapIssuePerOwner(t *testing.T) {
 	reg.Push(t, "group/billing:3.1", bill)
 	ghost, _ := random.Image(64, 1)
 	reg.Push(t, "ghost/thing:1", ghost) // its owner is no project: logged, nothing written
-	kube := kubetest.New(t, kubetest.Cluster{Pods: []corev1.Pod{{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "web", Name: "app-1"},
-		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: reg.Host + "/group/app:1.0"}}},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{
-			{Name: "app", ImageID: reg.Host + "/group/app@" + d.String()}}},
-	}}})
+	kube := kubetest.New(t, kubetest.Cluster{Pods: []corev1.Pod{
+		kubetest.RunningPod("web", "app-1", "app", reg.Host+"/group/app:1.0", reg.Host+"/group/app@"+d.String())}})
 	inv := filepath.Join(t.TempDir(), "inventory.yml")
 	yml := fmt.Sprintf(`sources:
   - {name: registry, type: oci, registry: %q, insecure: true}

@@ -15,7 +15,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	gl "gitlab.com/gitlab-org/api/client-go"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -107,12 +106,8 @@ func benchSources(b *testing.B) []inventory.Source {
 
 	var pods []corev1.Pod
 	for i := range podDigests {
-		pods = append(pods, corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Namespace: fmt.Sprintf("ns%d", i%40), Name: fmt.Sprintf("pod-%d", i)},
-			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "main", Image: "ghcr.io/acme/svc:1"}}},
-			Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{
-				{Name: "main", ImageID: fmt.Sprintf("ghcr.io/acme/svc@sha256:%064x", 3_000_000+i)}}},
-		})
+		pods = append(pods, kubetest.RunningPod(fmt.Sprintf("ns%d", i%40), fmt.Sprintf("pod-%d", i), "main",
+			"ghcr.io/acme/svc:1", fmt.Sprintf("ghcr.io/acme/svc@sha256:%064x", 3_000_000+i)))
 	}
 	kc, err := kube.NewClient(kubetest.New(b, kubetest.Cluster{Pods: pods}).Kubeconfig(b, "bench"), "", false)
 	if err != nil {

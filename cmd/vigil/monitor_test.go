@@ -15,7 +15,6 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"gitlab.com/vigil-vm/vigil/bot"
 	"gitlab.com/vigil-vm/vigil/ci/vulndb"
@@ -168,12 +167,8 @@ func runningDemoImage(t *testing.T, ctx context.Context, rules string) (*registr
 	}
 	reg.Push(t, "group/app:1.0", img)
 	d, _ := img.Digest()
-	kube := kubetest.New(t, kubetest.Cluster{Pods: []corev1.Pod{{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "web", Name: "app-1"},
-		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: reg.Host + "/group/app:1.0"}}},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{
-			{Name: "app", ImageID: reg.Host + "/group/app@" + d.String()}}},
-	}}})
+	kube := kubetest.New(t, kubetest.Cluster{Pods: []corev1.Pod{
+		kubetest.RunningPod("web", "app-1", "app", reg.Host+"/group/app:1.0", reg.Host+"/group/app@"+d.String())}})
 	inv := filepath.Join(t.TempDir(), "inventory.yml")
 	yml := fmt.Sprintf("sources:\n  - {name: prod, type: kubernetes, kubeconfig: %q, context: prod}\n", kube.Kubeconfig(t, "prod")) + rules
 	if err := os.WriteFile(inv, []byte(yml), 0o600); err != nil {

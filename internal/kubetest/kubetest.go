@@ -115,3 +115,15 @@ func indexOf(parts []string, s string) int {
 	}
 	return -1
 }
+
+// RunningPod is a running pod in namespace ns with one container of that
+// name running image, whose status names the digest it runs as imageID
+// (repository@sha256:…), as the kubelet reports it.
+func RunningPod(ns, name, container, image, imageID string) corev1.Pod {
+	return corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: container, Image: image}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{
+			{Name: container, ImageID: imageID}}},
+	}
+}
