@@ -31,20 +31,17 @@ func (s *Service) planCatalog(ctx context.Context, r inventory.Report) error {
 		return nil
 	}
 	syft, _ := s.cataloger.Tools()
-	seen := map[string]bool{}
+	seen, err := s.ledger.SBOMs().BySyft(ctx, syft) // stored, or planned below
+	if err != nil {
+		return err
+	}
 	var jobs []queue.CatalogArgs
 	for _, a := range r.Assets {
 		if a.Digest == "" || a.Repository == "" || a.Owner == "" || seen[a.Digest] {
 			continue
 		}
 		seen[a.Digest] = true
-		has, err := s.ledger.SBOMs().Has(ctx, a.Digest, syft, "")
-		if err != nil {
-			return err
-		}
-		if !has {
-			jobs = append(jobs, queue.CatalogArgs{Repository: a.Repository, Digest: a.Digest, Owner: a.Owner})
-		}
+		jobs = append(jobs, queue.CatalogArgs{Repository: a.Repository, Digest: a.Digest, Owner: a.Owner})
 	}
 	if len(jobs) > 0 {
 		s.log.Info("inventoried images to catalog for monitoring", "images", len(jobs))

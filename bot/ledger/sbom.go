@@ -67,6 +67,20 @@ func (s SBOMs) Has(ctx context.Context, digest, syftVersion, vigilVersion string
 	return n > 0, nil
 }
 
+// BySyft is the set of digests whose stored SBOM syftVersion made: what an
+// inventory of thousands of digests checks in one read.
+func (s SBOMs) BySyft(ctx context.Context, syftVersion string) (map[string]bool, error) {
+	ds, err := column[string](ctx, s.l.db, "read stored SBOMs", s.l.rebind(`SELECT digest FROM vigil_sboms WHERE syft_version = ?`), syftVersion)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(ds))
+	for _, d := range ds {
+		out[d] = true
+	}
+	return out, nil
+}
+
 // Get returns the SBOM of a digest, document included.
 func (s SBOMs) Get(ctx context.Context, digest string) (SBOM, error) {
 	var b SBOM

@@ -33,6 +33,12 @@ func TestSBOMStore(t *testing.T) {
 	if ok, _ := l.SBOMs().Has(ctx, "sha256:aa", "1.41.0", "v1"); ok {
 		t.Error("Has: another syft version must be cataloged again")
 	}
+	if by, err := l.SBOMs().BySyft(ctx, "1.40.0"); err != nil || !by["sha256:aa"] || len(by) != 1 {
+		t.Errorf("BySyft(1.40.0) = %v, %v", by, err)
+	}
+	if by, _ := l.SBOMs().BySyft(ctx, "1.41.0"); len(by) != 0 {
+		t.Errorf("BySyft(1.41.0) = %v, want none", by)
+	}
 	if err := l.SBOMs().SetMatched(ctx, l.DB(), "sha256:aa", "xxh64:1", []string{"n:golangorg/x/net", "i:go20231"}); err != nil {
 		t.Fatal(err)
 	}
