@@ -3,6 +3,7 @@ package gitlabdouble
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"fmt"
 	"net/http"
@@ -20,10 +21,7 @@ func (s *Server) archive(r *request) {
 		r.notFound("File")
 		return
 	}
-	ref := r.params.get("sha")
-	if ref == "" {
-		ref = p.DefaultBranch
-	}
+	ref := cmp.Or(r.params.get("sha"), p.DefaultBranch)
 	c := p.repo.resolve(ref)
 	if c == nil {
 		r.notFound("File")

@@ -1,6 +1,7 @@
 package gitlabdouble
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"maps"
@@ -37,10 +38,7 @@ func (s *Server) commitRoutes() {
 		if !ok {
 			return
 		}
-		ref := r.params.get("ref_name")
-		if ref == "" {
-			ref = p.DefaultBranch
-		}
+		ref := cmp.Or(r.params.get("ref_name"), p.DefaultBranch)
 		c := p.repo.resolve(ref)
 		if c == nil {
 			r.notFound("Commit")

@@ -1,6 +1,7 @@
 package gitlabdouble
 
 import (
+	"cmp"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
@@ -123,10 +124,7 @@ func (s *Server) getRawFile(r *request) {
 	if !ok {
 		return
 	}
-	ref := r.params.get("ref")
-	if ref == "" {
-		ref = p.DefaultBranch
-	}
+	ref := cmp.Or(r.params.get("ref"), p.DefaultBranch)
 	c, fp, body, ok := fileAt(r, p, ref)
 	if !ok {
 		return
@@ -148,10 +146,7 @@ func (s *Server) listTree(r *request) {
 	if !ok {
 		return
 	}
-	ref := r.params.get("ref")
-	if ref == "" {
-		ref = p.DefaultBranch
-	}
+	ref := cmp.Or(r.params.get("ref"), p.DefaultBranch)
 	c := p.repo.resolve(ref)
 	if c == nil {
 		r.notFound("Tree")
