@@ -247,6 +247,11 @@ func TestJobsOfADeadReplicaAreRecoveredAtOnce(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1`, postgres.NamespaceAlive); err != nil {
 		t.Fatal(err)
 	}
+	// A killed replica's loop dies with it: left running, A's loop would
+	// take its lock again at its next round (a replica that only lost its
+	// connection must) and B would rightly see A alive.
+	a.stopLiveness()
+	<-a.livenessDone
 	// pg_terminate_backend only signals the backend; the lock goes when it
 	// has exited, as it would go with a killed replica's connection.
 	waitFor(t, "A's liveness lock to go with its session", func() bool {
