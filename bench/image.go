@@ -22,9 +22,6 @@ import (
 	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 )
 
-// epoch is every file's mtime in the layers, so equal inputs give equal digests.
-var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // debianPackages are installed on top of debootstrap's minbase: what a
 // typical application base image carries.
 var debianPackages = []string{
@@ -86,20 +83,7 @@ func layeredImage(work string, layers []layerSpec, entrypoint string) (v1.Image,
 			return nil, err
 		}
 	}
-	return withConfig(img, entrypoint)
-}
-
-func withConfig(img v1.Image, entrypoint string) (v1.Image, error) {
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cfg = cfg.DeepCopy()
-	cfg.OS, cfg.Architecture = "linux", "amd64"
-	cfg.Created = v1.Time{Time: epoch}
-	cfg.Config.Entrypoint = []string{entrypoint}
-	cfg.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-	return mutate.ConfigFile(img, cfg)
+	return demoimage.Configure(img, entrypoint, nil)
 }
 
 // debootstrap installs a Debian bookworm minbase with pkgs into dir, once.
@@ -256,7 +240,7 @@ func addTree(tw *tar.Writer, src, dst string, skipAlso []string) error {
 		if info.IsDir() {
 			hdr.Name += "/"
 		}
-		hdr.ModTime, hdr.AccessTime, hdr.ChangeTime = epoch, time.Time{}, time.Time{}
+		hdr.ModTime, hdr.AccessTime, hdr.ChangeTime = demoimage.Epoch, time.Time{}, time.Time{}
 		hdr.Uname, hdr.Gname = "", ""
 		hdr.Format = tar.FormatPAX
 		if err := tw.WriteHeader(hdr); err != nil {

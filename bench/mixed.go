@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 )
 
 // pythonPackages are Debian's builds of common Python libraries, unpacked
@@ -118,5 +119,5 @@ func rebuiltImage(ctx context.Context, root, work string, img v1.Image, keep int
 	if err != nil {
 		return nil, err
 	}
-	return withConfig(out, cf.Config.Entrypoint[0])
+	return demoimage.Configure(out, cf.Config.Entrypoint[0], nil)
 }

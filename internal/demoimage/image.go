@@ -20,8 +20,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
-// epoch keeps layers reproducible: the same sources give the same digest.
-var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+// Epoch is every file's mtime and the config's creation time: the same
+// sources give the same digest.
+var Epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Image builds the demo image from the repository at root (the directory
 // holding testdata/). It compiles testdata/vulnapp with the real go command.
@@ -42,15 +43,21 @@ func Image(ctx context.Context, root string) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Configure(img, "/usr/local/bin/vulnapp", map[string]string{"org.opencontainers.image.title": "vigil demo (deliberately vulnerable)"})
+}
+
+// Configure gives img a reproducible linux/amd64 config running
+// entrypoint: created at Epoch, with these labels.
+func Configure(img v1.Image, entrypoint string, labels map[string]string) (v1.Image, error) {
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		return nil, err
 	}
 	cfg = cfg.DeepCopy()
 	cfg.OS, cfg.Architecture = "linux", "amd64"
-	cfg.Created = v1.Time{Time: epoch}
-	cfg.Config.Entrypoint = []string{"/usr/local/bin/vulnapp"}
-	cfg.Config.Labels = map[string]string{"org.opencontainers.image.title": "vigil demo (deliberately vulnerable)"}
+	cfg.Created = v1.Time{Time: Epoch}
+	cfg.Config.Entrypoint = []string{entrypoint}
+	cfg.Config.Labels = labels
 	return mutate.ConfigFile(img, cfg)
 }
 
@@ -99,7 +106,7 @@ func filesLayer(files map[string][]byte) (v1.Layer, error) {
 		if filepath.Dir(name) == "usr/local/bin" {
 			mode = 0o755
 		}
-		hdr := &tar.Header{Name: name, Mode: mode, Size: int64(len(files[name])), ModTime: epoch, Typeflag: tar.TypeReg}
+		hdr := &tar.Header{Name: name, Mode: mode, Size: int64(len(files[name])), ModTime: Epoch, Typeflag: tar.TypeReg}
 		if err := tw.WriteHeader(hdr); err != nil {
 			return nil, err
 		}
