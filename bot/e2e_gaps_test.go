@@ -50,12 +50,12 @@ owners:
 	if err := os.WriteFile(inv, []byte(yml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := invconfig.Read(inv)
+	cfg, err := invconfig.Read(inv, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.start(nil)
-	job := w.bot.inventoryJob(cfg)
+	job := w.bot.inventoryJob(cfg, noEnv)
 	run := func() {
 		t.Helper()
 		if err := job(context.Background()); err != nil {

@@ -300,3 +300,6 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// noEnv is an empty environment: what a test's inventory config expands from.
+func noEnv(string) string { return "" }

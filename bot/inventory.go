@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,10 +18,10 @@ import (
 // running digests are gaps. A source that fails is logged and leaves its
 // stored assets as they were; only a ledger error fails the job (River
 // retries it).
-func (s *Service) inventoryJob(cfg config.Config) func(ctx context.Context) error {
+func (s *Service) inventoryJob(cfg config.Config, env config.Getenv) func(ctx context.Context) error {
 	m := newInventoryMetrics(s.metrics.reg)
 	return func(ctx context.Context) error {
-		results := inventory.List(ctx, config.Build(ctx, cfg, os.Getenv), cfg.Workers)
+		results := inventory.List(ctx, config.Build(ctx, cfg, env), cfg.Workers)
 		digests, err := s.ledger.Assets().ScannedDigests(ctx)
 		if err != nil {
 			return err

@@ -38,6 +38,7 @@ type Option func(*options)
 
 type options struct {
 	now       func() time.Time
+	env       invconfig.Getenv
 	transport http.RoundTripper
 	verifier  dockerfile.Verifier
 	registry  registry.Access
@@ -60,6 +61,11 @@ func WithRegistry(a registry.Access) Option { return func(o *options) { o.regist
 // WithPatchRetry sets how the patch engine repeats failed GitLab writes
 // before the delivery is left to the queue (tests shorten the backoff).
 func WithPatchRetry(r mr.Retry) Option { return func(o *options) { o.patch.Retry = r } }
+
+// WithEnv is the environment the inventory config is expanded from and its
+// sources read their credentials from (os.Getenv from the CLI); without it
+// the environment is empty.
+func WithEnv(env func(string) string) Option { return func(o *options) { o.env = env } }
 
 // WithClock sets the clock used for first/last seen, due dates and the SLA sweep.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
@@ -103,7 +109,7 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger, opts ...Option) (*S
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("bot configuration: %w", err)
 	}
-	o := options{now: time.Now}
+	o := options{now: time.Now, env: func(string) string { return "" }}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -150,11 +156,11 @@ func (s *Service) wire(ctx context.Context, policies *sla.Config, o options) err
 		RecoverRunning: s.dialect == ledger.SQLite, Postgres: s.dialect == ledger.Postgres,
 	}
 	if s.cfg.InventoryFile != "" {
-		inv, err := invconfig.Read(s.cfg.InventoryFile)
+		inv, err := invconfig.Read(s.cfg.InventoryFile, o.env)
 		if err != nil {
 			return err
 		}
-		qopts.Inventory, qopts.InventoryInterval = s.inventoryJob(inv), s.cfg.InventoryInterval
+		qopts.Inventory, qopts.InventoryInterval = s.inventoryJob(inv, o.env), s.cfg.InventoryInterval
 	}
 	if s.cfg.ReadoutProject != "" {
 		qopts.Readout, qopts.ReadoutInterval = s.postReadout, s.cfg.ReadoutCheckInterval

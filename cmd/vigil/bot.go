@@ -43,7 +43,7 @@ and the job, pipeline, issue, confidential issue, note, confidential note and me
 			cfg := o.Config
 			log := bot.NewLogger(os.Stderr, cfg.LogLevel)
 			defer v.Close()
-			opts := []bot.Option{bot.WithVerifier(v), bot.WithRegistry(v.Image.Registry())}
+			opts := []bot.Option{bot.WithVerifier(v), bot.WithRegistry(v.Image.Registry()), bot.WithEnv(os.Getenv)}
 			if mon.Interval > 0 { // continuous monitoring: the matcher is ci/monitor, injected as the verifier is
 				m := newDBMatcher(db.OpenOptions(), cmp.Or(mon.Builds, filepath.Join(filepath.Dir(cfg.Data), "monitor-builds")))
 				defer m.Close()

@@ -37,7 +37,7 @@ Exit status: 0, or 1 with --gaps when there is a gap, 2 when the config cannot b
 			if err := opts.Validate(); err != nil {
 				return err
 			}
-			cfg, err := config.Read(opts.Config)
+			cfg, err := config.Read(opts.Config, os.Getenv)
 			if err != nil {
 				return err
 			}

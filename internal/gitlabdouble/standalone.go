@@ -2,7 +2,6 @@ package gitlabdouble
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,27 +9,18 @@ import (
 	"sort"
 )
 
-// Run parses flags, seeds a double and serves it until ctx ends; it is the
-// whole of the standalone command, so any CLI can mount it in one line.
-//
-//	-listen 127.0.0.1:8929   address to serve on (loopback: the control API has no auth)
-//	-seed   seed.yaml        users, projects, files, labels and hooks to start with
-func Run(ctx context.Context, args []string, out io.Writer, logger *slog.Logger) error {
-	fs := flag.NewFlagSet("gitlab-double", flag.ContinueOnError)
-	fs.SetOutput(out)
-	listen := fs.String("listen", "127.0.0.1:8929", "address to serve on")
-	seedPath := fs.String("seed", "", "YAML seed file")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("parse flags: %w", err)
-	}
-	ln, err := net.Listen("tcp", *listen)
+// Run serves a double on listen (loopback: the control API has no auth),
+// seeded from the YAML file seedPath when it is not "", until ctx ends; it
+// is the whole of the standalone command (cmd/gitlab-double).
+func Run(ctx context.Context, listen, seedPath string, out io.Writer, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *listen, err)
+		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
 	s := New(WithLogger(logger), WithBaseURL("http://"+ln.Addr().String()))
 	tokens := map[string]string{}
-	if *seedPath != "" {
-		if tokens, err = s.LoadSeedFile(*seedPath); err != nil {
+	if seedPath != "" {
+		if tokens, err = s.LoadSeedFile(seedPath); err != nil {
 			_ = ln.Close()
 			return err
 		}

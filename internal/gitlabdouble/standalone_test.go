@@ -18,7 +18,7 @@ func TestRunStandaloneFromSeed(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, []string{"-listen", "127.0.0.1:0", "-seed", "testdata/seed.yaml"}, pw, slog.New(slog.DiscardHandler))
+		done <- Run(ctx, "127.0.0.1:0", "testdata/seed.yaml", pw, slog.New(slog.DiscardHandler))
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')

@@ -61,13 +61,13 @@ type Source struct {
 	Workers int `yaml:"workers"`
 }
 
-// Read reads and parses the file at path.
-func Read(path string) (Config, error) {
+// Read reads and parses the file at path, expanding from env.
+func Read(path string, env Getenv) (Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("read inventory config: %w", err)
 	}
-	c, err := Parse(b)
+	c, err := Parse(b, env)
 	if err != nil {
 		return Config{}, fmt.Errorf("inventory config %s: %w", path, err)
 	}
@@ -75,11 +75,11 @@ func Read(path string) (Config, error) {
 }
 
 // Parse parses a configuration. ${VAR} and ${VAR:-default} are expanded
-// from the environment first, so one file serves every environment; an
-// unknown field is an error, so a typo does not silently drop a source.
-func Parse(b []byte) (Config, error) {
+// from env first, so one file serves every environment; an unknown field
+// is an error, so a typo does not silently drop a source.
+func Parse(b []byte, env Getenv) (Config, error) {
 	var c Config
-	dec := yaml.NewDecoder(bytes.NewReader([]byte(os.Expand(string(b), expand))))
+	dec := yaml.NewDecoder(bytes.NewReader([]byte(os.Expand(string(b), expand(env)))))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
 		return Config{}, fmt.Errorf("parse: %w", err)
@@ -104,12 +104,14 @@ func Parse(b []byte) (Config, error) {
 }
 
 // expand is the shell's ${VAR:-default}: the default when VAR is unset or empty.
-func expand(ref string) string {
-	name, def, _ := strings.Cut(ref, ":-")
-	if v := os.Getenv(name); v != "" {
-		return v
+func expand(env Getenv) func(string) string {
+	return func(ref string) string {
+		name, def, _ := strings.Cut(ref, ":-")
+		if v := env(name); v != "" {
+			return v
+		}
+		return def
 	}
-	return def
 }
 
 var knownType = map[string]bool{"gitlab": true, "oci": true, "ecr": true, "gar": true, "acr": true, "kubernetes": true}

@@ -7,9 +7,11 @@ import (
 	"time"
 )
 
+func noEnv(string) string { return "" }
+
 func TestParseExample(t *testing.T) {
-	t.Setenv("INVENTORY_OCI_REGISTRY", "registry.internal:5000")
-	c, err := Read("../../../testdata/inventory/example.yml")
+	env := map[string]string{"INVENTORY_OCI_REGISTRY": "registry.internal:5000"}
+	c, err := Read("../../../testdata/inventory/example.yml", func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +28,7 @@ func TestParseExample(t *testing.T) {
 }
 
 func TestParseMaxScanAge(t *testing.T) {
-	c, err := Parse([]byte("max_scan_age: 720h\nsources: []\n"))
+	c, err := Parse([]byte("max_scan_age: 720h\nsources: []\n"), noEnv)
 	if err != nil || c.MaxScanAge != 720*time.Hour {
 		t.Fatalf("%v %v", c.MaxScanAge, err)
 	}
@@ -39,7 +41,7 @@ func TestParseRefusesMistakes(t *testing.T) {
 		{"sources: [{name: a, type: oci}, {name: a, type: gar}]", `"a" used twice`},
 		{"sources: [{type: oci}]", "has no name"},
 	} {
-		if _, err := Parse([]byte(c.yaml)); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := Parse([]byte(c.yaml), noEnv); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want %q", c.yaml, err, c.want)
 		}
 	}
@@ -52,11 +54,11 @@ func TestBuildKeepsBrokenSources(t *testing.T) {
 sources:
   - {type: kubernetes, kubeconfig: /nonexistent/kubeconfig, contexts: [prod-eu, prod-us]}
   - {name: gl, type: gitlab, url: https://gitlab.example.com, token_env: NO_SUCH_TOKEN_VAR, group: g}
-`))
+`), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srcs := Build(context.Background(), c, func(string) string { return "" })
+	srcs := Build(context.Background(), c, noEnv)
 	var names []string
 	for _, s := range srcs {
 		_, err := s.List(context.Background())

@@ -9,7 +9,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("sources: [{type: kubernetes, contexts: [a, b]}]"))
 	f.Add([]byte("workers: -1\nsources: ${X:-[]}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := Parse(b)
+		c, err := Parse(b, noEnv)
 		if err != nil {
 			return
 		}
