@@ -31,6 +31,12 @@ func TestReplicasShareOneTruth(t *testing.T) {
 	c := newCluster(t, 3, "--workers", "4", "--poll-interval", "50ms", "--sweep-interval", period.String(),
 		"--job-timeout", "20s", "--job-budget", "20s", "--shutdown-timeout", "5s")
 	started := time.Now()
+	db, err := postgres.Open(context.Background(), c.database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var sweepsBeforeKill int64
 	var ps []gitlabdouble.Project
 	for i := range projects {
 		var files map[string][]byte
@@ -44,6 +50,7 @@ func TestReplicasShareOneTruth(t *testing.T) {
 		c.scan(p, report(p.PathWithNamespace, fmt.Sprintf("sha256:%064d", i/projects), xText, xNet, zlib))
 		if i == pipelines/2 {
 			c.kill(0) // mid-stream, with jobs running and deliveries in flight
+			sweepsBeforeKill = lastSweep(t, db)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -62,11 +69,6 @@ func TestReplicasShareOneTruth(t *testing.T) {
 	if err := c.gl.WaitDeliveries(ctx); err != nil {
 		t.Fatal(err)
 	}
-	db, err := postgres.Open(ctx, c.database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	waitIdle(t, db, 90*time.Second)
 
 	all := c.gl.Deliveries()
@@ -105,10 +107,37 @@ func TestReplicasShareOneTruth(t *testing.T) {
 			t.Errorf("%s has merge requests from %q, want %d for the x/text fix", p.PathWithNamespace, branches, want)
 		}
 	}
-	// Long enough for the replicas to elect a new leader after the killed
-	// one and for it to schedule sweeps.
-	time.Sleep(time.Until(started.Add(40 * time.Second)))
+	// A sweep scheduled after the kill ran: if the killed replica led, the
+	// others elected a new leader (after River's leader TTL) that goes on.
+	waitSweepAfter(t, db, sweepsBeforeKill, time.Minute)
 	checkSweeps(t, db, period, time.Since(started))
+}
+
+// lastSweep is the id of the newest SLA sweep job, 0 if none.
+func lastSweep(t *testing.T, db *sql.DB) int64 {
+	t.Helper()
+	var id int64
+	if err := db.QueryRow(`SELECT COALESCE(MAX(id), 0) FROM river_job WHERE kind = 'vigil_sla_sweep'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// waitSweepAfter waits for two SLA sweeps newer than job id after to complete.
+func waitSweepAfter(t *testing.T, db *sql.DB, after int64, limit time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); ; time.Sleep(200 * time.Millisecond) {
+		var n int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'vigil_sla_sweep' AND id > $1 AND state = 'completed'`, after).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n >= 2 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d SLA sweeps completed in the %v after a replica was killed, want 2", n, limit)
+		}
+	}
 }
 
 // goModule is a project the x/text finding's fix applies to.
