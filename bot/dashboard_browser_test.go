@@ -18,6 +18,7 @@ import (
 // the numbers and rendered charts of a scripted month; the filters change
 // the numbers; each number links to the GitLab issues it counts.
 func TestDashboardInBrowser(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	cfg := w.config()
 	cfg.DashboardToken = dashboardToken

@@ -14,6 +14,7 @@ import (
 // Signing in with GitLab, in Chromium: a Reporter of the dashboard project
 // gets the dashboard; a GitLab user who is not a member is refused.
 func TestDashboardGitLabSignInBrowser(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	carol, _ := w.gl.AddUser("carol", gitlabdouble.NoAccess)
 	w.gl.AddUser("mallory", gitlabdouble.NoAccess)

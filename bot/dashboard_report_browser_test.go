@@ -18,6 +18,7 @@ import (
 // are drawn, the headline says what the script did. (The README's picture
 // is the demo's month: internal/demo's TestDemoMonth.)
 func TestReadoutReportInBrowser(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	ctx := context.Background()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "vigil.db"), sqlite.Service())
 	if err != nil {

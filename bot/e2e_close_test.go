@@ -11,6 +11,7 @@ import (
 // The closing note is written before the close, once: a lost closing note
 // is written on the next attempt, and a lost close does not repeat it.
 func TestClosingNoteSurvivesLostResponses(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	for _, route := range []string{"POST /projects/:id/issues/:issue_iid/notes", "PUT /projects/:id/issues/:issue_iid"} {
 		t.Run(route, func(t *testing.T) {
 			w := newWorld(t)

@@ -14,6 +14,7 @@ const artifactRoute = "GET /projects/:id/jobs/:job_id/artifacts/*artifact_path"
 // the artifact is still downloaded once. The slow artifact keeps the first
 // delivery inside the project's lock while the second one arrives.
 func TestBothHooksDownloadTheArtifactOnce(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	w.gl.SetFault(artifactRoute, gitlabdouble.Fault{Latency: 400 * time.Millisecond})

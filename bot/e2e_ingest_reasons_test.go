@@ -13,6 +13,7 @@ import (
 // Every case that used to pass in silence now leaves a warn log line, a
 // counter by reason and a record GET /api/ingests shows.
 func TestSkippedIngestsAreLoggedCountedAndListed(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	logs := &lockedBuffer{}
 	w.logs = logs

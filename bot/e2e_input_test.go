@@ -114,6 +114,7 @@ func TestGitLabContainerScanningReportOpensIssues(t *testing.T) {
 }
 
 func TestHealthReadyAndMetrics(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	w.settle()

@@ -19,6 +19,7 @@ import (
 // VIGIL_LARGE_FINDINGS=10000 runs the size of the issue (about 3.5 min
 // here); the default keeps the package fast.
 func TestLargeReportInOneAttempt(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	n := 300
 	if v, err := strconv.Atoi(os.Getenv("VIGIL_LARGE_FINDINGS")); err == nil && v > 0 {
 		n = v

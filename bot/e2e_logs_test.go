@@ -26,6 +26,7 @@ func (l *lockedBuffer) String() string {
 }
 
 func TestLogsAreJSONAndNeverCarrySecrets(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	logs := &lockedBuffer{}
 	w.logs = logs

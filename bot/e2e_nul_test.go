@@ -11,6 +11,7 @@ import (
 // a report whose package and vulnerability text hold one is recorded and
 // opens its issue on either database, instead of failing the ingest for ever.
 func TestReportTextWithNULOpensItsIssue(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	f := xText

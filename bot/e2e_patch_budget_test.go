@@ -152,6 +152,7 @@ func routeSummary(calls []gitlabdouble.Call) string {
 // dropping the patch: the queue runs it again and the merge request
 // appears, once.
 func TestPatchFailureRetriesTheDelivery(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	if testing.Short() {
 		t.Skip("runs go get")
 	}

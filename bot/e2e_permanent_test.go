@@ -13,6 +13,7 @@ import (
 // GitLab's final answer is not asked again ten times: the delivery is
 // rejected at once with the reason.
 func TestPermanentRefusalIsNotRetried(t *testing.T) {
+	t.Parallel() // its own GitLab double, ledger file and bot
 	w := newWorld(t)
 	w.start(nil)
 	w.scan(report("sha256:aaaa", xText))

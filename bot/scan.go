@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
+	"gitlab.com/vigil-vm/vigil/bot/budget"
 	"gitlab.com/vigil-vm/vigil/bot/ingest"
 	"gitlab.com/vigil-vm/vigil/bot/tracker"
 	"gitlab.com/vigil-vm/vigil/bot/webhook"
@@ -97,6 +99,10 @@ func (s *Service) unconfirmed(ctx context.Context, d webhook.Delivery, err error
 	return fmt.Errorf("%w: %v", errBadPayload, err)
 }
 
+// perFinding is the time a job's budget grows by for each finding its
+// reports hold: a ledger read and write.
+const perFinding = 10 * time.Millisecond
+
 // ingestJob reads a finished job's reports and reconciles the project; job
 // is read from the API when nil. fromPipeline tells a Pipeline Hook's ingest
 // from a Job Hook's (checkIngested). A job another delivery already
@@ -121,6 +127,13 @@ func (s *Service) ingestJob(ctx context.Context, j scanJob, job *gitlab.Job, fro
 	}
 	scan := tracker.Scan{ProjectID: j.ProjectID, ProjectPath: path, PipelineID: j.PipelineID, JobID: j.JobID,
 		JobName: j.JobName, Ref: j.Ref}
+	var found int
+	for _, r := range reps {
+		found += len(r.Report.Findings)
+	}
+	// Recording is work the reports just brought: a large one must not spend
+	// the budget meant for a stuck job before Reconcile grows it per group.
+	budget.Extend(ctx, time.Duration(found)*perFinding)
 	for _, r := range reps {
 		// The project is a dependency scan's asset: the ledger and the patch
 		// engine then compute the same fingerprints.

@@ -134,6 +134,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestDeliveryWorkedOnceAndRetryAfterHonoured(t *testing.T) {
+	t.Parallel() // a database of its own
 	for name, d := range dialects {
 		t.Run(name, func(t *testing.T) { testDeliveryWorkedOnce(t, d) })
 	}
@@ -177,6 +178,7 @@ func testDeliveryWorkedOnce(t *testing.T, d ledger.Dialect) {
 }
 
 func TestReplicasShareJobsAndThePeriodicSweep(t *testing.T) {
+	t.Parallel() // a database of its own
 	// Three replicas on one PostgreSQL: every delivery is worked once by
 	// one of them, a delivery whose transaction rolled back by none, and
 	// the periodic sweep runs once per period however many replicas run it.
@@ -222,6 +224,7 @@ func TestReplicasShareJobsAndThePeriodicSweep(t *testing.T) {
 }
 
 func TestJobsOfADeadReplicaAreRecoveredAtOnce(t *testing.T) {
+	t.Parallel() // a database of its own
 	// Replica A dies in the middle of a job (its sessions end, as a SIGKILL
 	// ends them); replica B, starting, finds the job running under a
 	// replica that holds no liveness lock and works it, long before River's
