@@ -13,53 +13,47 @@ import (
 
 	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 	"gitlab.com/vigil-vm/vigil/internal/registrytest"
+	"gitlab.com/vigil-vm/vigil/internal/vigiltest"
 )
 
-// realVigil is the vigil binary and a database from the hand-written
-// advisories in testdata/vulndata, for jobs that run the real scanner:
-// built once per process (linking syft and grype takes tens of seconds),
-// in a directory TestMain removes. Jobs only read them.
+// realVigil is the vigil binary (vigiltest's, from the build cache) and a
+// database from the hand-written advisories in testdata/vulndata, for jobs
+// that run the real scanner: the database built once per process, in a
+// directory TestMain removes. Jobs only read them.
 func realVigil(t *testing.T) (bin, db string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds vigil (links syft and grype)")
 	}
-	built, err := buildRealVigil(moduleRoot(t))
+	bin = vigiltest.Binary(t)
+	db, err := buildDB(bin, moduleRoot(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return built.bin, built.db
+	return bin, db
 }
 
-type vigilBuild struct{ bin, db string }
-
-// buildRealVigil builds the binary and the database the first time it is
-// called and returns the same ones (or the same error) after.
-var buildRealVigil = func() func(root string) (vigilBuild, error) {
+// buildDB builds the database the first time it is called and returns the
+// same one (or the same error) after.
+var buildDB = func() func(bin, root string) (string, error) {
 	var once sync.Once
-	var b vigilBuild
+	var db string
 	var err error
-	return func(root string) (vigilBuild, error) {
-		once.Do(func() { b, err = buildVigil(root, sharedDir) })
-		return b, err
+	return func(bin, root string) (string, error) {
+		once.Do(func() { db, err = vigilDB(bin, root, sharedDir) })
+		return db, err
 	}
 }()
 
-func buildVigil(root, dir string) (vigilBuild, error) {
-	bin := filepath.Join(dir, "vigil")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/vigil")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return vigilBuild{}, fmt.Errorf("go build ./cmd/vigil: %v\n%s", err, out)
-	}
+func vigilDB(bin, root, dir string) (string, error) {
 	vd := filepath.Join(root, "testdata", "vulndata")
 	db := filepath.Join(dir, "db")
 	mk := exec.Command(bin, "db", "build", "--osv", filepath.Join(vd, "osv"), "--os", filepath.Join(vd, "os"), "--ghsa", filepath.Join(vd, "ghsa"),
 		"--kev", filepath.Join(vd, "kev", "known_exploited_vulnerabilities.json"), "--out", db)
 	if out, err := mk.CombinedOutput(); err != nil {
-		return vigilBuild{}, fmt.Errorf("vigil db build: %v\n%s", err, out)
+		return "", fmt.Errorf("vigil db build: %v\n%s", err, out)
 	}
-	return vigilBuild{bin: bin, db: db}, nil
+	return db, nil
 }
 
 // demoRegistry serves the demo image (Debian packages and a vulnerable Go

@@ -11,8 +11,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -21,39 +19,13 @@ import (
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 	"gitlab.com/vigil-vm/vigil/internal/gitlabdouble"
 	"gitlab.com/vigil-vm/vigil/internal/postgrestest"
+	"gitlab.com/vigil-vm/vigil/internal/vigiltest"
 )
 
 const (
 	secret    = "hook-s3cret"
 	markerKey = "test-marker-key-0123456789abcdef"
 )
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// vigilBinary builds cmd/vigil once per test process.
-func vigilBinary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "vigil-replicas-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "vigil")
-		out, err := exec.Command("go", "build", "-o", binPath, "gitlab.com/vigil-vm/vigil/cmd/vigil").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v: %s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
 
 // cluster is a GitLab double, one PostgreSQL database and the bot
 // replicas sharing it, behind a round-robin proxy the double's hooks target.
@@ -77,7 +49,7 @@ type replica struct {
 
 func newCluster(t testing.TB, n int, args ...string) *cluster {
 	t.Helper()
-	bin := vigilBinary(t)
+	bin := vigiltest.Binary(t)
 	c := &cluster{t: t, database: postgrestest.URL(t), args: args,
 		gl: gitlabdouble.NewTest(t, gitlabdouble.WithHookRetries(8, 20*time.Millisecond))}
 	_, c.token = c.gl.AddUser("vigil-bot", gitlabdouble.Maintainer)
