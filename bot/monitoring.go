@@ -80,7 +80,7 @@ func (s *Service) monitorCheck(ctx context.Context) error {
 	}
 	var batches []queue.MonitorBatchArgs
 	for _, b := range monitor.Batch(digests, monitorBatchSize) {
-		args := queue.MonitorBatchArgs{Build: raw, Digests: b}
+		args := queue.MonitorBatchArgs{Build: raw, Digests: b, Full: ch.Full}
 		if !ch.Full {
 			args.Vulnerabilities, args.Withdrawn = ch.Vulnerabilities, ch.Withdrawn
 		}
@@ -139,7 +139,7 @@ func (s *Service) rematch(ctx context.Context, b monitor.Build, sb ledger.SBOM, 
 	ctx, unlock := s.lockWork(ctx, sb.ProjectID)
 	defer unlock()
 	err = s.tracker.RecordMonitor(ctx, tracker.MonitorScan{ProjectID: sb.ProjectID, ProjectPath: sb.ProjectPath, Asset: asset,
-		By: b.DetectedBy(), Findings: res.Findings, Changed: args.Vulnerabilities, Withdrawn: args.Withdrawn})
+		By: b.DetectedBy(), Findings: res.Findings, Full: args.Full, Changed: args.Vulnerabilities, Withdrawn: args.Withdrawn})
 	if err != nil {
 		return err
 	}

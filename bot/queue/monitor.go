@@ -18,10 +18,12 @@ func (MonitorCheckArgs) Kind() string { return "vigil_monitor_check" }
 
 // MonitorBatchArgs is one batch of stored SBOMs to match against a new DB
 // build. The build travels as the matcher's own JSON (bot/monitor.Build);
-// Vulnerabilities and Withdrawn are the diff's ids (nil after a full diff).
+// Vulnerabilities and Withdrawn are the diff's ids; Full says there was no
+// diff (the builds could not be compared) and the match answers for all.
 type MonitorBatchArgs struct {
 	Build           json.RawMessage `json:"build"`
 	Digests         []string        `json:"digests"`
+	Full            bool            `json:"full,omitempty"`
 	Vulnerabilities []string        `json:"vulnerabilities,omitempty"`
 	Withdrawn       []string        `json:"withdrawn,omitempty"`
 }

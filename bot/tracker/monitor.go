@@ -25,6 +25,10 @@ type MonitorScan struct {
 	// them that the match no longer lists is resolved. Other findings stay
 	// as the scans left them: the re-match only answers for what changed.
 	Changed, Withdrawn []string
+	// Full says the build could not be diffed with the last one (a new
+	// schema, a build no longer kept): the match answers for every open
+	// finding of the digest, and one it no longer lists is resolved.
+	Full bool
 }
 
 // monitorScope is the scope of findings a re-match found first.
@@ -49,12 +53,12 @@ func (t *Tracker) RecordMonitor(ctx context.Context, ms MonitorScan) error {
 		return err
 	}
 	err = t.ledger.Tx(ctx, func(tx *sql.Tx) error {
-		for fp, rec := range merged {
-			if err := t.putMonitored(ctx, tx, ms, rec, now); err != nil {
-				return fmt.Errorf("record finding %s: %w", fp, err)
+		for _, rec := range merged {
+			if err := t.putFinding(ctx, tx, rec, now, ms.By); err != nil {
+				return err
 			}
 		}
-		return t.resolveChanged(ctx, tx, ms, merged)
+		return t.resolveNoLongerMatched(ctx, tx, ms, merged, now)
 	})
 	if err != nil {
 		return fmt.Errorf("record monitoring of %s: %w", ms.Asset.Digest, err)
@@ -62,37 +66,11 @@ func (t *Tracker) RecordMonitor(ctx context.Context, ms MonitorScan) error {
 	return nil
 }
 
-func (t *Tracker) putMonitored(ctx context.Context, tx *sql.Tx, ms MonitorScan, rec ledger.Finding, now time.Time) error {
-	prev, err := t.ledger.Finding(ctx, tx, rec.Fingerprint)
-	switch {
-	case err == nil:
-		rec.FirstSeen, rec.FixSince = prev.FirstSeen, prev.FixSince
-		if prev.Status == ledger.FindingOpen {
-			rec.Scope = prev.Scope
-		}
-	case ledger.IsNotFound(err):
-		rec.FirstSeen = now
-	default:
-		return err
-	}
-	if rec.FixSince.IsZero() && findings.ParseFixState(rec.FixState) == findings.FixAvailable {
-		rec.FixSince = now
-	}
-	var r record
-	if err := json.Unmarshal(rec.Data, &r); err != nil {
-		return err
-	}
-	r.Monitor = ms.By
-	if rec.Data, err = json.Marshal(r); err != nil {
-		return err
-	}
-	return t.ledger.PutFinding(ctx, tx, rec)
-}
-
-// resolveChanged resolves the open findings of the digest whose
-// vulnerability the new build changed or withdrew and the match no longer lists.
-func (t *Tracker) resolveChanged(ctx context.Context, tx *sql.Tx, ms MonitorScan, seen map[string]ledger.Finding) error {
-	if len(ms.Changed) == 0 || ms.Asset.Digest == "" {
+// resolveNoLongerMatched resolves the open findings of the digest the
+// match no longer lists and answers for: all of them after a full
+// re-match, else those whose vulnerability the new build changed or withdrew.
+func (t *Tracker) resolveNoLongerMatched(ctx context.Context, tx *sql.Tx, ms MonitorScan, seen map[string]ledger.Finding, now time.Time) error {
+	if (!ms.Full && len(ms.Changed) == 0) || ms.Asset.Digest == "" {
 		return nil
 	}
 	open, err := t.ledger.SBOMs().OpenFindingsAt(ctx, tx, ms.ProjectID, ms.Asset.Digest)
@@ -104,15 +82,22 @@ func (t *Tracker) resolveChanged(ctx context.Context, tx *sql.Tx, ms MonitorScan
 			continue
 		}
 		ids := findingIDs(f)
-		if !slices.ContainsFunc(ids, func(id string) bool { return slices.Contains(ms.Changed, id) }) {
+		among := func(list []string) bool {
+			return slices.ContainsFunc(ids, func(id string) bool { return slices.Contains(list, id) })
+		}
+		if !ms.Full && !among(ms.Changed) {
 			continue
 		}
 		why := "its advisory no longer matches " + f.PackageName + " " + f.PackageVersion
-		if slices.ContainsFunc(ids, func(id string) bool { return slices.Contains(ms.Withdrawn, id) }) {
+		if among(ms.Withdrawn) {
 			why = "its advisory was withdrawn"
 		}
-		f.Status, f.ResolvedBy = ledger.FindingResolved, ms.By+": "+why
+		by := ms.By + ": " + why
+		f.Status, f.ResolvedBy = ledger.FindingResolved, by
 		if err := t.ledger.PutFinding(ctx, tx, f); err != nil {
+			return err
+		}
+		if err := t.ledger.AppendEvents(ctx, tx, ledger.ResolvedEvent(f, by, now)); err != nil {
 			return err
 		}
 	}

@@ -160,24 +160,8 @@ func (t *Tracker) recordReport(ctx context.Context, tx *sql.Tx, pol sla.Policy, 
 	if err != nil {
 		return err
 	}
-	for fp, rec := range merged {
-		prev, err := t.ledger.Finding(ctx, tx, fp)
-		before := &prev
-		switch {
-		case err == nil:
-			rec.FirstSeen, rec.FixSince = prev.FirstSeen, prev.FixSince
-		case ledger.IsNotFound(err):
-			rec.FirstSeen, before = now, nil
-		default:
-			return err
-		}
-		if rec.FixSince.IsZero() && findings.ParseFixState(rec.FixState) == findings.FixAvailable {
-			rec.FixSince = now
-		}
-		if err := t.ledger.PutFinding(ctx, tx, rec); err != nil {
-			return err
-		}
-		if err := t.ledger.AppendEvents(ctx, tx, findingEvents(before, rec, now)...); err != nil {
+	for _, rec := range merged {
+		if err := t.putFinding(ctx, tx, rec, now, ""); err != nil {
 			return err
 		}
 	}
@@ -189,6 +173,44 @@ func (t *Tracker) recordReport(ctx context.Context, tx *sql.Tx, pol sla.Policy, 
 		JobID: scan.JobID, JobName: scan.JobName, Ref: scan.Ref, Artifact: r.Artifact, Asset: asset.Repository,
 		Digest: asset.Digest, Findings: len(merged), Status: ledger.IngestComplete, At: now,
 	})
+}
+
+// putFinding writes one merged finding over the ledger's row, keeping when
+// it was first seen and since when a fix exists, with the events of its
+// change. monitor names the monitoring that saw it (RecordMonitor), ""
+// for a scan; a finding a scan holds open keeps the scan's scope, so the
+// scan's next report still decides it.
+func (t *Tracker) putFinding(ctx context.Context, tx *sql.Tx, rec ledger.Finding, now time.Time, monitor string) error {
+	prev, err := t.ledger.Finding(ctx, tx, rec.Fingerprint)
+	before := &prev
+	switch {
+	case err == nil:
+		rec.FirstSeen, rec.FixSince = prev.FirstSeen, prev.FixSince
+		if monitor != "" && prev.Status == ledger.FindingOpen {
+			rec.Scope = prev.Scope
+		}
+	case ledger.IsNotFound(err):
+		rec.FirstSeen, before = now, nil
+	default:
+		return err
+	}
+	if rec.FixSince.IsZero() && findings.ParseFixState(rec.FixState) == findings.FixAvailable {
+		rec.FixSince = now
+	}
+	if monitor != "" {
+		var r record
+		if err := json.Unmarshal(rec.Data, &r); err != nil {
+			return err
+		}
+		r.Monitor = monitor
+		if rec.Data, err = json.Marshal(r); err != nil {
+			return err
+		}
+	}
+	if err := t.ledger.PutFinding(ctx, tx, rec); err != nil {
+		return fmt.Errorf("record finding %s: %w", rec.Fingerprint, err)
+	}
+	return t.ledger.AppendEvents(ctx, tx, findingEvents(before, rec, now)...)
 }
 
 // mergeFindings turns a report's tracked findings into ledger rows by

@@ -29,6 +29,15 @@ type OpenOptions struct {
 	AllowStale bool
 	// Now is the clock the age is measured against; zero means time.Now().
 	Now time.Time
+
+	// The online DB (Dir ""): Listing is grype's listing (latest.json, or
+	// the URL its v6/latest.json is under), "" for grype's own; CacheDir is
+	// where it is kept, "" for grype's cache directory; CheckAlways checks
+	// the listing on every Open, where grype checks at most every 2 hours
+	// (monitoring asks when it wants to know).
+	Listing     string
+	CacheDir    string
+	CheckAlways bool
 }
 
 // StaleError says a database is older than allowed.
@@ -76,7 +85,7 @@ func Open(ctx context.Context, o OpenOptions) (vulnerability.Provider, Status, e
 		maxAge = DefaultMaxAge
 	}
 	if o.Dir == "" {
-		return openDefault(maxAge, o.AllowStale)
+		return openDefault(o, maxAge)
 	}
 
 	st, err := ReadStatus(o.Dir)
@@ -115,13 +124,22 @@ func Open(ctx context.Context, o OpenOptions) (vulnerability.Provider, Status, e
 
 // openDefault is what the grype CLI does by default: its cache directory, an
 // update check against grype's listing, and grype's age validation.
-func openDefault(maxAge time.Duration, allowStale bool) (vulnerability.Provider, Status, error) {
+func openDefault(o OpenOptions, maxAge time.Duration) (vulnerability.Provider, Status, error) {
 	id := grypeID()
 	dist := v6dist.DefaultConfig()
 	dist.ID = id
+	if o.Listing != "" {
+		dist.LatestURL = o.Listing
+	}
 	inst := v6inst.DefaultConfig(id)
+	if o.CacheDir != "" {
+		inst.DBRootDir = o.CacheDir
+	}
+	if o.CheckAlways {
+		inst.UpdateCheckMaxFrequency = 0 // grype: no limit
+	}
 	inst.MaxAllowedBuiltAge = maxAge
-	inst.ValidateAge = !allowStale
+	inst.ValidateAge = !o.AllowStale
 	vp, ps, err := grype.LoadVulnerabilityDB(dist, inst, true)
 	if err != nil {
 		return nil, Status{}, fmt.Errorf("open grype's vulnerability database in %s: %w (check network access to %s, pass --db-allow-stale, or build a local one with `vigil db build` and pass --db)",

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	v6 "github.com/anchore/grype/grype/db/v6"
@@ -23,14 +24,55 @@ import (
 // own distribution site does. checksum overrides the archive's when set.
 func listingServer(t *testing.T, checksum string) string {
 	t.Helper()
-	var archive bytes.Buffer
-	zw, err := zstd.NewWriter(&archive)
+	listing, archive := dbListing(t, dbDir, checksum)
+	return serveListing(t, func() ([]byte, []byte) { return listing, archive })
+}
+
+// liveListingServer serves the database in dir as it is at each request
+// of the listing: a site that publishes a new build when dir gets one.
+func liveListingServer(t *testing.T, dir string) string {
+	t.Helper()
+	return serveListing(t, func() ([]byte, []byte) { return dbListing(t, dir, "") })
+}
+
+const listedArchive = "vulnerability-db_v6_test.tar.zst"
+
+// serveListing serves the listing and archive publish returns; the archive
+// served is the one published with the last listing served.
+func serveListing(t *testing.T, publish func() (listing, archive []byte)) string {
+	t.Helper()
+	var mu sync.Mutex
+	var archive []byte
+	mux := http.NewServeMux()
+	mux.HandleFunc("/databases/v6/latest.json", func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		var listing []byte
+		listing, archive = publish()
+		_, _ = w.Write(listing)
+	})
+	mux.HandleFunc("/databases/v6/"+listedArchive, func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		_, _ = w.Write(archive)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/databases/v6/latest.json"
+}
+
+// dbListing is a listing naming an archive of the database in dir, and the
+// archive; checksum overrides the archive's when set.
+func dbListing(t *testing.T, dir, checksum string) (listing, archive []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, err := zstd.NewWriter(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tw := tar.NewWriter(zw)
 	for _, name := range []string{"vulnerability.db", "import.json"} {
-		b, err := os.ReadFile(filepath.Join(dbDir, "6", name))
+		b, err := os.ReadFile(filepath.Join(dir, "6", name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,26 +89,20 @@ func listingServer(t *testing.T, checksum string) string {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	desc, err := v6.ReadDescription(filepath.Join(dbDir, "6", "vulnerability.db"))
+	desc, err := v6.ReadDescription(filepath.Join(dir, "6", "vulnerability.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(archive.Bytes())
+	sum := sha256.Sum256(buf.Bytes())
 	if checksum == "" {
 		checksum = "sha256:" + hex.EncodeToString(sum[:])
 	}
-	const path = "vulnerability-db_v6_test.tar.zst"
-	var listing bytes.Buffer
-	doc := v6dist.LatestDocument{Status: v6dist.LifecycleStatus, Archive: v6dist.Archive{Description: *desc, Path: path, Checksum: checksum}}
-	if err := doc.Write(&listing); err != nil {
+	var l bytes.Buffer
+	doc := v6dist.LatestDocument{Status: v6dist.LifecycleStatus, Archive: v6dist.Archive{Description: *desc, Path: listedArchive, Checksum: checksum}}
+	if err := doc.Write(&l); err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/databases/v6/latest.json", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(listing.Bytes()) })
-	mux.HandleFunc("/databases/v6/"+path, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(archive.Bytes()) })
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv.URL + "/databases/v6/latest.json"
+	return l.Bytes(), buf.Bytes()
 }
 
 // TestDBMirror: a database mirrored from a listing finds exactly what the

@@ -9,6 +9,7 @@ import (
 
 	"gitlab.com/vigil-vm/vigil/bot"
 	"gitlab.com/vigil-vm/vigil/ci/image"
+	"gitlab.com/vigil-vm/vigil/ci/vulndb"
 	"gitlab.com/vigil-vm/vigil/internal/gitlabdouble"
 )
 
@@ -28,7 +29,7 @@ func TestMonitorCatalogsAnImageNoScanCovers(t *testing.T) {
 	gl := gitlabdouble.NewTest(t)
 	p := gl.AddProject(gitlabdouble.ProjectSpec{Path: "group/app"})
 	cat := imageCataloger{image: image.Options{Platform: image.DefaultPlatform, CacheDir: t.TempDir()}}
-	svc, front, settle := startMonitoringBot(t, ctx, gl, p, inv, watched, bot.WithCataloger(cat))
+	svc, front, settle := startMonitoringBot(t, ctx, gl, p, inv, newDBMatcher(vulndb.OpenOptions{Dir: watched}, filepath.Join(t.TempDir(), "builds")), bot.WithCataloger(cat))
 	waitInventoried(t, front.URL, d.String(), "app-1")
 	settle()
 	var issues []gitlabdouble.Issue
