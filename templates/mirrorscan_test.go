@@ -1,12 +1,7 @@
 package templates_test
 
 import (
-	"archive/tar"
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,9 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	v6 "github.com/anchore/grype/grype/db/v6"
-	v6dist "github.com/anchore/grype/grype/db/v6/distribution"
-	"github.com/klauspost/compress/zstd"
+	"gitlab.com/vigil-vm/vigil/ci/vulndb/vulndbtest"
 )
 
 // grypeSite serves what grype's distribution site and GitLab's generic
@@ -28,38 +21,7 @@ import (
 // archive of the database in db, and PUT/GET of one package file.
 func grypeSite(t *testing.T, db string) *httptest.Server {
 	t.Helper()
-	var archive bytes.Buffer
-	zw, err := zstd.NewWriter(&archive)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tw := tar.NewWriter(zw)
-	for _, name := range []string{"vulnerability.db", "import.json"} {
-		b, err := os.ReadFile(filepath.Join(db, "6", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(b))}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := errors.Join(tw.Close(), zw.Close()); err != nil {
-		t.Fatal(err)
-	}
-	desc, err := v6.ReadDescription(filepath.Join(db, "6", "vulnerability.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(archive.Bytes())
-	var listing bytes.Buffer
-	doc := v6dist.LatestDocument{Status: v6dist.LifecycleStatus, Archive: v6dist.Archive{
-		Description: *desc, Path: "vulnerability-db_v6_test.tar.zst", Checksum: "sha256:" + hex.EncodeToString(sum[:])}}
-	if err := doc.Write(&listing); err != nil {
-		t.Fatal(err)
-	}
+	listing, archive := vulndbtest.Listing(t, db, "")
 	var mu sync.Mutex
 	var pkg []byte
 	const pkgPath = "/api/v4/projects/1217/packages/generic/vigil-db/latest/vigil-db.tar.gz"
@@ -68,9 +30,9 @@ func grypeSite(t *testing.T, db string) *httptest.Server {
 		defer mu.Unlock()
 		switch {
 		case r.URL.Path == "/databases/v6/latest.json":
-			_, _ = w.Write(listing.Bytes())
-		case r.URL.Path == "/databases/v6/vulnerability-db_v6_test.tar.zst":
-			_, _ = w.Write(archive.Bytes())
+			_, _ = w.Write(listing)
+		case r.URL.Path == "/databases/v6/"+vulndbtest.ListedArchive:
+			_, _ = w.Write(archive)
 		case r.URL.Path == pkgPath && r.Method == http.MethodPut:
 			pkg, _ = io.ReadAll(r.Body)
 			w.WriteHeader(http.StatusCreated)

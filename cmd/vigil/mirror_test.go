@@ -1,9 +1,6 @@
 package main
 
 import (
-	"archive/tar"
-	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -14,9 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	v6 "github.com/anchore/grype/grype/db/v6"
-	v6dist "github.com/anchore/grype/grype/db/v6/distribution"
-	"github.com/klauspost/compress/zstd"
+	"gitlab.com/vigil-vm/vigil/ci/vulndb/vulndbtest"
 )
 
 // listingServer serves a grype-style listing (v6/latest.json) and the
@@ -24,7 +19,7 @@ import (
 // own distribution site does. checksum overrides the archive's when set.
 func listingServer(t *testing.T, checksum string) string {
 	t.Helper()
-	listing, archive := dbListing(t, dbDir, checksum)
+	listing, archive := vulndbtest.Listing(t, dbDir, checksum)
 	return serveListing(t, func() ([]byte, []byte) { return listing, archive })
 }
 
@@ -32,10 +27,8 @@ func listingServer(t *testing.T, checksum string) string {
 // of the listing: a site that publishes a new build when dir gets one.
 func liveListingServer(t *testing.T, dir string) string {
 	t.Helper()
-	return serveListing(t, func() ([]byte, []byte) { return dbListing(t, dir, "") })
+	return serveListing(t, func() ([]byte, []byte) { return vulndbtest.Listing(t, dir, "") })
 }
-
-const listedArchive = "vulnerability-db_v6_test.tar.zst"
 
 // serveListing serves the listing and archive publish returns; the archive
 // served is the one published with the last listing served.
@@ -51,7 +44,7 @@ func serveListing(t *testing.T, publish func() (listing, archive []byte)) string
 		listing, archive = publish()
 		_, _ = w.Write(listing)
 	})
-	mux.HandleFunc("/databases/v6/"+listedArchive, func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("/databases/v6/"+vulndbtest.ListedArchive, func(w http.ResponseWriter, _ *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
 		_, _ = w.Write(archive)
@@ -59,50 +52,6 @@ func serveListing(t *testing.T, publish func() (listing, archive []byte)) string
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv.URL + "/databases/v6/latest.json"
-}
-
-// dbListing is a listing naming an archive of the database in dir, and the
-// archive; checksum overrides the archive's when set.
-func dbListing(t *testing.T, dir, checksum string) (listing, archive []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	zw, err := zstd.NewWriter(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tw := tar.NewWriter(zw)
-	for _, name := range []string{"vulnerability.db", "import.json"} {
-		b, err := os.ReadFile(filepath.Join(dir, "6", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(b))}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	desc, err := v6.ReadDescription(filepath.Join(dir, "6", "vulnerability.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(buf.Bytes())
-	if checksum == "" {
-		checksum = "sha256:" + hex.EncodeToString(sum[:])
-	}
-	var l bytes.Buffer
-	doc := v6dist.LatestDocument{Status: v6dist.LifecycleStatus, Archive: v6dist.Archive{Description: *desc, Path: listedArchive, Checksum: checksum}}
-	if err := doc.Write(&l); err != nil {
-		t.Fatal(err)
-	}
-	return l.Bytes(), buf.Bytes()
 }
 
 // TestDBMirror: a database mirrored from a listing finds exactly what the
