@@ -21,7 +21,10 @@ import (
 // archive of the database in db, and PUT/GET of one package file.
 func grypeSite(t *testing.T, db string) *httptest.Server {
 	t.Helper()
-	listing, archive := vulndbtest.Listing(t, db, "")
+	listing, archive, err := vulndbtest.Listing(db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var mu sync.Mutex
 	var pkg []byte
 	const pkgPath = "/api/v4/projects/1217/packages/generic/vigil-db/latest/vigil-db.tar.gz"

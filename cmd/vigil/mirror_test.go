@@ -19,29 +19,37 @@ import (
 // own distribution site does. checksum overrides the archive's when set.
 func listingServer(t *testing.T, checksum string) string {
 	t.Helper()
-	listing, archive := vulndbtest.Listing(t, dbDir, checksum)
-	return serveListing(t, func() ([]byte, []byte) { return listing, archive })
+	listing, archive, err := vulndbtest.Listing(dbDir, checksum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serveListing(t, func() ([]byte, []byte, error) { return listing, archive, nil })
 }
 
 // liveListingServer serves the database in dir as it is at each request
 // of the listing: a site that publishes a new build when dir gets one.
 func liveListingServer(t *testing.T, dir string) string {
 	t.Helper()
-	return serveListing(t, func() ([]byte, []byte) { return vulndbtest.Listing(t, dir, "") })
+	return serveListing(t, func() ([]byte, []byte, error) { return vulndbtest.Listing(dir, "") })
 }
 
 // serveListing serves the listing and archive publish returns; the archive
 // served is the one published with the last listing served.
-func serveListing(t *testing.T, publish func() (listing, archive []byte)) string {
+func serveListing(t *testing.T, publish func() (listing, archive []byte, err error)) string {
 	t.Helper()
 	var mu sync.Mutex
 	var archive []byte
 	mux := http.NewServeMux()
-	mux.HandleFunc("/databases/v6/latest.json", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("/databases/v6/latest.json", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
-		var listing []byte
-		listing, archive = publish()
+		listing, a, err := publish()
+		if err != nil {
+			t.Errorf("publish %s: %v", r.URL, err)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		archive = a
 		_, _ = w.Write(listing)
 	})
 	mux.HandleFunc("/databases/v6/"+vulndbtest.ListedArchive, func(w http.ResponseWriter, _ *http.Request) {

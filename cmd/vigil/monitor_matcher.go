@@ -39,7 +39,7 @@ type dbMatcher struct {
 var _ monitor.Matcher = (*dbMatcher)(nil)
 
 func newDBMatcher(db vulndb.OpenOptions, builds string) *dbMatcher {
-	db.AllowStale = true // monitoring reports what a build says, however old; the check finds newer ones
+	db.AllowStale = true  // monitoring reports what a build says, however old; the check finds newer ones
 	db.CheckAlways = true // online, each check asks the listing: the interval is the monitor's
 	return &dbMatcher{db: db, builds: builds}
 }
