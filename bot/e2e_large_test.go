@@ -15,7 +15,7 @@ import (
 // A large report is worked in one attempt: no delivery is retried and
 // each finding gets its issue, although the job's starting budget (half a
 // second) is far shorter than the work (seconds for the default 300
-// findings): the budget grows with the groups to write.
+// findings): the budget grows with the findings and the groups to write.
 // VIGIL_LARGE_FINDINGS=10000 runs the size of the issue (about 3.5 min
 // here); the default keeps the package fast.
 func TestLargeReportInOneAttempt(t *testing.T) {

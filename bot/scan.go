@@ -100,8 +100,9 @@ func (s *Service) unconfirmed(ctx context.Context, d webhook.Delivery, err error
 }
 
 // perFinding is the time a job's budget grows by for each finding its
-// reports hold: a ledger read and write.
-const perFinding = 10 * time.Millisecond
+// reports hold: a ledger read and two writes, with room for a PostgreSQL
+// shared with other replicas (10 ms was short of it on a loaded machine).
+const perFinding = 50 * time.Millisecond
 
 // ingestJob reads a finished job's reports and reconciles the project; job
 // is read from the API when nil. fromPipeline tells a Pipeline Hook's ingest
