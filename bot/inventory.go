@@ -78,11 +78,7 @@ func (s *Service) retireInProject(ctx context.Context, projectID int64, fs []led
 	defer unlock()
 	err := s.ledger.Tx(ctx, func(tx *sql.Tx) error {
 		for _, f := range fs {
-			f.Status, f.ResolvedBy = ledger.FindingResolved, ledger.RetiredBy
-			if err := s.ledger.PutFinding(ctx, tx, f); err != nil {
-				return err
-			}
-			if err := s.ledger.AppendEvents(ctx, tx, ledger.ResolvedEvent(f, ledger.RetiredBy, s.now().UTC())); err != nil {
+			if err := s.ledger.ResolveFinding(ctx, tx, f, ledger.RetiredBy, s.now().UTC()); err != nil {
 				return err
 			}
 		}

@@ -122,9 +122,9 @@ func (l *Ledger) eventText(s string) string {
 	return l.text(strings.ReplaceAll(s, historySep, " "))
 }
 
-// ResolvedEvent is the event of a finding resolved at a time by a scan that
-// no longer listed it (or by the inventory retiring its asset).
-func ResolvedEvent(f Finding, by string, at time.Time) Event {
+// resolvedEvent is the event of a finding resolved at a time by a scan that
+// no longer listed it, by monitoring, or by the inventory retiring its asset.
+func resolvedEvent(f Finding, by string, at time.Time) Event {
 	return Event{At: at, Kind: EventResolved, Fingerprint: f.Fingerprint, Group: f.Group,
 		ProjectID: f.ProjectID, ProjectPath: f.ProjectPath, Severity: f.Severity, Actor: by}
 }

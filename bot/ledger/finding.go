@@ -65,6 +65,16 @@ func (l *Ledger) PutFinding(ctx context.Context, q Querier, f Finding) error {
 	return nil
 }
 
+// ResolveFinding marks an open finding resolved by by at at, with the
+// event the read-outs count, inside q's transaction.
+func (l *Ledger) ResolveFinding(ctx context.Context, q Querier, f Finding, by string, at time.Time) error {
+	f.Status, f.ResolvedBy = FindingResolved, by
+	if err := l.PutFinding(ctx, q, f); err != nil {
+		return err
+	}
+	return l.AppendEvents(ctx, q, resolvedEvent(f, by, at))
+}
+
 // Finding returns the finding with this fingerprint, read through q.
 func (l *Ledger) Finding(ctx context.Context, q Querier, fingerprint string) (Finding, error) {
 	fs, err := l.queryFindings(ctx, q, `WHERE fingerprint = ?`, fingerprint)

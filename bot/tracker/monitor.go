@@ -38,12 +38,12 @@ func monitorScope(repository string) string { return "monitor:" + repository }
 // Record writes a scan: new findings are recorded (and reopen their issues
 // at the next Reconcile) saying they were detected by monitoring; a finding
 // a scan already holds open keeps the scan's scope, so the scan's next
-// report still decides it; findings of withdrawn or changed advisories that
-// the match no longer lists are resolved by the monitoring build.
+// report still decides it; findings the match answers for and no longer
+// lists are resolved by the monitoring build (resolveNoLongerMatched).
 func (t *Tracker) RecordMonitor(ctx context.Context, ms MonitorScan) error {
 	now := t.now().UTC()
 	pol := t.policy(ms.ProjectPath)
-	scan := Scan{ProjectID: ms.ProjectID, ProjectPath: ms.ProjectPath}
+	scan := Scan{ProjectID: ms.ProjectID, ProjectPath: ms.ProjectPath, Monitor: ms.By}
 	rep := &findings.Report{Asset: ms.Asset, Findings: ms.Findings}
 	merged, err := t.mergeFindings(pol, scan, rep, ms.Asset, monitorScope(ms.Asset.Repository), now)
 	if err != nil {
@@ -54,7 +54,7 @@ func (t *Tracker) RecordMonitor(ctx context.Context, ms MonitorScan) error {
 	}
 	err = t.ledger.Tx(ctx, func(tx *sql.Tx) error {
 		for _, rec := range merged {
-			if err := t.putFinding(ctx, tx, rec, now, ms.By); err != nil {
+			if err := t.putFinding(ctx, tx, rec, now, true); err != nil {
 				return err
 			}
 		}
@@ -77,31 +77,35 @@ func (t *Tracker) resolveNoLongerMatched(ctx context.Context, tx *sql.Tx, ms Mon
 	if err != nil {
 		return err
 	}
+	changed, withdrawn := setOf(ms.Changed), setOf(ms.Withdrawn)
 	for _, f := range open {
 		if _, ok := seen[f.Fingerprint]; ok || f.Asset != ms.Asset.Repository {
 			continue
 		}
 		ids := findingIDs(f)
-		among := func(list []string) bool {
-			return slices.ContainsFunc(ids, func(id string) bool { return slices.Contains(list, id) })
+		among := func(set map[string]bool) bool {
+			return slices.ContainsFunc(ids, func(id string) bool { return set[id] })
 		}
-		if !ms.Full && !among(ms.Changed) {
+		if !ms.Full && !among(changed) {
 			continue
 		}
 		why := "its advisory no longer matches " + f.PackageName + " " + f.PackageVersion
-		if among(ms.Withdrawn) {
+		if among(withdrawn) {
 			why = "its advisory was withdrawn"
 		}
-		by := ms.By + ": " + why
-		f.Status, f.ResolvedBy = ledger.FindingResolved, by
-		if err := t.ledger.PutFinding(ctx, tx, f); err != nil {
-			return err
-		}
-		if err := t.ledger.AppendEvents(ctx, tx, ledger.ResolvedEvent(f, by, now)); err != nil {
+		if err := t.ledger.ResolveFinding(ctx, tx, f, ms.By+": "+why, now); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func setOf(ids []string) map[string]bool {
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set
 }
 
 // findingIDs are a stored finding's vulnerability id, key and aliases.

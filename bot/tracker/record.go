@@ -27,6 +27,9 @@ type Scan struct {
 	JobName string
 	Ref     string
 	Reports []ScanReport
+	// Monitor names the monitoring that matched a stored SBOM again when no
+	// pipeline ran (RecordMonitor): its findings say they were detected so.
+	Monitor string
 }
 
 // ScanReport is one report of the scan. A report is complete for its scope:
@@ -161,7 +164,7 @@ func (t *Tracker) recordReport(ctx context.Context, tx *sql.Tx, pol sla.Policy, 
 		return err
 	}
 	for _, rec := range merged {
-		if err := t.putFinding(ctx, tx, rec, now, ""); err != nil {
+		if err := t.putFinding(ctx, tx, rec, now, false); err != nil {
 			return err
 		}
 	}
@@ -177,16 +180,15 @@ func (t *Tracker) recordReport(ctx context.Context, tx *sql.Tx, pol sla.Policy, 
 
 // putFinding writes one merged finding over the ledger's row, keeping when
 // it was first seen and since when a fix exists, with the events of its
-// change. monitor names the monitoring that saw it (RecordMonitor), ""
-// for a scan; a finding a scan holds open keeps the scan's scope, so the
-// scan's next report still decides it.
-func (t *Tracker) putFinding(ctx context.Context, tx *sql.Tx, rec ledger.Finding, now time.Time, monitor string) error {
+// change. A monitored finding (RecordMonitor) that a scan holds open keeps
+// the scan's scope, so the scan's next report still decides it.
+func (t *Tracker) putFinding(ctx context.Context, tx *sql.Tx, rec ledger.Finding, now time.Time, monitored bool) error {
 	prev, err := t.ledger.Finding(ctx, tx, rec.Fingerprint)
 	before := &prev
 	switch {
 	case err == nil:
 		rec.FirstSeen, rec.FixSince = prev.FirstSeen, prev.FixSince
-		if monitor != "" && prev.Status == ledger.FindingOpen {
+		if monitored && prev.Status == ledger.FindingOpen {
 			rec.Scope = prev.Scope
 		}
 	case ledger.IsNotFound(err):
@@ -197,18 +199,8 @@ func (t *Tracker) putFinding(ctx context.Context, tx *sql.Tx, rec ledger.Finding
 	if rec.FixSince.IsZero() && findings.ParseFixState(rec.FixState) == findings.FixAvailable {
 		rec.FixSince = now
 	}
-	if monitor != "" {
-		var r record
-		if err := json.Unmarshal(rec.Data, &r); err != nil {
-			return err
-		}
-		r.Monitor = monitor
-		if rec.Data, err = json.Marshal(r); err != nil {
-			return err
-		}
-	}
 	if err := t.ledger.PutFinding(ctx, tx, rec); err != nil {
-		return fmt.Errorf("record finding %s: %w", rec.Fingerprint, err)
+		return err
 	}
 	return t.ledger.AppendEvents(ctx, tx, findingEvents(before, rec, now)...)
 }
@@ -235,7 +227,7 @@ func (t *Tracker) mergeFindings(pol sla.Policy, scan Scan, rep *findings.Report,
 	out := make(map[string]ledger.Finding, len(byFP))
 	for _, fp := range order {
 		f := byFP[fp]
-		data, err := json.Marshal(record{Finding: f, Asset: asset, PipelineID: scan.PipelineID, JobID: scan.JobID})
+		data, err := json.Marshal(record{Finding: f, Asset: asset, PipelineID: scan.PipelineID, JobID: scan.JobID, Monitor: scan.Monitor})
 		if err != nil {
 			return nil, fmt.Errorf("encode finding %s: %w", fp, err)
 		}
@@ -294,11 +286,7 @@ func (t *Tracker) resolveUnseen(ctx context.Context, tx *sql.Tx, scan Scan, asse
 		if _, ok := seen[f.Fingerprint]; ok {
 			continue
 		}
-		f.Status, f.ResolvedBy = ledger.FindingResolved, by
-		if err := t.ledger.PutFinding(ctx, tx, f); err != nil {
-			return err
-		}
-		if err := t.ledger.AppendEvents(ctx, tx, ledger.ResolvedEvent(f, by, now)); err != nil {
+		if err := t.ledger.ResolveFinding(ctx, tx, f, by, now); err != nil {
 			return err
 		}
 	}
