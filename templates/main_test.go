@@ -1,23 +1,15 @@
 package templates_test
 
 import (
-	"fmt"
 	"os"
 	"testing"
+
+	"gitlab.com/vigil-vm/vigil/ci/vulndb/vulndbtest"
 )
 
-// sharedDir holds what tests build once per process and only read: the
-// real vigil binary and its database (see realVigil).
-var sharedDir string
-
+// TestMain removes the test DB the real-scan jobs shared (see realVigil).
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "vigil-templates-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	sharedDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	vulndbtest.Cleanup()
 	os.Exit(code)
 }

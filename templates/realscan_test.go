@@ -3,57 +3,28 @@ package templates_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"gitlab.com/vigil-vm/vigil/ci/vulndb/vulndbtest"
 
 	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 	"gitlab.com/vigil-vm/vigil/internal/registrytest"
 	"gitlab.com/vigil-vm/vigil/internal/vigiltest"
 )
 
-// realVigil is the vigil binary (vigiltest's, from the build cache) and a
-// database from the hand-written advisories in testdata/vulndata, for jobs
-// that run the real scanner: the database built once per process, in a
-// directory TestMain removes. Jobs only read them.
+// realVigil is the vigil binary (vigiltest's, from the build cache) and
+// the test DB of the hand-written advisories in testdata/vulndata
+// (vulndbtest's, built once per process), for jobs that run the real
+// scanner. Jobs only read them.
 func realVigil(t *testing.T) (bin, db string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds vigil (links syft and grype)")
 	}
-	bin = vigiltest.Binary(t)
-	db, err := buildDB(bin, moduleRoot(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin, db
-}
-
-// buildDB builds the database the first time it is called and returns the
-// same one (or the same error) after.
-var buildDB = func() func(bin, root string) (string, error) {
-	var once sync.Once
-	var db string
-	var err error
-	return func(bin, root string) (string, error) {
-		once.Do(func() { db, err = vigilDB(bin, root, sharedDir) })
-		return db, err
-	}
-}()
-
-func vigilDB(bin, root, dir string) (string, error) {
-	vd := filepath.Join(root, "testdata", "vulndata")
-	db := filepath.Join(dir, "db")
-	mk := exec.Command(bin, "db", "build", "--osv", filepath.Join(vd, "osv"), "--os", filepath.Join(vd, "os"), "--ghsa", filepath.Join(vd, "ghsa"),
-		"--kev", filepath.Join(vd, "kev", "known_exploited_vulnerabilities.json"), "--out", db)
-	if out, err := mk.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("vigil db build: %v\n%s", err, out)
-	}
-	return db, nil
+	return vigiltest.Binary(t), vulndbtest.Shared(t)
 }
 
 // demoRegistry serves the demo image (Debian packages and a vulnerable Go
