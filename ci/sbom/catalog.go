@@ -68,15 +68,13 @@ func FromImage(ctx context.Context, img *image.Image, tool, version string) (*Re
 	defer unpacked.Close()
 	simg := stereoimage.New(unpacked.Image, tmp, unpacked.Dir, meta...)
 	cfg := config(tool, version)
-	// syft builds its license scanner (~0.7 s of CPU compiling license
-	// texts into one automaton) before any cataloger runs, unless the
-	// context holds one; built while the layers are read, it costs no wall
-	// time.
+	// The first scan of a process builds the shared license scanner while
+	// the layers are read, so it costs no wall time.
 	var scanCtx context.Context
 	var scanErr error
 	scanner := make(chan struct{})
 	go func() {
-		scanCtx, scanErr = syft.SetContextLicenseScanner(ctx, cfg.Licenses)
+		scanCtx, scanErr = withLicenseScanner(ctx)
 		close(scanner)
 	}()
 	// Squashed-scope cataloging reads the image's squash (the top layer's);
@@ -105,6 +103,10 @@ func FromDir(ctx context.Context, path, tool, version string) (*Result, error) {
 	src, err := directorysource.NewFromPath(path)
 	if err != nil {
 		return nil, fmt.Errorf("scan directory %s: %w", path, err)
+	}
+	ctx, err = withLicenseScanner(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("license scanner: %w", err)
 	}
 	return create(ctx, src, config(tool, version))
 }
