@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
+	"gitlab.com/vigil-vm/vigil/bot/budget"
 	"gitlab.com/vigil-vm/vigil/internal/findings"
 	"gitlab.com/vigil-vm/vigil/internal/glreport"
 )
@@ -100,12 +102,19 @@ func (f *Fetcher) FetchJob(ctx context.Context, projectID int64, job *gitlab.Job
 	return out, nil
 }
 
+// perMiB is the time a job's budget grows by for each MiB of artifact it
+// downloads, the schema check and decoding of a loaded machine.
+const perMiB = 2 * time.Second
+
 // read downloads and checks one artifact; nil when the job has no such file.
 func (f *Fetcher) read(ctx context.Context, projectID, jobID int64, name string) (*Report, error) {
 	data, err := f.download(ctx, projectID, jobID, name)
 	if err != nil || data == nil {
 		return nil, err
 	}
+	// A downloaded artifact is work just found: checking it against its
+	// schema takes time in proportion to its size.
+	budget.Extend(ctx, time.Duration(len(data))*perMiB>>20)
 	rep, kind, err := parse(name, data, f.maxBytes)
 	if err != nil {
 		return nil, &RejectedError{Artifact: name, Err: err}

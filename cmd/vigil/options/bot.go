@@ -85,7 +85,7 @@ func (b *Bot) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.PollInterval, "poll-interval", c.PollInterval, "how often workers look for new jobs")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, envHelp("how long to let running jobs finish on shutdown", "VIGIL_SHUTDOWN_TIMEOUT"))
 	fs.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, envHelp("longest one job may run, however large its report", "VIGIL_JOB_TIMEOUT"))
-	fs.DurationVar(&c.JobBudget, "job-budget", c.JobBudget, envHelp("time a delivery starts with; each issue group it reconciles adds a second, up to --job-timeout", "VIGIL_JOB_BUDGET"))
+	fs.DurationVar(&c.JobBudget, "job-budget", c.JobBudget, envHelp("time a delivery starts with; it grows with the artifacts, findings and issue groups the delivery brings, up to --job-timeout", "VIGIL_JOB_BUDGET"))
 	fs.DurationVar(&c.DeliveryRetention, "delivery-retention", c.DeliveryRetention, envHelp("how long processed webhook bodies are kept in the ledger; their keys stay for deduplication; 0 keeps them forever", "VIGIL_DELIVERY_RETENTION"))
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, envHelp("debug, info, warn or error", "VIGIL_LOG_LEVEL"))
 	fs.BoolVar(&c.Patch, "patch", c.Patch, envHelp("open merge requests that fix findings with a known fix; the flags below shape them", "VIGIL_PATCH"))
