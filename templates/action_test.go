@@ -65,6 +65,7 @@ var expression = regexp.MustCompile(`\$\{\{\s*inputs\.([\w-]+)\s*\}\}`)
 // TestActionMetadata checks action.yml against what GitHub requires and
 // against the outputs ci/actions.Publish sets.
 func TestActionMetadata(t *testing.T) {
+	t.Parallel()
 	a := loadAction(t)
 	if a.Name == "" || a.Description == "" {
 		t.Error("action.yml needs a name and a description")
@@ -118,6 +119,7 @@ func TestActionMetadata(t *testing.T) {
 // reads the container's INPUT_* variables back through ci/actions.Inputs, as
 // vigil does inside the container.
 func TestActionPassesInputs(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash not on PATH")
 	}

@@ -46,6 +46,7 @@ exec env -i "${envs[@]}" vigil "${args[@]:$((i+1))}"
 // place of the container: outputs, job summary, annotations and a SARIF
 // log that validates against the SARIF 2.1.0 schema.
 func TestActionStepWithRealVigil(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash not on PATH")
 	}

@@ -74,6 +74,7 @@ func untarFile(t *testing.T, archive []byte, name string) string {
 // TestDBMirrorJobRuns runs the mirror job against a local stand-in for OSV,
 // CISA, EPSS and GitLab's package registry.
 func TestDBMirrorJobRuns(t *testing.T) {
+	t.Parallel()
 	const token = "job-token-for-test"
 	var mu sync.Mutex
 	var uploads []string // JOB-TOKEN of each upload

@@ -82,6 +82,7 @@ func exampleIncludes(t *testing.T) []include {
 // value matching its regex (RE2, against the value as written, variables
 // unexpanded).
 func TestExamplesPassInputChecks(t *testing.T) {
+	t.Parallel()
 	includes := exampleIncludes(t)
 	seen := map[string]bool{}
 	for _, inc := range includes {

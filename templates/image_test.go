@@ -72,6 +72,7 @@ func commands[T any](s instructions.Stage) []T {
 var secretName = regexp.MustCompile(`(?i)(token|passw(or)?d|secret|private[_-]?key|api[_-]?key|credential|auth)`)
 
 func TestDockerfile(t *testing.T) {
+	t.Parallel()
 	root := moduleRoot(t)
 	src, err := os.ReadFile(filepath.Join(root, "Dockerfile"))
 	if err != nil {
@@ -273,6 +274,7 @@ func TestDockerfile(t *testing.T) {
 // build reads. dockerignore patterns are anchored at the context root and
 // match a path or any of its parents.
 func TestDockerignore(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile(filepath.Join(moduleRoot(t), ".dockerignore"))
 	if err != nil {
 		t.Fatal(err)

@@ -77,6 +77,7 @@ func findingsIn(t *testing.T, raw []byte) []finding {
 // the database it published, both with the real vigil: the scan finds what
 // a scan with the original database finds.
 func TestMirroredDatabaseScansLikeTheOriginal(t *testing.T) {
+	t.Parallel()
 	gitlabCILocal(t)
 	bin, db := realVigil(t)
 	image := demoRegistry(t)

@@ -17,6 +17,7 @@ const scanAndPatch = `include:
 // job gets the scan's vigil-findings.json through needs, and refuses to run
 // without a token it could push with.
 func TestPatchJobRuns(t *testing.T) {
+	t.Parallel()
 	schema := ciSchema(t)
 	for _, tc := range []struct {
 		name     string

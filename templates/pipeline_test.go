@@ -16,6 +16,7 @@ import (
 // the five stages, the image built without a Docker daemon, our own scan
 // component scanning our own image, and a catalog release on semver tags.
 func TestProjectPipeline(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile(filepath.Join(moduleRoot(t), ".gitlab-ci.yml"))
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +124,7 @@ func TestProjectPipeline(t *testing.T) {
 // TestSchemaRejects guards the guard: the schema the tests validate against
 // does reject what GitLab rejects.
 func TestSchemaRejects(t *testing.T) {
+	t.Parallel()
 	schema := ciSchema(t)
 	for name, doc := range map[string]string{
 		"unknown report":     "scan:\n  script: [vigil scan]\n  artifacts:\n    reports:\n      container_scanningg: x.json\n",

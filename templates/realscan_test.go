@@ -44,6 +44,7 @@ func demoRegistry(t *testing.T) string {
 // GitLab Container Scanning's variables set as GitLab users set them. The
 // outcomes are the ones the table in templates/README.md promises.
 func TestScanJobWithRealVigil(t *testing.T) {
+	t.Parallel()
 	gitlabCILocal(t)
 	bin, db := realVigil(t)
 	image := demoRegistry(t)

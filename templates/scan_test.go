@@ -29,6 +29,7 @@ func scanPipeline(stages, inputs string) string {
 // checks the job GitLab would create: where each input lands, the reports
 // GitLab reads and the artifact the bot reads.
 func TestScanComponentRenders(t *testing.T) {
+	t.Parallel()
 	schema := ciSchema(t)
 	for _, tc := range []struct {
 		name, stages, inputs string
@@ -135,6 +136,7 @@ func TestScanComponentRenders(t *testing.T) {
 // TestScanComponentRejectsBadInputs shows that wrong input values stop the
 // pipeline before any job runs, with GitLab's message.
 func TestScanComponentRejectsBadInputs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, inputs, want string }{
 		{"severity not an option", "      fail-on: severe\n", "not in the list of allowed options"},
 		{"boolean as text", "      ignore-unfixed: \"yes\"\n", "is not a boolean"},
@@ -182,6 +184,7 @@ func dbArchive(t *testing.T, content string) []byte {
 // stand-in vigil: the command line vigil receives, the gate's exit code and
 // the artifacts that leave the job.
 func TestScanJobRuns(t *testing.T) {
+	t.Parallel()
 	const token = "job-token-for-test"
 	db := dbArchive(t, "vigil test database\n")
 	var gotToken string
@@ -341,6 +344,7 @@ func TestScanJobRuns(t *testing.T) {
 // TestScanJobRules: the job exists where GitLab's container_scanning does,
 // in branch pipelines, and GitLab's switch turns it off.
 func TestScanJobRules(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, map[string]string{".gitlab-ci.yml": scanPipeline("", "")})
 	for _, tc := range []struct {
 		name string

@@ -88,6 +88,7 @@ func loadComponent(t *testing.T, name string) component {
 // own options and regex, and no input declared but unused or used but
 // undeclared.
 func TestSpecHeaders(t *testing.T) {
+	t.Parallel()
 	for _, name := range components {
 		t.Run(name, func(t *testing.T) {
 			c := loadComponent(t, name)
@@ -147,6 +148,7 @@ func TestSpecHeaders(t *testing.T) {
 // value, before CI/CD variables are expanded, so `$VAR` forms must pass;
 // gitlab-ci-local ignores regex, which is why this test exists.
 func TestInputRegexes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		component, input string
 		good, bad        []string
@@ -191,6 +193,7 @@ func TestInputRegexes(t *testing.T) {
 // TestReadmeDocumentsEveryInput keeps templates/README.md honest: a section
 // per component with a copy-paste include and every input named.
 func TestReadmeDocumentsEveryInput(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile(filepath.Join(moduleRoot(t), "templates", "README.md"))
 	if err != nil {
 		t.Fatal(err)
