@@ -2,7 +2,6 @@ package templates_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +11,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/santhosh-tekuri/jsonschema/v6"
-
-	"gitlab.com/vigil-vm/vigil/internal/demoimage"
 )
 
 // dockerRunsVigil stands in for `docker run … IMAGE scan`: it keeps only
@@ -52,12 +49,8 @@ func TestActionStepWithRealVigil(t *testing.T) {
 	}
 	vigilBin, db := realVigil(t)
 	workspace, temp, bin := t.TempDir(), t.TempDir(), t.TempDir()
-	img, err := demoimage.Image(context.Background(), moduleRoot(t))
-	if err != nil {
-		t.Fatal(err)
-	}
 	tag, _ := name.NewTag("ghcr.io/acme/app:1.0")
-	if err := tarball.WriteToFile(filepath.Join(workspace, "app.tar"), tag, img); err != nil {
+	if err := tarball.WriteToFile(filepath.Join(workspace, "app.tar"), tag, demoImage(t)); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte(dockerRunsVigil), 0o755); err != nil {
@@ -95,7 +88,7 @@ func TestActionStepWithRealVigil(t *testing.T) {
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 		t.Fatalf("step with fail-on high: %v, want exit 1 (the gate)\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -238,38 +239,54 @@ func (p *project) artifactDir(job string) string {
 }
 
 // ciSchema is GitLab's CI JSON schema as bundled by gitlab-ci-local, loaded
-// through node from the package's own module.
+// through node from the package's own module once per process (the tests
+// only validate against it).
 func ciSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	bin, err := filepath.EvalSymlinks(gitlabCILocal(t))
+	exe := gitlabCILocal(t)
+	ciSchemaOnce.Do(func() { ciSchemaOnce.s, ciSchemaOnce.err = loadCISchema(exe) })
+	if ciSchemaOnce.err != nil {
+		t.Fatal(ciSchemaOnce.err)
+	}
+	return ciSchemaOnce.s
+}
+
+var ciSchemaOnce struct {
+	sync.Once
+	s   *jsonschema.Schema
+	err error
+}
+
+func loadCISchema(exe string) (*jsonschema.Schema, error) {
+	bin, err := filepath.EvalSymlinks(exe)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	module := filepath.Join(filepath.Dir(bin), "schema", "schema.js")
 	if _, err := os.Stat(module); err != nil {
-		t.Fatalf("gitlab-ci-local's schema module: %v", err)
+		return nil, fmt.Errorf("gitlab-ci-local's schema module: %w", err)
 	}
 	u := url.URL{Scheme: "file", Path: module}
 	cmd := exec.Command("node", "--input-type=module", "-e",
 		"const m = await import(process.argv[1]); process.stdout.write(JSON.stringify(m.schema));", u.String())
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("read the bundled CI schema: %v", err)
+		return nil, fmt.Errorf("read the bundled CI schema: %w", err)
 	}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	c := jsonschema.NewCompiler()
 	const id = "https://gitlab.com/.gitlab-ci.yml"
 	if err := c.AddResource(id, doc); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	s, err := c.Compile(id)
 	if err != nil {
-		t.Fatalf("compile the bundled CI schema: %v", err)
+		return nil, fmt.Errorf("compile the bundled CI schema: %w", err)
 	}
-	return s
+	return s, nil
 }
 
 // validate checks a YAML document (already decoded) against the CI schema.

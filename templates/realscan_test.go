@@ -6,7 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"gitlab.com/vigil-vm/vigil/ci/vulndb/vulndbtest"
 
@@ -27,16 +30,29 @@ func realVigil(t *testing.T) (bin, db string) {
 	return vigiltest.Binary(t), vulndbtest.Shared(t)
 }
 
-// demoRegistry serves the demo image (Debian packages and a vulnerable Go
-// program) over plain HTTP at <host>/group/app:1.0.
+// demo is the demo image (Debian packages and a vulnerable Go program),
+// built once per process for the tests that scan it.
+var demo struct {
+	once sync.Once
+	img  v1.Image
+	err  error
+}
+
+func demoImage(t *testing.T) v1.Image {
+	t.Helper()
+	root := moduleRoot(t)
+	demo.once.Do(func() { demo.img, demo.err = demoimage.Image(context.Background(), root) })
+	if demo.err != nil {
+		t.Fatal(demo.err)
+	}
+	return demo.img
+}
+
+// demoRegistry serves the demo image over plain HTTP at
+// <host>/group/app:1.0.
 func demoRegistry(t *testing.T) string {
 	t.Helper()
-	reg := registrytest.New(t)
-	img, err := demoimage.Image(context.Background(), moduleRoot(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reg.Push(t, "group/app:1.0", img)
+	return registrytest.New(t).Push(t, "group/app:1.0", demoImage(t))
 }
 
 // TestScanJobWithRealVigil runs the scan component's job with the shell

@@ -67,8 +67,13 @@ func BuildApp(ctx context.Context, root string) ([]byte, error) {
 	if _, err := os.Stat(filepath.Join(src, "go.mod")); err != nil {
 		return nil, fmt.Errorf("demo sources not found in %s (run from the vigil repository root): %w", src, err)
 	}
-	out := filepath.Join(os.TempDir(), fmt.Sprintf("vigil-vulnapp-%d", os.Getpid()))
-	defer os.Remove(out)
+	// A directory of its own: tests of one process build it concurrently.
+	dir, err := os.MkdirTemp("", "vigil-vulnapp-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "vulnapp")
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-buildid=", "-o", out, ".")
 	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOFLAGS=-mod=mod", "GOWORK=off")
