@@ -209,7 +209,7 @@ func startMonitoringBot(t *testing.T, ctx context.Context, gl *gitlabdouble.Serv
 	cfg.Listen, cfg.GitLabURL, cfg.GitLabToken = "", gl.URL(), token
 	cfg.WebhookSecrets, cfg.MarkerKey, cfg.APIToken = []string{"hook-secret"}, "marker-key-for-tests", "api-token-for-tests"
 	cfg.Data = filepath.Join(t.TempDir(), "vigil.db")
-	cfg.PollInterval, cfg.SweepInterval, cfg.ShutdownTimeout = 20*time.Millisecond, 0, 5*time.Second
+	cfg.PollInterval, cfg.SweepInterval, cfg.ShutdownTimeout = 100*time.Millisecond, 0, 5*time.Second
 	cfg.Patch, cfg.InventoryFile = false, inv
 	svc, err := bot.New(ctx, cfg, slog.New(slog.DiscardHandler), append([]bot.Option{bot.WithMonitor(m, time.Hour)}, opts...)...)
 	if err != nil {

@@ -123,7 +123,9 @@ func filesLayer(files map[string][]byte) (v1.Layer, error) {
 		return nil, err
 	}
 	data := buf.Bytes()
+	// Compressed once: every push, digest and archive of the image reads
+	// the compressed bytes, which go-containerregistry would gzip again.
 	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(data)), nil
-	})
+	}, tarball.WithCompressedCaching)
 }

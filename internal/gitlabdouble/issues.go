@@ -91,6 +91,20 @@ type issueState struct {
 	Confidential         bool
 	DiscussionLocked     *bool
 	notes                []*noteState
+	// lowered memoizes the lower-cased title and description for search,
+	// which scans every issue of a project per request (the server's lock
+	// is held).
+	lowered [2]struct{ of, lower string }
+}
+
+// lower returns s lower-cased, recomputed only when s changed since the last
+// call with the same slot.
+func (i *issueState) lower(slot int, s string) string {
+	m := &i.lowered[slot]
+	if m.of != s {
+		m.of, m.lower = s, strings.ToLower(s)
+	}
+	return m.lower
 }
 
 // Issues returns a snapshot of the project's issues in iid order.
@@ -289,10 +303,10 @@ func matchLabels(have, want []string) bool {
 }
 
 func matchSearch(i *issueState, q, in string) bool {
-	if strings.Contains(in, "title") && strings.Contains(strings.ToLower(i.Title), q) {
+	if strings.Contains(in, "title") && strings.Contains(i.lower(0, i.Title), q) {
 		return true
 	}
-	return strings.Contains(in, "description") && strings.Contains(strings.ToLower(i.Description), q)
+	return strings.Contains(in, "description") && strings.Contains(i.lower(1, i.Description), q)
 }
 
 func matchAssignee(ids []int, want string) bool {
