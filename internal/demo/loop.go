@@ -194,35 +194,39 @@ func sources(root string) (map[string][]byte, error) {
 	return files, nil
 }
 
-// settle waits until the bot has filed issues and stopped changing them.
+// settle waits until the bot has filed issues and stopped changing them:
+// no webhook in flight, nothing in the bot's inbox or queue, and no write
+// or webhook the double saw while that was checked, twice in a row. A job
+// that is running keeps the queue busy; one that finished has written (or
+// not) before the check ends, and its writes' webhooks are counted when
+// the write is answered.
 func settle(ctx context.Context, gl *gitlabdouble.Server, svc *bot.Service, projectID int, want bool) ([]gitlabdouble.Issue, error) {
 	deadline := time.Now().Add(2 * time.Minute)
-	last, stable := -1, 0
+	stable := 0
 	for time.Now().Before(deadline) {
-		n := len(gl.Writes())
-		// Quiet is no write for a second while the bot has nothing queued:
-		// a merge request is made (go get, go build) between writes.
-		if n == last && (n > 0 || !want) && idle(ctx, svc) {
-			if stable++; stable >= 10 {
+		writes, hooks := len(gl.Writes()), len(gl.Deliveries())
+		if (writes > 0 || !want) && quiet(ctx, gl, svc) && len(gl.Writes()) == writes && len(gl.Deliveries()) == hooks {
+			if stable++; stable >= 2 {
 				return gl.Issues(projectID), nil
 			}
 		} else {
-			last, stable = n, 0
+			stable = 0
 		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 	return nil, fmt.Errorf("the bot filed no issues within 2 minutes (see its log with VIGIL_DEBUG=1)")
 }
 
-// idle reports whether the bot has no delivery queued or being worked.
-func idle(ctx context.Context, svc *bot.Service) bool {
+// quiet reports whether no webhook is in flight and the bot has no
+// delivery queued or being worked.
+func quiet(ctx context.Context, gl *gitlabdouble.Server, svc *bot.Service) bool {
 	ictx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	return svc.WaitIdle(ictx) == nil
+	return gl.WaitDeliveries(ictx) == nil && svc.WaitIdle(ictx) == nil
 }
 
 // serve runs h on a loopback port until ctx ends and returns its URL.
