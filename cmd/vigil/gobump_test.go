@@ -30,6 +30,7 @@ import (
 // It lives with the composition root, the one package that may import both
 // the patcher and the scanner.
 func TestVerifyGoModuleBump(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("fetches modules and the Go vulnerability database")
 	}

@@ -25,6 +25,12 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// The developer's or CI's own environment stays out of the CLI under
+	// test, once for the process: tests that set these use t.Setenv, and
+	// the parallel ones run after those have restored it.
+	for _, k := range []string{"CS_IMAGE", "CS_SEVERITY_THRESHOLD", "CS_IGNORE_UNFIXED", "CS_REGISTRY_INSECURE", "VIGIL_DB_DIR", "GITHUB_ACTIONS", "CI_PROJECT_PATH"} {
+		os.Unsetenv(k)
+	}
 	tmp, err := os.MkdirTemp("", "vigil-cli-test-")
 	if err != nil {
 		log.Fatal(err)
@@ -63,7 +69,6 @@ func vigil(t *testing.T, args ...string) (int, string) {
 }
 
 func TestScanExitCodes(t *testing.T) {
-	clearCIEnv(t)
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -96,7 +101,6 @@ func TestScanExitCodes(t *testing.T) {
 // meaning. CS_SEVERITY_THRESHOLD filters GitLab's report and never fails the
 // job; flags beat the environment.
 func TestScanEnvironment(t *testing.T) {
-	clearCIEnv(t)
 	t.Setenv("CS_IMAGE", "docker-archive:"+archive)
 	t.Setenv("CS_SEVERITY_THRESHOLD", "high")
 	t.Setenv("VIGIL_DB_DIR", dbDir)
@@ -141,7 +145,6 @@ func TestScanEnvironment(t *testing.T) {
 
 // TestScanCLIHabits: what grype and trivy users type.
 func TestScanCLIHabits(t *testing.T) {
-	clearCIEnv(t)
 	t.Setenv("VIGIL_DB_DIR", dbDir)
 	src := "docker-archive:" + archive
 	code, stdout := vigil(t, "scan", src, "--output-dir", t.TempDir(), "-o", "sarif")
@@ -191,7 +194,6 @@ func readJSON(t *testing.T, path string, v any) {
 }
 
 func TestScanInGitHubActions(t *testing.T) {
-	clearCIEnv(t)
 	dir := t.TempDir()
 	outputs, summary := filepath.Join(dir, "out"), filepath.Join(dir, "summary.md")
 	os.WriteFile(outputs, nil, 0o644)
@@ -225,9 +227,3 @@ func TestScanInGitHubActions(t *testing.T) {
 	_ = stdout // annotations go to the process's stdout; ci/actions tests them
 }
 
-// clearCIEnv keeps the developer's or CI's own environment out of the test.
-func clearCIEnv(t *testing.T) {
-	for _, k := range []string{"CS_IMAGE", "CS_SEVERITY_THRESHOLD", "CS_IGNORE_UNFIXED", "CS_REGISTRY_INSECURE", "VIGIL_DB_DIR", "GITHUB_ACTIONS", "CI_PROJECT_PATH"} {
-		t.Setenv(k, "")
-	}
-}

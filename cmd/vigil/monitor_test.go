@@ -67,12 +67,12 @@ func buildWatched(t *testing.T, dir string, withExpat bool, now time.Time) {
 // published by a listing as grype's site does, with the last build
 // forgotten before the withdrawal, so that the diff is a full re-match.
 func TestMonitorEndToEnd(t *testing.T) {
+	t.Parallel()
 	t.Run("directory", func(t *testing.T) { testMonitorEndToEnd(t, false) })
 	t.Run("online listing, full re-match", func(t *testing.T) { testMonitorEndToEnd(t, true) })
 }
 
 func testMonitorEndToEnd(t *testing.T, online bool) {
-	clearCIEnv(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	watched := filepath.Join(t.TempDir(), "db")
@@ -272,7 +272,7 @@ func waitInventoried(t *testing.T, base, digest, pod string) {
 // adds an advisory prints the new finding, the next one that withdraws it
 // prints it resolved; a pass with an unchanged build matches nothing.
 func TestMonitorCommand(t *testing.T) {
-	clearCIEnv(t)
+	t.Parallel()
 	dir := t.TempDir()
 	watched, sboms, state := filepath.Join(dir, "db"), filepath.Join(dir, "sboms"), filepath.Join(dir, "state")
 	t0 := time.Now().UTC().Truncate(time.Second)
