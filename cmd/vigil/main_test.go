@@ -226,4 +226,3 @@ func TestScanInGitHubActions(t *testing.T) {
 	}
 	_ = stdout // annotations go to the process's stdout; ci/actions tests them
 }
-
