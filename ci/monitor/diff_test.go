@@ -18,6 +18,7 @@ func change(d *Diff, ecosystem, name string) (Change, bool) {
 }
 
 func TestDiffBuilds(t *testing.T) {
+	t.Parallel()
 	d, err := DiffBuilds(context.Background(), oldDB, newDB)
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +64,7 @@ func TestDiffBuilds(t *testing.T) {
 }
 
 func TestDiffSameBuild(t *testing.T) {
+	t.Parallel()
 	d, err := DiffBuilds(context.Background(), newDB, newDB)
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +75,7 @@ func TestDiffSameBuild(t *testing.T) {
 }
 
 func TestDiffBuildsNoDB(t *testing.T) {
+	t.Parallel()
 	_, err := DiffBuilds(context.Background(), t.TempDir(), newDB)
 	if err == nil || !strings.Contains(err.Error(), "no vulnerability database") {
 		t.Errorf("err = %v, want the missing DB named", err)

@@ -23,7 +23,8 @@ import (
 // another path in another image (another package id: the memo's answers
 // must be rebased to it).
 func TestMemoMatchesAsWithout(t *testing.T) {
-	const n = 60
+	t.Parallel()
+	const n = 30
 	ss := fleet(t, n, 80, 3)
 	for i, s := range ss {
 		if i%2 == 1 {

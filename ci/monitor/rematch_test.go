@@ -50,7 +50,8 @@ func every(n int) []int {
 // SBOMs the diff names gives the findings a full re-match gives, for every
 // SBOM of the fleet.
 func TestIncrementalEqualsFull(t *testing.T) {
-	const n = 120
+	t.Parallel()
+	const n = 60
 	packed := packAll(t, fleet(t, n, 60, 1))
 	before, keys := matchAll(t, oldDB, packed, every(n))
 
@@ -88,6 +89,7 @@ func TestIncrementalEqualsFull(t *testing.T) {
 // TestAffectedUnindexed: an SBOM never matched is matched whatever changed;
 // a Full diff matches every SBOM.
 func TestAffectedUnindexed(t *testing.T) {
+	t.Parallel()
 	ix := NewIndex()
 	ix.Add(0, []string{nameKey("golang.org/x/net")})
 	ix.Add(1, []string{nameKey("left-pad")})

@@ -12,6 +12,7 @@ import (
 // gives (packages, their metadata and CPEs, the relationships between
 // them, distro and source), the first time and from what it remembers.
 func TestUnpackerReadsAsUnpack(t *testing.T) {
+	t.Parallel()
 	ss := append([]*syftsbom.SBOM{baseSBOM(t)}, fleet(t, 6, 80, 5)...)
 	packed := packAll(t, ss)
 	u := NewUnpacker()
