@@ -102,7 +102,6 @@ func TestDBMirrorJobRuns(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	schema := ciSchema(t)
 	for _, tc := range []struct {
 		name       string
 		inputs     string
@@ -155,9 +154,7 @@ func TestDBMirrorJobRuns(t *testing.T) {
 			ci := "include:\n  - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/db-mirror@$CI_COMMIT_SHA\n    inputs:\n" + tc.inputs
 			p := newProject(t, map[string]string{".gitlab-ci.yml": ci})
 			p.tool("vigil", fakeVigil)
-			if err := validate(schema, p.preview(nil)); err != nil {
-				t.Fatalf("rendered pipeline does not match GitLab's CI schema: %v", err)
-			}
+			p.preview(nil) // fails on a schema violation
 			vars := map[string]string{"CI_SERVER_URL": srv.URL, "CI_JOB_TOKEN": token, "CI_PIPELINE_SOURCE": "schedule"}
 			out, err := p.runJobs(vars, "vigil-db-mirror")
 			if err != nil {

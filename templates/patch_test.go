@@ -18,7 +18,6 @@ const scanAndPatch = `include:
 // without a token it could push with.
 func TestPatchJobRuns(t *testing.T) {
 	t.Parallel()
-	schema := ciSchema(t)
 	for _, tc := range []struct {
 		name     string
 		inputs   string
@@ -44,10 +43,7 @@ func TestPatchJobRuns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newProject(t, map[string]string{".gitlab-ci.yml": scanAndPatch + tc.inputs})
 			p.tool("vigil", fakeVigil)
-			doc := p.preview(nil)
-			if err := validate(schema, doc); err != nil {
-				t.Fatalf("rendered pipeline does not match GitLab's CI schema: %v", err)
-			}
+			doc := p.preview(nil) // fails on a schema violation
 			job := mapAt(t, doc, "vigil-patch")
 			if job["allow_failure"] != true || job["resource_group"] != "vigil-patch" {
 				t.Errorf("patch job must be allowed to fail and serialised: allow_failure=%v resource_group=%v", job["allow_failure"], job["resource_group"])

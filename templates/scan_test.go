@@ -30,7 +30,6 @@ func scanPipeline(stages, inputs string) string {
 // GitLab reads and the artifact the bot reads.
 func TestScanComponentRenders(t *testing.T) {
 	t.Parallel()
-	schema := ciSchema(t)
 	for _, tc := range []struct {
 		name, stages, inputs string
 		job                  string
@@ -95,10 +94,7 @@ func TestScanComponentRenders(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newProject(t, map[string]string{".gitlab-ci.yml": scanPipeline(tc.stages, tc.inputs)})
-			doc := p.preview(nil)
-			if err := validate(schema, doc); err != nil {
-				t.Fatalf("rendered pipeline does not match GitLab's CI schema: %v", err)
-			}
+			doc := p.preview(nil) // fails on a schema violation
 			job := mapAt(t, doc, tc.job)
 			for path, want := range tc.want {
 				if rest, ok := strings.CutPrefix(path, "script."); ok {
