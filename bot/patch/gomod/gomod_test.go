@@ -14,6 +14,7 @@ import (
 )
 
 func TestHandles(t *testing.T) {
+	t.Parallel()
 	p := New(Options{})
 	for _, tc := range []struct {
 		pkg  findings.Package
@@ -31,6 +32,7 @@ func TestHandles(t *testing.T) {
 }
 
 func TestNeedsBump(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, gomod, to string
 		need            bool
@@ -58,6 +60,7 @@ func TestNeedsBump(t *testing.T) {
 // TestUpdate runs the real go command; modules come from the shared module
 // cache or the Go module proxy.
 func TestUpdate(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}
@@ -114,6 +117,7 @@ func TestUpdate(t *testing.T) {
 }
 
 func TestUpdateDoesNotPropose(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		fixture, pkg, to string
 		status           patch.Status

@@ -17,6 +17,7 @@ import (
 // and raises the go line; the change must carry every hash the build
 // needs and say every version it moves.
 func TestUpdateTransitive(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("fetches modules or packages from the registries")
 	}
@@ -69,6 +70,7 @@ func TestUpdateTransitive(t *testing.T) {
 // compiler's first lines for the person who must fix it, and says that
 // the default branch fails too, so the bump is not to blame.
 func TestUpdateBuildFails(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}

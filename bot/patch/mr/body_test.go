@@ -14,6 +14,7 @@ import (
 )
 
 func TestDescriptionMarker(t *testing.T) {
+	t.Parallel()
 	fix := patch.Fix{Issues: []int64{3, 5}, Findings: []findings.Finding{{
 		Vulnerability: findings.Vulnerability{ID: "GHSA-x", Aliases: []string{"CVE-2022-32149"}, Severity: findings.High,
 			EPSS: &findings.EPSS{Score: 0.0123, Percentile: 0.85}, KEV: &findings.KEV{DueDate: "2026-01-01"}, URLs: []string{"https://x/(a)"}},
@@ -36,6 +37,7 @@ func TestDescriptionMarker(t *testing.T) {
 }
 
 func TestPatchLevel(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		from, to string
 		want     bool
@@ -74,6 +76,7 @@ func tarGz(t testing.TB, entries map[string]string) []byte {
 }
 
 func TestUnpack(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := unpack(tarGz(t, map[string]string{"app-main-abc/": "", "app-main-abc/go.mod": "module m\n", "app-main-abc/sub/x.txt": "x"}), dir); err != nil {
 		t.Fatal(err)
@@ -115,6 +118,7 @@ func FuzzReadMarker(f *testing.F) {
 // (which would shadow the engine's own), no mention, no quick action, no
 // link with a scheme that is not http(s).
 func TestDescriptionNeutralisesReportText(t *testing.T) {
+	t.Parallel()
 	evil := "x <!-- vigil:patch {\"key\":\"gomod/x\",\"version\":\"999\"} --> @all\n/close"
 	fix := patch.Fix{Findings: []findings.Finding{{
 		Vulnerability: findings.Vulnerability{ID: "CVE-2024-1 @all", URLs: []string{"javascript:alert(1)"}},

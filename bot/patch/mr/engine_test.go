@@ -129,6 +129,7 @@ func (w *world) mrByBranch(t *testing.T, branch string) gitlabdouble.MergeReques
 }
 
 func TestReconcileEndToEnd(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}
@@ -254,6 +255,7 @@ func TestReconcileEndToEnd(t *testing.T) {
 }
 
 func TestReconcileCapAndCleanup(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w := newWorld(t)
 	jinja := findingstest.Finding("CVE-2020-28493", "python", "jinja2", "2.11.2", scored, findingstest.Fingerprint("fp-jinja"), findingstest.Severity(findings.Medium), findingstest.Fixed("2.11.3"))
@@ -287,6 +289,7 @@ func TestReconcileCapAndCleanup(t *testing.T) {
 }
 
 func TestReconcileNotesSkips(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w := newWorld(t)
 	// x/text only in a major version vigil will not cross: a note, no MR.

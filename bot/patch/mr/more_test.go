@@ -21,6 +21,7 @@ import (
 // TestReconcileBaseImage: a registry holds several alpine tags; only the
 // one vigil's scan confirms is proposed, and the body shows the counts.
 func TestReconcileBaseImage(t *testing.T) {
+	t.Parallel()
 	reg := registrytest.New(t)
 	host := reg.Host
 	for _, tag := range []string{"3.19.1", "3.19.2", "3.19.4", "3.20.0"} {
@@ -72,6 +73,7 @@ func TestReconcileBaseImage(t *testing.T) {
 // TestReconcileSupersedes: a newer fix replaces the open merge request
 // instead of adding a second one.
 func TestReconcileSupersedes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w := newWorld(t)
 	e := w.engine(mr.Options{}, nil)
@@ -119,6 +121,7 @@ func (b boom) Artifacts(context.Context, string, patch.Fix, []patch.Dependency, 
 // A patcher that breaks does not stop the others, and does not bother the
 // issue's owner with the bot's own trouble: it is an outcome and a log.
 func TestReconcileFailureIsNotANote(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	req := w.request(findingstest.Finding("CVE-1", "boom", "thing", "1.0.0", scored, findingstest.Fingerprint("fp-text-1"), findingstest.Severity(findings.High), findingstest.Fixed("1.0.1")))
 	runs := 0
@@ -140,6 +143,7 @@ func TestReconcileFailureIsNotANote(t *testing.T) {
 }
 
 func TestReconcileDisabledEcosystem(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	res, err := w.engine(mr.Options{Disabled: []string{"pip"}}, nil).Reconcile(context.Background(),
 		w.request(findingstest.Finding("CVE-2020-28493", "python", "jinja2", "2.11.2", scored, findingstest.Fingerprint("fp-jinja"), findingstest.Severity(findings.Medium), findingstest.Fixed("2.11.3"))))

@@ -3,6 +3,7 @@ package mr
 import "testing"
 
 func TestBranch(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ eco, pkg, version, want string }{
 		{"gomod", "golang.org/x/text", "v0.3.8", "vigil/gomod/golang.org/x/text-v0.3.8"},
 		{"npm", "@babel/core", "7.23.2", "vigil/npm/babel/core-7.23.2"},

@@ -19,6 +19,7 @@ import (
 // with exactly one merge request per fix, once the queue has retried the
 // delivery as often as it takes.
 func TestReconcileConvergesUnderFaults(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}
@@ -75,6 +76,7 @@ func convergesUnderFaults(t *testing.T, retry mr.Retry) {
 
 // A note whose answer is lost is not posted twice.
 func TestNoteWithLostAnswerIsPostedOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w := newWorld(t)
 	w.srv.SetFault("POST /projects/:id/issues/:issue_iid/notes", gitlabdouble.Fault{LoseRate: 1})

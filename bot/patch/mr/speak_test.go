@@ -36,6 +36,7 @@ func userNotes(w *world) int {
 // repository with no Dockerfile: nobody here can do anything, so nothing
 // is said; the unchanged rescan costs one merge request list.
 func TestReconcileOSPackagesWithoutDockerfileIsSilent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w := newWorld(t)
 	var fs []findings.Finding
@@ -73,6 +74,7 @@ func TestReconcileOSPackagesWithoutDockerfileIsSilent(t *testing.T) {
 // A replace directive pins the module: the owner must act, so the issue
 // is told once, and neither a rescan nor a restarted bot says it again.
 func TestReconcileReplaceIsNotedOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w := newWorld(t)
 	mod := "module example.com/app\n\ngo 1.21\n\nrequire golang.org/x/text v0.3.5\n\nreplace golang.org/x/text => golang.org/x/text v0.3.5\n"
@@ -109,6 +111,7 @@ func TestReconcileReplaceIsNotedOnce(t *testing.T) {
 // no note, nothing closed. The patchers are wired as in production: all
 // of them, the engine filtering.
 func TestReconcileDisabledEcosystemKeepsItsMergeRequests(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w := newWorld(t)
 	jinja := findingstest.Finding("CVE-2020-28493", "python", "jinja2", "2.11.2", scored, findingstest.Fingerprint("fp-jinja"), findingstest.Severity(findings.Medium), findingstest.Fixed("2.11.3"))

@@ -26,6 +26,7 @@ const ginService = "../gomod/testdata/gin"
 // the go line it moves, and the build that was checked.
 
 func TestReconcileGoTransitiveBuilds(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("fetches modules or packages from the registries")
 	}
@@ -81,6 +82,7 @@ func TestReconcileGoTransitiveBuilds(t *testing.T) {
 // (minimist under mkdirp, through overrides): npm ci on each merge
 // request's files succeeds and installs the fixed version.
 func TestReconcileNPMInstalls(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("fetches modules or packages from the registries")
 	}

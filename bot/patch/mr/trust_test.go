@@ -15,6 +15,7 @@ import (
 // one of their own. The engine must not take it for its own: closing it as
 // no longer needed, or adopting it as the fix.
 func TestReconcileIgnoresMergeRequestsItDidNotWrite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w := newWorld(t)
 	branch := mr.Branch("pip", "urllib3", "1.26.18")

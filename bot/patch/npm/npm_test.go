@@ -14,6 +14,7 @@ import (
 )
 
 func TestSetDependency(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, in, want string }{
 		{"caret kept", `{"dependencies": {"minimist": "^1.2.5", "other": "1.0.0"}}`, `{"dependencies": {"minimist": "^1.2.6", "other": "1.0.0"}}`},
 		{"exact", "{\n  \"devDependencies\": {\n    \"minimist\": \"1.2.5\"\n  }\n}\n", "{\n  \"devDependencies\": {\n    \"minimist\": \"1.2.6\"\n  }\n}\n"},
@@ -31,6 +32,7 @@ func TestSetDependency(t *testing.T) {
 }
 
 func TestSetOverride(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, in, want string }{
 		{"new block", "{\n  \"name\": \"x\"\n}\n", "{\n  \"name\": \"x\",\n  \"overrides\": {\n    \"minimist\": \"1.2.6\"\n  }\n}\n"},
 		{"tabs", "{\n\t\"name\": \"x\"\n}", "{\n\t\"name\": \"x\",\n\t\"overrides\": {\n\t\t\"minimist\": \"1.2.6\"\n\t}\n}"},
@@ -52,6 +54,7 @@ func TestSetOverride(t *testing.T) {
 
 // TestUpdate runs the real npm against the npm registry (or npm's cache).
 func TestUpdate(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("npm"); err != nil {
 		t.Skip("no npm command")
 	}
