@@ -18,6 +18,7 @@ import (
 
 // Every input kind of the same image finds the same vulnerabilities.
 func TestScanInputKinds(t *testing.T) {
+	t.Parallel()
 	want := scanKeys(t, demoRef)
 
 	lp := t.TempDir()
@@ -57,6 +58,7 @@ func scanKeys(t *testing.T, target string) []string {
 
 // A layer whose bytes do not match its digest is refused, not scanned.
 func TestScanCorruptLayer(t *testing.T) {
+	t.Parallel()
 	layers, _ := demoImg.Layers()
 	bad, _ := layers[0].Digest()
 	corrupt := func(reg http.Handler) http.Handler {

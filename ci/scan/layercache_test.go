@@ -21,6 +21,7 @@ import (
 // with a new digest but the same layers (only its config changed): the
 // rebuild is cataloged again, its layers come from the layer cache.
 func TestRebuiltImageReusesCachedLayers(t *testing.T) {
+	t.Parallel()
 	counter := &blobCounter{layers: map[string]int{}}
 	layers, _ := demoImg.Layers()
 	for _, l := range layers {
@@ -78,6 +79,7 @@ func TestRebuiltImageReusesCachedLayers(t *testing.T) {
 // saying why, nothing of the crafted image is cached, and the demo image
 // then scans as it does with an empty cache.
 func TestCacheRefusesLayerNotMatchingItsDiffID(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	victim, err := demoImg.ConfigFile()
 	if err != nil {
@@ -149,6 +151,7 @@ func cacheFiles(t *testing.T, dir string) []string {
 // the first scan: the rebuild still fetches no blob, since stereoscope is
 // handed the verified uncompressed layers themselves (nothing to gunzip).
 func TestRebuiltImageUsesUncompressedLayers(t *testing.T) {
+	t.Parallel()
 	counter := &blobCounter{layers: map[string]int{}}
 	layers, _ := demoImg.Layers()
 	for _, l := range layers {

@@ -20,6 +20,7 @@ import (
 // tool) on the same image and DB and requires the same vulnerability/package
 // pairs as vigil's own matching.
 func TestParityWithGrypeCLI(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the grype CLI")
 	}

@@ -28,6 +28,7 @@ import (
 // (the base layers' content today) must step aside for a file the new top
 // layer replaces.
 func TestRebuiltImageSBOMEqualsColdScan(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	texts := map[string][]byte{}
 	for _, name := range []string{"MIT", "ISC"} {

@@ -68,6 +68,7 @@ func dropLayers(t *testing.T, dir string) {
 }
 
 func TestRepeatScanOfSameDigestReadsNoLayer(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	counter := &blobCounter{layers: map[string]int{}}
 	layers, err := demoImg.Layers()
@@ -138,6 +139,7 @@ func TestRepeatScanOfSameDigestReadsNoLayer(t *testing.T) {
 }
 
 func TestCorruptCacheEntriesAreRebuilt(t *testing.T) {
+	t.Parallel()
 	cacheDir := t.TempDir()
 	o := options(t, demoRef)
 	o.Image.CacheDir = cacheDir
@@ -167,6 +169,7 @@ func TestCorruptCacheEntriesAreRebuilt(t *testing.T) {
 }
 
 func TestNewDBBuildIsMatchedAgain(t *testing.T) {
+	t.Parallel()
 	db := t.TempDir()
 	if err := os.CopyFS(db, os.DirFS(dbDir)); err != nil {
 		t.Fatal(err)

@@ -39,6 +39,7 @@ func keys(r *findings.Report) []string {
 }
 
 func TestScanRegistryImageWritesValidReports(t *testing.T) {
+	t.Parallel()
 	o := options(t, demoRef)
 	out, err := Run(context.Background(), o)
 	if err != nil {
@@ -105,6 +106,7 @@ func TestScanRegistryImageWritesValidReports(t *testing.T) {
 }
 
 func TestScanGate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name        string
 		gate        gate.Options
@@ -136,6 +138,7 @@ func TestScanGate(t *testing.T) {
 }
 
 func TestScanBadInputLeavesNoReports(t *testing.T) {
+	t.Parallel()
 	empty := t.TempDir()
 	corrupt := filepath.Join(t.TempDir(), "bom.json")
 	os.WriteFile(corrupt, []byte(`{"bomFormat": "CycloneDX", "specVersion": `), 0o644)

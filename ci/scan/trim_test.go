@@ -19,6 +19,7 @@ import (
 // images: both succeed with the findings of an uncached scan, and the
 // directory ends within the limit.
 func TestConcurrentScansShareABoundedCache(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	extra, err := random.Layer(4<<20, types.DockerLayer)
 	if err != nil {
