@@ -41,6 +41,7 @@ func TestPatchJobRuns(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			p := newProject(t, map[string]string{".gitlab-ci.yml": scanAndPatch + tc.inputs})
 			p.tool("vigil", fakeVigil)
 			doc := p.preview(nil) // fails on a schema violation

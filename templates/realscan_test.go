@@ -123,6 +123,7 @@ func TestScanJobWithRealVigil(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			inputs := tc.inputs + "      db: " + db + "\n"
 			p := newProject(t, map[string]string{".gitlab-ci.yml": scanPipeline("", inputs)})
 			if err := os.Symlink(bin, filepath.Join(p.bin, "vigil")); err != nil {

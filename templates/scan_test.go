@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -93,6 +94,7 @@ func TestScanComponentRenders(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			p := newProject(t, map[string]string{".gitlab-ci.yml": scanPipeline(tc.stages, tc.inputs)})
 			doc := p.preview(nil) // fails on a schema violation
 			job := mapAt(t, doc, tc.job)
@@ -139,6 +141,7 @@ func TestScanComponentRejectsBadInputs(t *testing.T) {
 		{"unknown input", "      fail_on: high\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			p := newProject(t, map[string]string{".gitlab-ci.yml": scanPipeline("", tc.inputs)})
 			if tc.want == "" {
 				// GitLab rejects unknown inputs; gitlab-ci-local 4.60.1 ignores
@@ -183,20 +186,21 @@ func TestScanJobRuns(t *testing.T) {
 	t.Parallel()
 	const token = "job-token-for-test"
 	db := dbArchive(t, "vigil test database\n")
-	var gotToken string
+	var gotToken atomic.Value // only the subtest with a registry DB downloads
+	gotToken.Store("")
 	registry := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/api/v4/projects/1217/packages/generic/vigil-db/latest/vigil-db.tar.gz" {
 			http.NotFound(w, r)
 			return
 		}
-		gotToken = r.Header.Get("JOB-TOKEN")
-		if gotToken != token {
+		gotToken.Store(r.Header.Get("JOB-TOKEN"))
+		if r.Header.Get("JOB-TOKEN") != token {
 			http.Error(w, "401 Unauthorized", http.StatusUnauthorized)
 			return
 		}
 		_, _ = w.Write(db)
 	}))
-	defer registry.Close()
+	t.Cleanup(registry.Close) // after the parallel subtests
 
 	base := map[string]string{"CI_REGISTRY_IMAGE": "registry.example/group/app"}
 	defaults := []string{"--output-dir", ".", "--sbom-format", "cyclonedx"}
@@ -288,7 +292,7 @@ func TestScanJobRuns(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			gotToken = ""
+			t.Parallel()
 			p := newProject(t, map[string]string{".gitlab-ci.yml": scanPipeline("", tc.inputs)})
 			p.tool("vigil", fakeVigil)
 			vars := map[string]string{}
@@ -325,8 +329,8 @@ func TestScanJobRuns(t *testing.T) {
 				}
 			}
 			if tc.wantDB != "" {
-				if gotToken != token {
-					t.Errorf("package registry saw JOB-TOKEN %q", gotToken)
+				if got := gotToken.Load().(string); got != token {
+					t.Errorf("package registry saw JOB-TOKEN %q", got)
 				}
 				seen, err := os.ReadFile(filepath.Join(p.buildDir("vigil-scan"), "vigil-db-seen.txt"))
 				if err != nil || strings.TrimSpace(string(seen)) != tc.wantDB {
