@@ -91,16 +91,15 @@ type issueState struct {
 	Confidential         bool
 	DiscussionLocked     *bool
 	notes                []*noteState
-	// lowered memoizes the lower-cased title and description for search,
-	// which scans every issue of a project per request (the server's lock
-	// is held).
-	lowered [2]struct{ of, lower string }
+	// Search scans every issue of a project per request (under the
+	// server's lock): the lower-cased texts are kept between requests.
+	titleLower, descriptionLower lowered
 }
 
-// lower returns s lower-cased, recomputed only when s changed since the last
-// call with the same slot.
-func (i *issueState) lower(slot int, s string) string {
-	m := &i.lowered[slot]
+// lowered is a string lower-cased, kept until the string changes.
+type lowered struct{ of, lower string }
+
+func (m *lowered) get(s string) string {
 	if m.of != s {
 		m.of, m.lower = s, strings.ToLower(s)
 	}
@@ -303,10 +302,10 @@ func matchLabels(have, want []string) bool {
 }
 
 func matchSearch(i *issueState, q, in string) bool {
-	if strings.Contains(in, "title") && strings.Contains(i.lower(0, i.Title), q) {
+	if strings.Contains(in, "title") && strings.Contains(i.titleLower.get(i.Title), q) {
 		return true
 	}
-	return strings.Contains(in, "description") && strings.Contains(i.lower(1, i.Description), q)
+	return strings.Contains(in, "description") && strings.Contains(i.descriptionLower.get(i.Description), q)
 }
 
 func matchAssignee(ids []int, want string) bool {
