@@ -57,16 +57,17 @@ func missing(t *testing.T, format string, args ...any) {
 }
 
 // gitlabCILocal locates the gitlab-ci-local executable: $VIGIL_GITLAB_CI_LOCAL,
-// else the copy `npm install --prefix .cache/npm gitlab-ci-local@4.60.1` puts
-// under the module root.
+// else the bundle .ci/test makes of the copy it installs under the module
+// root (src/index.cjs beside the package's src/index.js, so that the bundled
+// CI schema is found beside it too).
 func gitlabCILocal(t *testing.T) string {
 	t.Helper()
 	p := os.Getenv("VIGIL_GITLAB_CI_LOCAL")
 	if p == "" {
-		p = filepath.Join(moduleRoot(t), ".cache", "npm", "node_modules", ".bin", "gitlab-ci-local")
+		p = filepath.Join(moduleRoot(t), ".cache", "npm", "node_modules", "gitlab-ci-local", "src", "index.cjs")
 	}
 	if _, err := os.Stat(p); err != nil {
-		missing(t, "gitlab-ci-local not found at %s (npm install --prefix .cache/npm gitlab-ci-local@4.60.1): %v", p, err)
+		missing(t, "gitlab-ci-local not found at %s (bash .ci/test installs and bundles it): %v", p, err)
 	}
 	for _, tool := range []string{"node", "git"} {
 		if _, err := exec.LookPath(tool); err != nil {
