@@ -3,6 +3,9 @@ package image
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -43,8 +46,9 @@ func fromDaemon(ctx context.Context, in Input, o Options) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bad image reference %q: %w", in.Ref, err)
 	}
-	// A file buffer: the engine's export is read once per layer by the SBOM step.
-	v1img, err := daemon.Image(ref, daemon.WithClient(cli), daemon.WithContext(ctx), daemon.WithFileBufferedOpener())
+	// The engine's export is read once per layer by the SBOM step: saved
+	// once, into a file that is already unlinked (see savedOnce).
+	v1img, err := daemon.Image(ref, daemon.WithClient(&savedOnce{Client: cli}), daemon.WithContext(ctx), daemon.WithUnbufferedOpener())
 	if err != nil {
 		return nil, fmt.Errorf("read %s from the %s engine: %w", ref, engine, err)
 	}
@@ -53,4 +57,50 @@ func fromDaemon(ctx context.Context, in Input, o Options) (*Image, error) {
 		img.Tags = []string{t.TagStr()}
 	}
 	return img, nil
+}
+
+// savedOnce is an engine client whose ImageSave asks the engine once and
+// serves every later call from that export, kept in a temporary file that
+// is unlinked before it is written. go-containerregistry's own file buffer
+// is removed only when the garbage collector gets to it, which a `vigil
+// scan` never waits for: every scan on a shell runner left an image-sized
+// tar in /tmp. An unlinked file is freed by the kernel when vigil exits,
+// however it exits.
+type savedOnce struct {
+	daemon.Client
+	once sync.Once
+	f    *os.File
+	size int64
+	err  error
+}
+
+func (s *savedOnce) ImageSave(ctx context.Context, images []string, opts ...client.ImageSaveOption) (client.ImageSaveResult, error) {
+	s.once.Do(func() { s.f, s.size, s.err = s.save(ctx, images, opts) })
+	if s.err != nil {
+		return nil, s.err
+	}
+	return io.NopCloser(io.NewSectionReader(s.f, 0, s.size)), nil
+}
+
+func (s *savedOnce) save(ctx context.Context, images []string, opts []client.ImageSaveOption) (*os.File, int64, error) {
+	f, err := os.CreateTemp("", "vigil-image-*.tar")
+	if err != nil {
+		return nil, 0, fmt.Errorf("buffer the engine's export: %w", err)
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("buffer the engine's export: %w", err)
+	}
+	rc, err := s.Client.ImageSave(ctx, images, opts...)
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	defer rc.Close()
+	n, err := io.Copy(f, rc)
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("read the engine's export: %w", err)
+	}
+	return f, n, nil
 }

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -80,8 +82,9 @@ func TestDaemonWithoutEngine(t *testing.T) {
 }
 
 // fakeEngine speaks the part of the Docker Engine API go-containerregistry's
-// daemon package uses (ping, image inspect, image save) on a unix socket.
-func fakeEngine(t *testing.T, ref name.Tag, img v1.Image) string {
+// daemon package uses (ping, image inspect, image save) on a unix socket,
+// counting the exports (image saves) in exports.
+func fakeEngine(t *testing.T, ref name.Tag, img v1.Image, exports *atomic.Int32) string {
 	t.Helper()
 	var saved bytes.Buffer
 	if err := tarball.Write(ref, img, &saved); err != nil {
@@ -103,6 +106,7 @@ func fakeEngine(t *testing.T, ref name.Tag, img v1.Image) string {
 		case strings.HasSuffix(p, "/_ping"):
 			_, _ = w.Write([]byte("OK"))
 		case strings.HasSuffix(p, "/images/get"):
+			exports.Add(1)
 			_, _ = w.Write(saved.Bytes())
 		case strings.HasSuffix(p, "/images/"+ref.String()+"/json"):
 			_ = json.NewEncoder(w).Encode(map[string]any{"Id": id.String(), "RepoTags": []string{ref.String()},
@@ -117,14 +121,19 @@ func fakeEngine(t *testing.T, ref name.Tag, img v1.Image) string {
 }
 
 // TestDaemonImage: docker:REF reads the image the engine has, under the name
-// it has there, without any registry.
+// it has there, without any registry; the engine exports it once however
+// many layers are read, and nothing is left in the temporary directory
+// (a shell runner's /tmp would fill with image-sized tars).
 func TestDaemonImage(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	img, err := random.Image(512, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ref, _ := name.NewTag("registry.example/group/app:dev")
-	host := fakeEngine(t, ref, img)
+	var exports atomic.Int32
+	host := fakeEngine(t, ref, img, &exports)
 	in, _ := ParseInput("docker:registry.example/group/app:dev")
 	got, err := Acquire(context.Background(), in, Options{DaemonHost: host})
 	if err != nil {
@@ -136,6 +145,24 @@ func TestDaemonImage(t *testing.T) {
 	}
 	layers, err := got.Layers()
 	if err != nil || len(layers) != 2 {
-		t.Errorf("layers %d, %v", len(layers), err)
+		t.Fatalf("layers %d, %v", len(layers), err)
+	}
+	wantLayers, _ := img.Layers()
+	for i, l := range layers {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _, err := v1.SHA256(rc)
+		rc.Close()
+		if w, _ := wantLayers[i].DiffID(); err != nil || d != w {
+			t.Errorf("layer %d reads as %s (%v), want %s", i, d, err, w)
+		}
+	}
+	if n := exports.Load(); n != 1 {
+		t.Errorf("the engine exported the image %d times, want once", n)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("left in the temporary directory: %v", left)
 	}
 }
