@@ -56,7 +56,13 @@ func New(t testing.TB) *Browser {
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
+	t.Cleanup(func() {
+		// Closed through the protocol, not killed: a killed Chromium leaves
+		// its singleton socket directory in the temporary directory.
+		_ = chromedp.Cancel(ctx)
+		cancel()
+		cancelAlloc()
+	})
 	// The first run starts the browser; it must not carry a timeout.
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium %s: %v", path, err)

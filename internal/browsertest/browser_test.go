@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 )
@@ -49,5 +50,21 @@ func TestBrowserDrivesAPage(t *testing.T) {
 	}
 	if png := b.Screenshot(); !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Errorf("screenshot is not a PNG: % x", png[:min(8, len(png))])
+	}
+}
+
+// A test's browser leaves nothing in the temporary directory once the test
+// is over (a killed Chromium leaves its singleton socket directory there,
+// one per browser test, for every run of the suite).
+func TestBrowserLeavesNoTemporaryFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	t.Run("browse", func(t *testing.T) { New(t) })
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		t.Errorf("left in the temporary directory: %s", e.Name())
 	}
 }
