@@ -82,24 +82,24 @@ func (s *savedOnce) ImageSave(ctx context.Context, images []string, opts ...clie
 	return io.NopCloser(io.NewSectionReader(s.f, 0, s.size)), nil
 }
 
-func (s *savedOnce) save(ctx context.Context, images []string, opts []client.ImageSaveOption) (*os.File, int64, error) {
-	f, err := os.CreateTemp("", "vigil-image-*.tar")
-	if err != nil {
+func (s *savedOnce) save(ctx context.Context, images []string, opts []client.ImageSaveOption) (f *os.File, n int64, err error) {
+	if f, err = os.CreateTemp("", "vigil-image-*.tar"); err != nil {
 		return nil, 0, fmt.Errorf("buffer the engine's export: %w", err)
 	}
-	if err := os.Remove(f.Name()); err != nil {
-		f.Close()
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	if err = os.Remove(f.Name()); err != nil {
 		return nil, 0, fmt.Errorf("buffer the engine's export: %w", err)
 	}
 	rc, err := s.Client.ImageSave(ctx, images, opts...)
 	if err != nil {
-		f.Close()
 		return nil, 0, err
 	}
 	defer rc.Close()
-	n, err := io.Copy(f, rc)
-	if err != nil {
-		f.Close()
+	if n, err = io.Copy(f, rc); err != nil {
 		return nil, 0, fmt.Errorf("read the engine's export: %w", err)
 	}
 	return f, n, nil
